@@ -1,0 +1,89 @@
+"""The application factory: settings, extensions, blueprints, error handlers, docs."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import jsonify, send_from_directory
+from flask_openapi3 import Info, OpenAPI
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import load_config
+from app.core.errors import register_error_handlers, validation_error_response
+from app.core.schemas import ERROR_RESPONSES
+from app.core.store import DatabaseStore, RedisStore
+from app.extensions import db, limiter, migrate
+
+log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+
+
+def create_app(overrides: dict | None = None) -> OpenAPI:
+    instance_path = Path((overrides or {}).get("INSTANCE_PATH") or ROOT / "instance")
+    app = OpenAPI(__name__, info=Info(title="Wallet API", version="1.0.0"), security_schemes=SECURITY_SCHEMES,
+                  validation_error_status=422, validation_error_callback=validation_error_response,
+                  responses=ERROR_RESPONSES,
+                  doc_ui=False, instance_path=str(instance_path), static_folder=str(ROOT / "static"))
+    app.config.update(load_config(instance_path))
+    app.config.update(overrides or {})
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.json.sort_keys = False
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"])
+
+    _init_database(app)
+    _init_store(app)
+    limiter.init_app(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    _register_docs(app)
+    from app.cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _init_database(app: OpenAPI) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10,
+                                                            "max_overflow": 20})
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=uri.startswith("sqlite"))
+    if uri.startswith("sqlite"):
+        from app.core.uow import install_sqlite_pragmas
+        with app.app_context():
+            install_sqlite_pragmas(db.engine)
+
+
+def _init_store(app: OpenAPI) -> None:
+    if app.config["REDIS_URL"]:
+        app.extensions["store"] = RedisStore(app.config["REDIS_URL"], prefix=app.config.get("REDIS_PREFIX", "wallet:"))
+    else:
+        app.extensions["store"] = DatabaseStore(lambda: db.engine)
+        if not app.config["TESTING"]:
+            log.warning("REDIS_URL is not set: security state is kept in the database and rate limits "
+                        "are counted per process (the embedded default)")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not app.config["TESTING"]:
+        log.warning("DATABASE_URL is not set: using the SQLite file under instance/ (the embedded default)")
+
+
+def _register_blueprints(app: OpenAPI) -> None:
+    from app.auth.routes import account_api, auth_api
+    from app.health import health_api
+    from app.wallet.routes import wallet_api
+    for blueprint in (health_api, auth_api, account_api, wallet_api):
+        app.register_api(blueprint)
+
+
+def _register_docs(app: OpenAPI) -> None:
+    @app.get("/openapi.json", doc_ui=False)
+    def openapi_document():
+        return jsonify(app.api_doc)
+
+    @app.get("/docs", doc_ui=False)
+    def api_docs_page():
+        return send_from_directory(ROOT / "static", "docs.html")

@@ -1,0 +1,46 @@
+"""Who is making this request: the bearer access token, checked on every request.
+
+Revocation lives in the store (Redis, or the database in the embedded default) under the
+session id, so a logged-out or stolen session stops working at once, not when its token expires.
+"""
+from __future__ import annotations
+
+from flask import g, request
+
+from app.auth import tokens
+from app.auth.models import User
+from app.core.errors import AppError, Code
+from app.core.store import get_store
+from app.extensions import db
+
+
+def revoked_key(session_id: str) -> str:
+    return f"revoked:sid:{session_id}"
+
+
+def authenticate() -> None:
+    """before_request hook of every blueprint that needs a signed-in user."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AppError(Code.UNAUTHORIZED, "sign in: send Authorization: Bearer <access token>", 401)
+    claims = tokens.decode(token.strip(), "access")
+    if not claims.get("sid") or get_store().exists(revoked_key(claims["sid"])):
+        raise AppError(Code.TOKEN_REVOKED, "this session has ended; sign in again", 401)
+    user = db.session.get(User, claims["sub"])
+    if user is None or user.status != "active":
+        raise AppError(Code.TOKEN_INVALID, "the token is not valid", 401)
+    g.user, g.claims = user, claims
+
+
+def current_user() -> User:
+    return g.user
+
+
+def current_claims() -> dict:
+    return g.claims
+
+
+def require_admin() -> None:
+    authenticate()
+    if g.user.role != "admin":
+        raise AppError(Code.FORBIDDEN, "administrators only", 403)

@@ -1,0 +1,59 @@
+"""The payment PIN: six digits, argon2-hashed, needed above NO_PIN_AMOUNT.
+
+PIN_MAX_FAILURES wrong PINs lock payments for PIN_LOCK_SECONDS, the right PIN included, so a
+thief holding an unlocked phone cannot walk the PIN space. Counters live in the store.
+"""
+from __future__ import annotations
+
+from flask import current_app
+
+from app.auth import crypto
+from app.auth.models import User
+from app.auth.passwords import pin_is_trivial
+from app.core.errors import AppError, Code
+from app.core.store import get_store
+from app.core.uow import unit_of_work
+from app.extensions import db
+
+
+def _locked_error() -> AppError:
+    seconds = current_app.config["PIN_LOCK_SECONDS"]
+    return AppError(Code.PIN_LOCKED, "too many wrong PINs; payments are locked for a while", 403,
+                    {"retry_after": seconds}, {"Retry-After": str(seconds)})
+
+
+def _check(user: User, pin: str | None) -> None:
+    store = get_store()
+    if store.exists(f"pin:lock:{user.id}"):
+        raise _locked_error()
+    if not user.pin_hash or not pin:
+        raise AppError(Code.PIN_REQUIRED, "this payment needs your payment PIN", 403,
+                       {"pin_set": bool(user.pin_hash)})
+    if crypto.verify_secret(user.pin_hash, pin):
+        store.delete(f"pin:fail:{user.id}")
+        return
+    cfg = current_app.config
+    if store.incr(f"pin:fail:{user.id}", cfg["PIN_LOCK_SECONDS"]) >= cfg["PIN_MAX_FAILURES"]:
+        store.set(f"pin:lock:{user.id}", cfg["PIN_LOCK_SECONDS"])
+        store.delete(f"pin:fail:{user.id}")
+        raise _locked_error()
+    raise AppError(Code.PIN_INVALID, "the PIN is wrong", 403)
+
+
+def require_payment_pin(user: User, pin: str | None, amount: int) -> None:
+    """Call before a payment's unit of work. A PIN lock stops every payment, small ones too."""
+    if get_store().exists(f"pin:lock:{user.id}"):
+        raise _locked_error()
+    if amount > current_app.config["NO_PIN_AMOUNT"] or pin is not None:
+        _check(user, pin)
+
+
+def set_pin(user: User, pin: str, current_pin: str | None) -> None:
+    if user.pin_hash:
+        _check(user, current_pin)
+    if pin_is_trivial(pin):
+        raise AppError(Code.WEAK_PIN, "choose a PIN that is not a repeated digit or a simple sequence", 422)
+    pin_hash = crypto.hash_secret(pin)
+    with unit_of_work() as uow:
+        db.session.get(User, user.id).pin_hash = pin_hash
+        uow.commit()

@@ -1,0 +1,49 @@
+"""Demo and admin accounts for the CLI (development convenience, not an API)."""
+from flask import current_app
+from sqlalchemy import select
+
+from app.auth import crypto
+from app.auth.models import User
+from app.core import clock
+from app.core.ids import new_id
+from app.core.uow import unit_of_work
+from app.extensions import db
+from app.wallet import ledger
+
+DEMO_PASSWORD = "demo-Password-1"
+DEMO_USERS = [("Alice Demo", "+6590000001", "alice@demo.test", 50_000),
+              ("Bob Demo", "+6590000002", "bob@demo.test", 20_000),
+              ("Carol Demo", "+6590000003", "carol@demo.test", 0)]
+
+
+def create_user(*, email: str, password: str, name: str, role: str = "user", phone: str | None = None) -> User:
+    password_hash = crypto.hash_secret(password)
+    with unit_of_work() as uow:
+        user = User(id=new_id("usr"), email=email, phone=phone, name=name, password_hash=password_hash, role=role,
+                    status="active", totp_enabled=False, verified_at=clock.now(), created_at=clock.now())
+        db.session.add(user)
+        db.session.flush()
+        ledger.open_account(kind="user", currency=current_app.config["DEFAULT_CURRENCY"], user_id=user.id)
+        uow.commit()
+    return user
+
+
+def seed_demo_data() -> list[str]:
+    currency = current_app.config["DEFAULT_CURRENCY"]
+    lines = []
+    for name, phone, email, balance in DEMO_USERS:
+        if db.session.execute(select(User.id).where(User.email == email)).first():
+            lines.append(f"{email} already exists")
+            continue
+        user = create_user(email=email, phone=phone, password=DEMO_PASSWORD, name=name)
+        if balance:
+            with unit_of_work() as uow:
+                wallet = db.session.execute(select(ledger.Account).filter_by(user_id=user.id)).scalar_one()
+                float_account = ledger.system_account(ledger.TOPUP_FLOAT, currency)
+                txn = ledger.new_transaction(type="topup", status="succeeded", amount=balance, currency=currency,
+                                             debit_id=float_account.id, credit_id=wallet.id, reference="demo seed")
+                ledger.record_transfer(txn, kind="posted", debit_id=float_account.id, credit_id=wallet.id,
+                                       amount=balance)
+                uow.commit()
+        lines.append(f"{name}: sign in with {email} or {phone}, password {DEMO_PASSWORD}")
+    return lines

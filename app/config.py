@@ -1,0 +1,152 @@
+"""Settings from the environment.
+
+Three kinds of run, chosen by APP_ENV:
+- development (the default): SQLite file and in-process fallbacks unless DATABASE_URL /
+  REDIS_URL say otherwise; secrets are generated on first run and kept in instance/.
+- testing: like development, but the test suite passes its own database and secrets.
+- production: refuses to start unless every secret and DATABASE_URL come from the environment.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+SECRET_NAMES = ("SECRET_KEY", "JWT_SIGNING_KEYS", "DATA_ENCRYPTION_KEY", "HASH_PEPPER")
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with these settings."""
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _bool(env: dict, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _generate_secrets() -> dict[str, str]:
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_SIGNING_KEYS": f"k{secrets.token_hex(4)}:{secrets.token_urlsafe(48)}",
+        "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "HASH_PEPPER": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
+def _development_secrets(instance_path: Path) -> dict[str, str]:
+    """Random secrets made once per checkout and kept in instance/secrets.json (mode 0600)."""
+    path = instance_path / "secrets.json"
+    if path.exists():
+        stored = json.loads(path.read_text())
+        if all(name in stored for name in SECRET_NAMES):
+            return stored
+    instance_path.mkdir(parents=True, exist_ok=True)
+    generated = _generate_secrets()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(generated, fh, indent=2)
+    return generated
+
+
+def parse_jwt_keys(raw: str) -> list[tuple[str, str]]:
+    """`kid1:secret1,kid2:secret2` -> [(kid, secret)]; the first key signs, all verify."""
+    keys = []
+    for part in raw.split(","):
+        kid, sep, secret = part.strip().partition(":")
+        if not sep or not kid or len(secret) < 32:
+            raise ConfigError("JWT_SIGNING_KEYS must be 'kid:secret' pairs with secrets of 32+ chars")
+        keys.append((kid, secret))
+    return keys
+
+
+def load_config(instance_path: Path, env: dict | None = None) -> dict:
+    env = dict(os.environ if env is None else env)
+    app_env = env.get("APP_ENV", "development")
+    if app_env not in {"development", "testing", "production"}:
+        raise ConfigError(f"APP_ENV must be development, testing or production, not {app_env!r}")
+
+    if app_env == "production":
+        missing = [name for name in (*SECRET_NAMES, "DATABASE_URL") if not env.get(name)]
+        if missing:
+            raise ConfigError(f"production needs these settings from the environment: {', '.join(missing)}")
+        found = {name: env[name] for name in SECRET_NAMES}
+    else:
+        found = _development_secrets(instance_path)
+        found.update({name: env[name] for name in SECRET_NAMES if env.get(name)})
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'wallet.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    max_amount = _int(env, "MAX_AMOUNT", 100_000_000)
+    config = {
+        "APP_ENV": app_env,
+        "TESTING": app_env == "testing",
+        **found,
+        "JWT_KEYS": parse_jwt_keys(found["JWT_SIGNING_KEYS"]),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 64 * 1024),
+        # Money
+        "DEFAULT_CURRENCY": env.get("DEFAULT_CURRENCY", "USD").upper(),
+        "MAX_AMOUNT": max_amount,
+        "MAX_WALLET_BALANCE": _int(env, "MAX_WALLET_BALANCE", 100_000_000),
+        "NO_PIN_AMOUNT": _int(env, "NO_PIN_AMOUNT", 10_000),
+        "IDEMPOTENCY_TTL_HOURS": _int(env, "IDEMPOTENCY_TTL_HOURS", 48),
+        "TOPUP_PROVIDER": env.get("TOPUP_PROVIDER", "sandbox"),
+        # Tokens
+        "JWT_ISSUER": env.get("JWT_ISSUER", "wallet"),
+        "JWT_AUDIENCE": env.get("JWT_AUDIENCE", "wallet-api"),
+        "ACCESS_TOKEN_TTL": _int(env, "ACCESS_TOKEN_TTL", 15 * 60),
+        "REFRESH_TOKEN_TTL": _int(env, "REFRESH_TOKEN_TTL", 30 * 24 * 3600),
+        "JWT_LEEWAY": _int(env, "JWT_LEEWAY", 5),
+        # OTP and lockouts
+        "OTP_SENDER": env.get("OTP_SENDER", "log"),
+        "OTP_OUTBOX": env.get("OTP_OUTBOX", str(instance_path / "outbox.jsonl")),
+        "OTP_TTL": _int(env, "OTP_TTL", 300),
+        "OTP_MAX_ATTEMPTS": _int(env, "OTP_MAX_ATTEMPTS", 5),
+        "OTP_RESEND_INTERVAL": _int(env, "OTP_RESEND_INTERVAL", 60),
+        "OTP_MAX_PER_HOUR": _int(env, "OTP_MAX_PER_HOUR", 5),
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_SECONDS": _int(env, "LOGIN_LOCK_SECONDS", 15 * 60),
+        "PIN_MAX_FAILURES": _int(env, "PIN_MAX_FAILURES", 5),
+        "PIN_LOCK_SECONDS": _int(env, "PIN_LOCK_SECONDS", 30 * 60),
+        "PASSWORD_MIN_LENGTH": _int(env, "PASSWORD_MIN_LENGTH", 10),
+        # Rate limits (Flask-Limiter syntax). Per identifier strict, per address generous:
+        # many phones share one address behind carrier NAT.
+        "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
+        "LIMIT_REGISTER_PER_IP": env.get("LIMIT_REGISTER_PER_IP", "100/hour"),
+        "LIMIT_LOGIN_PER_IP": env.get("LIMIT_LOGIN_PER_IP", "300/hour"),
+        "LIMIT_LOGIN_PER_IDENTIFIER": env.get("LIMIT_LOGIN_PER_IDENTIFIER", "10/minute;30/hour"),
+        "LIMIT_OTP_PER_IP": env.get("LIMIT_OTP_PER_IP", "300/hour"),
+        "LIMIT_OTP_PER_IDENTIFIER": env.get("LIMIT_OTP_PER_IDENTIFIER", "10/hour"),
+        "LIMIT_VERIFY_PER_IP": env.get("LIMIT_VERIFY_PER_IP", "300/hour"),
+        "LIMIT_VERIFY_PER_IDENTIFIER": env.get("LIMIT_VERIFY_PER_IDENTIFIER", "20/hour"),
+        "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
+        # Delivery settings read by app.auth.senders
+        **{k: env[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SMTP_USERNAME", "SMTP_PASSWORD",
+                               "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN") if env.get(k)},
+        "SMTP_STARTTLS": _bool(env, "SMTP_STARTTLS", False),
+        "SMTP_SSL": _bool(env, "SMTP_SSL", False),
+    }
+    if config["NO_PIN_AMOUNT"] < 0 or max_amount <= 0:
+        raise ConfigError("NO_PIN_AMOUNT must be >= 0 and MAX_AMOUNT > 0")
+    return config

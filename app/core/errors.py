@@ -1,0 +1,147 @@
+"""One error envelope for every failure: {"error": {"code", "message", "details"}}.
+
+`code` is a stable snake_case string; clients branch on it, never on `message`.
+"""
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from flask import Flask, jsonify
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class Code(StrEnum):
+    # 400 / 422: bad input
+    BAD_REQUEST = "bad_request"
+    VALIDATION_ERROR = "validation_error"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    SELF_TRANSFER = "self_transfer"
+    CURRENCY_NOT_SUPPORTED = "currency_not_supported"
+    BALANCE_LIMIT_EXCEEDED = "balance_limit_exceeded"
+    AMOUNT_TOO_LARGE = "amount_too_large"
+    WEAK_PASSWORD = "weak_password"
+    WEAK_PIN = "weak_pin"
+    # 401: no or bad credentials
+    UNAUTHORIZED = "unauthorized"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    TOKEN_INVALID = "token_invalid"
+    TOKEN_EXPIRED = "token_expired"
+    TOKEN_REVOKED = "token_revoked"
+    OTP_INVALID = "otp_invalid"
+    OTP_EXPIRED = "otp_expired"
+    MFA_INVALID = "mfa_invalid"
+    # 402: payment refused
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    CARD_DECLINED = "card_declined"
+    # 403: not allowed
+    FORBIDDEN = "forbidden"
+    NOT_VERIFIED = "not_verified"
+    ACCOUNT_LOCKED = "account_locked"
+    WALLET_FROZEN = "wallet_frozen"
+    RECIPIENT_FROZEN = "recipient_frozen"
+    PIN_REQUIRED = "pin_required"
+    PIN_INVALID = "pin_invalid"
+    PIN_LOCKED = "pin_locked"
+    # 404, 405, 409, 410, 413, 429
+    NOT_FOUND = "not_found"
+    RECIPIENT_NOT_FOUND = "recipient_not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
+    ALREADY_EXISTS = "already_exists"
+    ALREADY_VERIFIED = "already_verified"
+    HOLD_NOT_PENDING = "hold_not_pending"
+    HOLD_EXPIRED = "hold_expired"
+    AMOUNT_EXCEEDS_HOLD = "amount_exceeds_hold"
+    GONE = "gone"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    RATE_LIMITED = "rate_limited"
+    OTP_THROTTLED = "otp_throttled"
+    # 5xx
+    INTERNAL = "internal_error"
+    UNAVAILABLE = "service_unavailable"
+
+
+class AppError(Exception):
+    """A refusal the client can act on. Services raise it; the handler renders the envelope."""
+
+    def __init__(self, code: Code, message: str, status: int = 400, details: dict | None = None,
+                 headers: dict | None = None):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+        self.details = details or {}
+        self.headers = headers or {}
+
+
+def not_found(what: str = "resource") -> AppError:
+    return AppError(Code.NOT_FOUND, f"{what} not found", 404)
+
+
+def envelope(code: str, message: str, details: dict | None = None) -> dict:
+    return {"error": {"code": str(code), "message": message, "details": details or {}}}
+
+
+def error_response(code: str, message: str, status: int, details: dict | None = None, headers=None):
+    response = jsonify(envelope(code, message, details))
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def validation_error_response(exc: ValidationError):
+    """flask-openapi3 calls this for schema failures: 422 with each failing field."""
+    fields = [
+        {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+    first = fields[0] if fields else {"field": "body", "message": "invalid"}
+    return error_response(Code.VALIDATION_ERROR, f"{first['field']}: {first['message']}", 422,
+                          {"fields": fields})
+
+
+_HTTP_CODES = {400: Code.BAD_REQUEST, 401: Code.UNAUTHORIZED, 403: Code.FORBIDDEN, 404: Code.NOT_FOUND,
+               405: Code.METHOD_NOT_ALLOWED, 409: Code.CONFLICT, 410: Code.GONE, 413: Code.PAYLOAD_TOO_LARGE,
+               415: Code.BAD_REQUEST, 422: Code.VALIDATION_ERROR, 429: Code.RATE_LIMITED}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError):
+        return error_response(exc.code, exc.message, exc.status, exc.details, exc.headers)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if exc.response is not None and exc.response.is_json:
+            return exc.response  # already an envelope (schema validation via abort())
+        status = exc.code or 500
+        headers = {}
+        if status == 429:
+            retry_after = getattr(exc, "retry_after", None) or _limiter_retry_after()
+            headers["Retry-After"] = str(retry_after)
+        code = _HTTP_CODES.get(status, Code.BAD_REQUEST if status < 500 else Code.INTERNAL)
+        return error_response(code, exc.description or exc.name, status, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(Code.INTERNAL, "internal error", 500)
+
+
+def _limiter_retry_after() -> int:
+    from flask import g
+    limit = getattr(g, "view_rate_limit", None)
+    if limit is None:
+        return 60
+    from app.extensions import limiter
+    import time
+    try:
+        reset_at, _ = limiter.limiter.get_window_stats(limit[0], *limit[1])
+        return max(1, int(reset_at - time.time()))
+    except Exception:  # storage hiccup: a conservative hint is better than none
+        return 60

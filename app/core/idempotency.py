@@ -1,0 +1,117 @@
+"""Idempotency keys: a retried request gets its first answer back and moves no money twice.
+
+The record is claimed at the start of the unit of work and filled in before its commit, so it
+exists exactly when the effect does. Two requests with one key at the same moment: PostgreSQL's
+unique index makes the second INSERT wait for the first transaction, then it reads the answer.
+Refusals (4xx from the service) are stored too, so a retry cannot turn a decline into a payment;
+input that fails the schema never reaches this code and is not stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.core import clock
+from app.core.errors import AppError, Code, envelope
+from app.core.models import IdempotencyRecord
+from app.core.uow import retrying, unit_of_work
+from app.extensions import db
+
+Result = tuple[int, dict]
+KEY_MAX = 255
+
+
+@dataclass(frozen=True)
+class IdempotencyRequest:
+    scope: str  # whose key it is: "usr_..." or "ter_..."; two callers may use the same key
+    key: str
+    fingerprint: str
+
+
+def fingerprint(method: str, path: str, body: dict | None) -> str:
+    canonical = json.dumps(body or {}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{method.upper()} {path}\n{canonical}".encode()).hexdigest()
+
+
+def make_request(scope: str, key: str | None, method: str, path: str, body: dict | None):
+    if key is None:
+        return None
+    if not key or len(key) > KEY_MAX or not key.isprintable():
+        raise AppError(Code.IDEMPOTENCY_KEY_INVALID, f"Idempotency-Key must be 1..{KEY_MAX} printable characters", 400)
+    return IdempotencyRequest(scope, key, fingerprint(method, path, body))
+
+
+def _insert():
+    dialect = db.engine.dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(IdempotencyRecord)
+
+
+def _claim(req: IdempotencyRequest) -> Result | None:
+    """Take the key for this transaction, or return the answer stored under it."""
+    session = db.session
+    ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+    now = clock.now()
+    stmt = _insert().values(scope=req.scope, key=req.key, fingerprint=req.fingerprint,
+                            status_code=0, body="", created_at=now)
+    inserted = session.execute(stmt.on_conflict_do_nothing(index_elements=["scope", "key"])).rowcount
+    if inserted:
+        return None
+    stored = session.query(IdempotencyRecord).filter_by(scope=req.scope, key=req.key).one()
+    if clock.as_utc(stored.created_at) < now - ttl:
+        # An expired key may be used again: forget the old answer and claim it afresh.
+        session.delete(stored)
+        session.flush()
+        return _claim(req)
+    if stored.fingerprint != req.fingerprint:
+        raise AppError(Code.IDEMPOTENCY_CONFLICT,
+                       "this Idempotency-Key was used with a different request", 409)
+    return stored.status_code, json.loads(stored.body)
+
+
+def _save(req: IdempotencyRequest, result: Result) -> None:
+    db.session.query(IdempotencyRecord).filter_by(scope=req.scope, key=req.key).update(
+        {"status_code": result[0], "body": json.dumps(result[1])})
+
+
+def run_once(req: IdempotencyRequest | None, work: Callable[[], Result]) -> Result:
+    """Run `work` in one unit of work, at most once per idempotency key; retried on deadlock.
+
+    `work` changes rows without committing and returns (status, body). Without a key it simply
+    runs (clients that do not retry need none), and refusals propagate as AppError.
+    """
+    def attempt() -> Result:
+        with unit_of_work() as uow:
+            if req is None:
+                result = work()
+                uow.commit()
+                return result
+            stored = _claim(req)
+            if stored is not None:
+                return stored
+            savepoint = db.session.begin_nested()
+            try:
+                result = work()
+                savepoint.commit()
+            except AppError as refusal:
+                if refusal.status >= 500:
+                    raise
+                savepoint.rollback()
+                result = (refusal.status, envelope(refusal.code, refusal.message, refusal.details))
+            _save(req, result)
+            uow.commit()
+            return result
+
+    return retrying(attempt)
+
+
+def from_request(scope: str, key: str | None, body: dict | None) -> IdempotencyRequest | None:
+    """The idempotency request for the current HTTP request (method, path and parsed body)."""
+    from flask import request
+    return make_request(scope, key, request.method, request.path, body)

@@ -1,0 +1,107 @@
+"""The unit of work: one commit per use case, rolled back unless the service commits.
+
+    with unit_of_work() as uow:
+        ...change rows...
+        uow.commit()
+
+Nesting is refused: a service that calls another public service inside its own unit of work
+would commit half of a use case.
+
+On SQLite the unit of work starts with BEGIN IMMEDIATE. SQLite has one writer at a time; a
+deferred transaction that read first and wants to write later fails at once with "database is
+locked" when another connection wrote in between, whereas IMMEDIATE waits its turn (busy_timeout).
+"""
+from __future__ import annotations
+
+import contextvars
+import logging
+import random
+import time
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+_active: contextvars.ContextVar[bool] = contextvars.ContextVar("uow_active", default=False)
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_immediate", default=False)
+
+# PostgreSQL SQLSTATEs worth a retry: serialization_failure, deadlock_detected, lock_not_available.
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+class UnitOfWork:
+    def __init__(self):
+        self.committed = False
+
+    def commit(self) -> None:
+        db.session.commit()
+        self.committed = True
+
+
+@contextmanager
+def unit_of_work():
+    if _active.get():
+        raise RuntimeError("unit_of_work() is already open: public services must not call each other")
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("unsaved changes outside a unit of work")
+    # Close any read-only transaction left by authentication, so the unit of work starts fresh.
+    session.rollback()
+    token = _active.set(True)
+    immediate = _immediate.set(db.engine.dialect.name == "sqlite")
+    uow = UnitOfWork()
+    try:
+        session.connection()  # BEGIN (IMMEDIATE on SQLite) now, not at the first statement
+        yield uow
+    finally:
+        if not uow.committed:
+            session.rollback()
+        _immediate.reset(immediate)
+        _active.reset(token)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate in _RETRYABLE_SQLSTATES:
+            return True
+        if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+            return True
+    return False
+
+
+def retrying(fn, attempts: int = 8):
+    """Run fn (which opens its own unit of work) again after a deadlock or serialization failure.
+
+    The client never sees these: they mean "another transaction won the race; try again".
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except DBAPIError as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            log.info("retrying after %s (attempt %d)", type(exc.orig).__name__, attempt)
+            time.sleep(random.uniform(0, 0.005 * 2 ** attempt))
+
+
+def install_sqlite_pragmas(engine: Engine) -> None:
+    """WAL (readers never block the writer), a busy timeout, foreign keys, explicit BEGIN."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself (see below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")

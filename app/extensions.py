@@ -1,0 +1,25 @@
+"""Extension singletons, bound to an app in create_app via init_app."""
+from flask_limiter import Limiter
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from app.core.network import client_address
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+# Storage is chosen in create_app (RATELIMIT_STORAGE_URI): Redis when REDIS_URL is set, memory otherwise.
+limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)

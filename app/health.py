@@ -1,0 +1,36 @@
+"""Liveness and readiness, for load balancers and orchestrators."""
+from flask import current_app
+from flask_openapi3 import APIBlueprint, Tag
+from sqlalchemy import text
+
+from app.extensions import db
+
+health_api = APIBlueprint("health", __name__, abp_tags=[Tag(name="health")])
+
+
+@health_api.get("/healthz")
+def healthz():
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@health_api.get("/readyz")
+def readyz():
+    """The database and the store (Redis, when configured) answer."""
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:  # any failure means "not ready"; the details go to the log
+        current_app.logger.exception("readiness: database")
+        checks["database"] = "unavailable"
+    finally:
+        db.session.rollback()
+    try:
+        current_app.extensions["store"].ping()
+        checks["store"] = "ok"
+    except Exception:
+        current_app.logger.exception("readiness: store")
+        checks["store"] = "unavailable"
+    ready = all(v == "ok" for v in checks.values())
+    return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503

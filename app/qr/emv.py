@@ -1,0 +1,254 @@
+"""EMVCo QR Code merchant-presented mode (MPM) codec: pure Python, no Flask, no database.
+
+A payload is a run of ID-length-value fields: 2-digit tag, 2-digit decimal length, value.
+Lengths count characters (``len(str)``), not bytes; only the CRC looks at UTF-8 bytes.
+Decoding is lenient where real-world wallets disagree (field order, check-digit case,
+format indicator value, missing tag 01) and strict where a wrong answer would move money
+(CRC, lengths, duplicates). Every refusal is an ``EmvError`` with a stable ``reason``.
+"""
+from __future__ import annotations
+
+import binascii
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+CRC_TAG = "63"
+FORMAT_INDICATOR_TAG = "00"
+MAX_AMOUNT_CHARS = 13
+
+# int() accepts "+5", " 5", "1_0" and non-ASCII digits; the wire format allows none of those.
+_TWO_DIGITS = re.compile(r"[0-9]{2}")
+_CHECK_DIGITS = re.compile(r"[0-9A-Fa-f]{4}")
+_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+class EmvError(ValueError):
+    """A payload or field the codec refuses.
+
+    ``tag`` names the field ("54", or "62.05" inside a template; None when no field can be
+    named) and ``reason`` is a stable snake_case code callers may branch on.
+    """
+
+    def __init__(self, tag: str | None, reason: str, detail: str = "") -> None:
+        self.tag = tag
+        self.reason = reason
+        where = f"field {tag}" if tag is not None else "payload"
+        super().__init__(f"EMV QR {where}: {reason}" + (f" ({detail})" if detail else ""))
+
+
+def crc16_ccitt_false(data: bytes) -> int:
+    """CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no final XOR.
+
+    ``binascii.crc_hqx`` is exactly this non-reflected CCITT CRC with a caller-chosen
+    initial value, so seeding it with 0xFFFF gives the variant EMVCo specifies.
+    """
+    return binascii.crc_hqx(data, 0xFFFF)
+
+
+def is_template(tag: str) -> bool:
+    """True for tags whose value is itself a run of sub-fields (26-51, 62, 64, 80-99)."""
+    number = int(tag)
+    return 26 <= number <= 51 or number in (62, 64) or 80 <= number <= 99
+
+
+@dataclass(frozen=True)
+class EmvPayload:
+    """A decoded payload: ``fields`` maps tag -> value in payload order.
+
+    Template tags map to a dict of sub-tag -> str; every other tag maps to a str.
+    Tag 63 is kept exactly as received (its case may be lower). Frozen means the
+    payload is not rebound; treat ``fields`` as read-only and use ``to_tree()`` to edit.
+    """
+
+    fields: dict[str, str | dict[str, str]]
+
+    def _text(self, tag: str) -> str | None:
+        value = self.fields.get(tag)
+        return value if isinstance(value, str) else None
+
+    def _template(self, tag: str) -> dict[str, str] | None:
+        value = self.fields.get(tag)
+        return value if isinstance(value, dict) else None
+
+    @property
+    def format_indicator(self) -> str:
+        """Tag 00, usually "01"; decode() guarantees it is present."""
+        return str(self.fields[FORMAT_INDICATOR_TAG])
+
+    @property
+    def point_of_initiation(self) -> str | None:
+        """'11' static, '12' dynamic (one-time), None when tag 01 is absent."""
+        return self._text("01")
+
+    @property
+    def merchant_accounts(self) -> dict[str, dict[str, str]]:
+        """Merchant account templates (tags 26-51), keyed by tag, in payload order."""
+        return {t: v for t, v in self.fields.items() if 26 <= int(t) <= 51 and isinstance(v, dict)}
+
+    @property
+    def mcc(self) -> str | None:
+        return self._text("52")
+
+    @property
+    def currency_numeric(self) -> str | None:
+        return self._text("53")
+
+    @property
+    def amount(self) -> str | None:
+        """Tag 54 as written; turn it into minor units with ``parse_amount``."""
+        return self._text("54")
+
+    @property
+    def country(self) -> str | None:
+        return self._text("58")
+
+    @property
+    def merchant_name(self) -> str | None:
+        return self._text("59")
+
+    @property
+    def merchant_city(self) -> str | None:
+        return self._text("60")
+
+    @property
+    def postal_code(self) -> str | None:
+        return self._text("61")
+
+    @property
+    def additional(self) -> dict[str, str] | None:
+        return self._template("62")
+
+    @property
+    def language_template(self) -> dict[str, str] | None:
+        return self._template("64")
+
+    @property
+    def crc(self) -> str:
+        """Tag 63 check digits, upper-cased; decode() guarantees they are present."""
+        return str(self.fields[CRC_TAG]).upper()
+
+    def to_tree(self) -> dict[str, str | dict[str, str]]:
+        """A JSON-serialisable copy of ``fields``; ``encode`` accepts it back unchanged."""
+        return {t: dict(v) if isinstance(v, dict) else v for t, v in self.fields.items()}
+
+
+def decode(payload: str) -> EmvPayload:
+    """Parse and verify an MPM payload, or raise ``EmvError``."""
+    if not payload:
+        raise EmvError(None, "empty")
+    top = _split(payload, parent=None)
+    tags = list(top)
+    if tags[0] != FORMAT_INDICATOR_TAG:
+        raise EmvError(tags[0], "format_indicator_not_first")
+    if CRC_TAG not in top:
+        raise EmvError(CRC_TAG, "missing_crc")
+    if tags[-1] != CRC_TAG:
+        raise EmvError(CRC_TAG, "crc_not_last")
+    # Check the CRC before looking inside templates, so a corrupted payload is reported
+    # as corrupted rather than as whatever nonsense the damaged template happens to hold.
+    _verify_crc(payload, top[CRC_TAG])
+    fields = {t: _split(v, parent=t) if is_template(t) else v for t, v in top.items()}
+    return EmvPayload(fields)
+
+
+def _split(text: str, parent: str | None) -> dict[str, str]:
+    """Cut ``text`` into an ordered tag -> raw value dict; ``parent`` prefixes error paths."""
+    fields: dict[str, str] = {}
+    pos = 0
+    while pos < len(text):
+        if len(text) - pos < 4:
+            raise EmvError(parent, "truncated", f"{text[pos:]!r} is too short for tag + length")
+        tag, length = text[pos : pos + 2], text[pos + 2 : pos + 4]
+        path = f"{parent}.{tag}" if parent else tag
+        if not _TWO_DIGITS.fullmatch(tag):
+            raise EmvError(path, "bad_tag", "tags are two decimal digits")
+        if not _TWO_DIGITS.fullmatch(length):
+            raise EmvError(path, "bad_length", f"length {length!r} is not two decimal digits")
+        end = pos + 4 + int(length)
+        if end > len(text):
+            left = len(text) - pos - 4
+            raise EmvError(path, "length_overrun", f"length {length}, {left} characters left")
+        if tag in fields:
+            raise EmvError(path, "duplicate_tag")
+        fields[tag] = text[pos + 4 : end]
+        pos = end
+    return fields
+
+
+def _verify_crc(payload: str, check_digits: str) -> None:
+    if not _CHECK_DIGITS.fullmatch(check_digits):
+        raise EmvError(CRC_TAG, "bad_crc_format", f"{check_digits!r} is not four hex digits")
+    # 63 is last and four characters long, so the checked text ends with "6304".
+    expected = crc16_ccitt_false(payload[:-4].encode("utf-8"))
+    if int(check_digits, 16) != expected:
+        raise EmvError(CRC_TAG, "crc_mismatch", f"got {check_digits}, computed {expected:04X}")
+
+
+def encode(fields: Mapping[str, str | Mapping[str, str]]) -> str:
+    """Serialise a field tree and append tag 63 with a fresh upper-case CRC.
+
+    Order: tag 00 first, then the remaining tags (and sub-tags) in the order given, so
+    ``encode(decode(p).to_tree())`` reproduces ``p``. A caller-supplied 63 is ignored
+    because the CRC is always recomputed. Template tags need a mapping, others a str.
+    """
+    if FORMAT_INDICATOR_TAG not in fields:
+        raise EmvError(FORMAT_INDICATOR_TAG, "missing_format_indicator")
+    rest = [t for t in fields if t not in (FORMAT_INDICATOR_TAG, CRC_TAG)]
+    order = [FORMAT_INDICATOR_TAG, *rest]
+    body = "".join(_encode_field(tag, fields[tag]) for tag in order) + CRC_TAG + "04"
+    return body + f"{crc16_ccitt_false(body.encode('utf-8')):04X}"
+
+
+def _encode_field(tag: str, value: str | Mapping[str, str]) -> str:
+    _require_tag(tag, tag)  # is_template() needs a well-formed tag
+    if isinstance(value, Mapping):
+        if not is_template(tag):
+            raise EmvError(tag, "not_a_template", "only 26-51, 62, 64 and 80-99 nest")
+        value = "".join(_encode_leaf(f"{tag}.{sub}", sub, text) for sub, text in value.items())
+    elif is_template(tag):
+        raise EmvError(tag, "template_expected", "give a mapping of sub-tag -> str")
+    return _encode_leaf(tag, tag, value)
+
+
+def _encode_leaf(path: str, tag: str, value: str) -> str:
+    _require_tag(path, tag)
+    if not isinstance(value, str):
+        raise EmvError(path, "bad_value", f"expected str, got {type(value).__name__}")
+    if not value:
+        raise EmvError(path, "empty_value", "EMV lengths run from 01 to 99")
+    if len(value) > 99:
+        raise EmvError(path, "value_too_long", f"{len(value)} characters, at most 99")
+    return f"{tag}{len(value):02d}{value}"
+
+
+def _require_tag(path: str, tag: object) -> None:
+    if not (isinstance(tag, str) and _TWO_DIGITS.fullmatch(tag)):
+        raise EmvError(str(path), "bad_tag", "tags are two decimal digits")
+
+
+def format_amount(minor: int, exponent: int) -> str:
+    """Minor units -> tag 54 text with exactly ``exponent`` decimals (422, 2 -> "4.22")."""
+    if minor < 0 or exponent < 0:
+        raise EmvError("54", "bad_amount", "amount and exponent must not be negative")
+    text = format(Decimal(minor).scaleb(-exponent), "f")
+    if len(text) > MAX_AMOUNT_CHARS:
+        raise EmvError("54", "amount_too_long", f"{text!r} is over 13 characters")
+    return text
+
+
+def parse_amount(text: str, exponent: int) -> int:
+    """Tag 54 text -> minor units ("4.22", 2 -> 422; "100", 2 -> 10000).
+
+    Refuses signs, empty or non-numeric text, more than 13 characters, and more decimals
+    than the currency has: "500.5" yen is not an amount we can pay.
+    """
+    if len(text) > MAX_AMOUNT_CHARS:
+        raise EmvError("54", "amount_too_long", f"{len(text)} characters, at most 13")
+    if not _AMOUNT.fullmatch(text):
+        raise EmvError("54", "bad_amount", f"{text!r} is not digits with an optional '.'")
+    decimals = len(text.partition(".")[2])
+    if decimals > exponent:
+        raise EmvError("54", "amount_too_precise", f"{decimals} decimals, at most {exponent}")
+    return int(Decimal(text).scaleb(exponent))

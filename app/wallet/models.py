@@ -1,0 +1,111 @@
+"""The ledger's tables. Balances are derived from posted and pending debits and credits.
+
+accounts      one per user wallet, merchant account or system account (e.g. the top-up float)
+transactions  what a person did (a top-up, a transfer, a payment): the row history shows
+transfers     the immutable double-entry journal: each moves `amount` from debit to credit
+entries       each transfer's effect on each of its two accounts, in per-account order,
+              carrying the balance after it and the hash chain that makes tampering visible
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+GENESIS_HASH = "0" * 64
+
+
+class Account(db.Model):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("debits_posted >= 0 AND credits_posted >= 0 AND debits_pending >= 0 "
+                        "AND credits_pending >= 0", name="amounts_not_negative"),
+        # The database itself refuses an overdraft, whatever the code above it does.
+        CheckConstraint("NOT no_overdraft OR debits_posted + debits_pending <= credits_posted",
+                        name="no_overdraft"),
+        UniqueConstraint("user_id", "currency", name="user_currency"),
+        UniqueConstraint("merchant_id", "currency", name="merchant_currency"),
+        UniqueConstraint("code", "currency", name="system_code_currency"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # user | merchant | system
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    merchant_id: Mapped[str | None] = mapped_column(String(40))
+    code: Mapped[str | None] = mapped_column(String(40))  # system accounts: topup_float, ...
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    no_overdraft: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    debits_posted: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    credits_posted: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    debits_pending: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    credits_pending: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    entry_count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), nullable=False, default=GENESIS_HASH)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    @property
+    def balance(self) -> int:
+        return self.credits_posted - self.debits_posted
+
+    @property
+    def held(self) -> int:
+        return self.debits_pending
+
+    @property
+    def available(self) -> int:
+        return self.credits_posted - self.debits_posted - self.debits_pending
+
+
+class Transaction(db.Model):
+    __tablename__ = "transactions"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    type: Mapped[str] = mapped_column(String(24), nullable=False)  # topup | transfer | hold ...
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    debit_account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
+    credit_account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
+    initiator_id: Mapped[str | None] = mapped_column(String(40))
+    reference: Mapped[str | None] = mapped_column(String(140))
+    note: Mapped[str | None] = mapped_column(String(280))
+    related_id: Mapped[str | None] = mapped_column(ForeignKey("transactions.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Transfer(db.Model):
+    __tablename__ = "transfers"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
+        # A pending transfer is resolved (posted, voided or expired) exactly once.
+        UniqueConstraint("pending_id", name="pending_resolved_once"),
+    )
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # see app.wallet.rules.KINDS
+    debit_account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
+    credit_account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    pending_id: Mapped[str | None] = mapped_column(ForeignKey("transfers.id"))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class Entry(db.Model):
+    __tablename__ = "entries"
+    __table_args__ = (UniqueConstraint("account_id", "seq", name="account_seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    transfer_id: Mapped[str] = mapped_column(ForeignKey("transfers.id"), nullable=False, index=True)
+    transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id"), nullable=False, index=True)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)  # signed, from this account's side
+    balance_after: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,52 @@
+"""Domain rows -> the JSON the API returns. Plain dicts, so idempotent answers can be stored."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.core import clock
+from app.extensions import db
+from app.wallet.models import Account, Transaction
+
+SYSTEM_LABELS = {"topup_float": "Top-up"}
+
+
+def iso(value) -> str:
+    return clock.as_utc(value).isoformat()
+
+
+def wallet_out(account: Account) -> dict:
+    return {"id": account.id, "currency": account.currency, "balance": account.balance,
+            "available": account.available, "held": account.held, "status": account.status,
+            "created_at": iso(account.created_at)}
+
+
+def counterparties(account_ids: set[str]) -> dict[str, dict]:
+    """A short public description of each account: who or what is on the other side."""
+    if not account_ids:
+        return {}
+    rows = db.session.execute(select(Account, User).outerjoin(User, User.id == Account.user_id)
+                              .where(Account.id.in_(account_ids))).all()
+    described = {}
+    for account, user in rows:
+        if account.kind == "user":
+            described[account.id] = {"type": "user", "name": user.name if user else None, "wallet_id": account.id}
+        elif account.kind == "merchant":
+            described[account.id] = {"type": "merchant", "name": account.merchant_id, "merchant_id": account.merchant_id}
+        else:
+            described[account.id] = {"type": "system", "name": SYSTEM_LABELS.get(account.code, account.code)}
+    return described
+
+
+def transaction_out(txn: Transaction, *, viewer_account: Account, balance_after: int | None = None,
+                    others: dict[str, dict] | None = None) -> dict:
+    """A transaction as one wallet sees it: signed amount, the other party, the balance after."""
+    outgoing = txn.debit_account_id == viewer_account.id
+    other_id = txn.credit_account_id if outgoing else txn.debit_account_id
+    others = others if others is not None else counterparties({other_id})
+    if balance_after is None:
+        balance_after = viewer_account.balance
+    return {"id": txn.id, "type": txn.type, "amount": -txn.amount if outgoing else txn.amount,
+            "currency": txn.currency, "balance_after": balance_after, "counterparty": others.get(other_id),
+            "status": txn.status, "reference": txn.reference, "note": txn.note, "wallet_id": viewer_account.id,
+            "created_at": iso(txn.created_at)}

@@ -1,0 +1,103 @@
+"""Request and response models of the wallet API; they are also its OpenAPI document."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.fields import Amount, CurrencyCode, Pin
+from app.core.pagination import PageQuery
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IdempotencyHeader(BaseModel):
+    idempotency_key: str | None = Field(None, alias="Idempotency-Key", max_length=255,
+                                        description="retry-safe key; same key and body returns the first answer")
+
+
+class WalletPath(BaseModel):
+    wallet_id: str = Field(max_length=40)
+
+
+class TransactionPath(BaseModel):
+    transaction_id: str = Field(max_length=40)
+
+
+class OpenWalletBody(Strict):
+    currency: CurrencyCode
+
+
+class TopupBody(Strict):
+    amount: Amount
+    source: str = Field(min_length=1, max_length=100, description="funding token, e.g. tok_visa in the sandbox")
+
+
+class TransferBody(Strict):
+    to: str = Field(min_length=3, max_length=254, description="phone (E.164), e-mail or wallet id")
+    amount: Amount
+    currency: CurrencyCode
+    note: str | None = Field(None, max_length=280)
+    pin: Pin | None = None
+
+
+class HistoryQuery(PageQuery):
+    pass
+
+
+class WalletOut(BaseModel):
+    id: str
+    currency: str
+    balance: int
+    available: int
+    held: int
+    status: str
+    created_at: str
+
+
+class WalletList(BaseModel):
+    data: list[WalletOut]
+
+
+class TopupOut(BaseModel):
+    id: str
+    status: str
+    amount: int
+    currency: str
+    wallet_id: str
+    created_at: str
+
+
+class TransactionOut(BaseModel):
+    id: str
+    type: str
+    amount: int = Field(description="signed, from this wallet's side")
+    currency: str
+    balance_after: int | None
+    counterparty: dict | None
+    status: str
+    reference: str | None
+    note: str | None = None
+    wallet_id: str
+    created_at: str
+
+
+class LegOut(BaseModel):
+    id: str
+    kind: str
+    debit_account_id: str
+    credit_account_id: str
+    amount: int
+    currency: str
+    pending_id: str | None
+    created_at: str
+
+
+class TransactionDetail(TransactionOut):
+    legs: list[LegOut]
+
+
+class TransactionPage(BaseModel):
+    data: list[TransactionOut]
+    has_more: bool
+    next_cursor: str | None
