@@ -78,6 +78,7 @@ def record_transfer(txn: Transaction, *, kind: str, debit_id: str, credit_id: st
         credit_account_id=credit.id, amount=amount, currency=txn.currency, pending_id=transfer.pending_id,
         created_at=now, debit_prev_hash=debit.last_hash, credit_prev_hash=credit.last_hash)
     db.session.add(transfer)
+    db.session.flush()  # the entries reference it; without relationships the ORM does not order inserts
     db.session.add(_apply(debit, debit_after, transfer, "debit", now))
     db.session.add(_apply(credit, credit_after, transfer, "credit", now))
     db.session.flush()
