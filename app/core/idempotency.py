@@ -60,8 +60,10 @@ def _claim(req: IdempotencyRequest) -> Result | None:
     now = clock.now()
     stmt = _insert().values(scope=req.scope, key=req.key, fingerprint=req.fingerprint,
                             status_code=0, body="", created_at=now)
-    inserted = session.execute(stmt.on_conflict_do_nothing(index_elements=["scope", "key"])).rowcount
-    if inserted:
+    # RETURNING rather than rowcount: psycopg reports -1 for an ORM-executed INSERT.
+    inserted = session.execute(stmt.on_conflict_do_nothing(index_elements=["scope", "key"])
+                               .returning(IdempotencyRecord.id)).first()
+    if inserted is not None:
         return None
     stored = session.query(IdempotencyRecord).filter_by(scope=req.scope, key=req.key).one()
     if clock.as_utc(stored.created_at) < now - ttl:

@@ -71,9 +71,11 @@ class DatabaseStore:
     def __init__(self, engine_getter):
         self._engine = engine_getter
 
-    def _run(self, sql: str, **params):
+    def _run(self, sql: str, **params) -> list:
+        """Run one statement in its own transaction; rows (if any) are read before it commits."""
         with self._engine().begin() as conn:
-            return conn.execute(text(sql), params)
+            result = conn.execute(text(sql), params)
+            return result.all() if result.returns_rows else []
 
     def set_nx(self, key: str, ttl: int, value: str = "1") -> bool:
         now = _now_ms()
@@ -82,9 +84,9 @@ class DatabaseStore:
         result = self._run(
             "INSERT INTO kv_entries (key, value, expires_at_ms) VALUES (:k, :v, :e) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at_ms = excluded.expires_at_ms "
-            "WHERE kv_entries.expires_at_ms <= :now",
+            "WHERE kv_entries.expires_at_ms <= :now RETURNING key",
             k=key, v=value, e=now + ttl * 1000, now=now)
-        return result.rowcount == 1
+        return bool(result)
 
     def set(self, key: str, ttl: int, value: str = "1") -> None:
         self._run(
@@ -93,9 +95,9 @@ class DatabaseStore:
             k=key, v=value, e=_now_ms() + ttl * 1000)
 
     def get(self, key: str) -> str | None:
-        row = self._run("SELECT value FROM kv_entries WHERE key = :k AND expires_at_ms > :now",
-                        k=key, now=_now_ms()).first()
-        return row[0] if row else None
+        rows = self._run("SELECT value FROM kv_entries WHERE key = :k AND expires_at_ms > :now",
+                         k=key, now=_now_ms())
+        return rows[0][0] if rows else None
 
     def exists(self, key: str) -> bool:
         return self.get(key) is not None
@@ -110,8 +112,8 @@ class DatabaseStore:
             "expires_at_ms = CASE WHEN kv_entries.expires_at_ms <= :now THEN excluded.expires_at_ms "
             "        ELSE kv_entries.expires_at_ms END "
             "RETURNING value",
-            k=key, e=now + ttl * 1000, now=now).first()
-        return int(row[0])
+            k=key, e=now + ttl * 1000, now=now)
+        return int(row[0][0])
 
     def delete(self, key: str) -> None:
         self._run("DELETE FROM kv_entries WHERE key = :k", k=key)

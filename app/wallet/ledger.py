@@ -22,14 +22,17 @@ TOPUP_FLOAT = "topup_float"
 
 
 def lock_accounts(ids: list[str]) -> dict[str, Account]:
-    """SELECT ... FOR UPDATE in primary-key order.
+    """SELECT ... FOR NO KEY UPDATE in primary-key order.
 
     Two transfers between the same pair of accounts lock them in the same order whatever their
-    direction, so they queue instead of deadlocking. populate_existing makes the re-check after
-    the lock read the committed values, not what this session loaded before.
+    direction, so they queue instead of deadlocking. NO KEY UPDATE (not FOR UPDATE) because the
+    rows that reference an account (transactions, entries) take KEY SHARE locks on it when they
+    are inserted; FOR UPDATE would conflict with those and deadlock two payments that inserted
+    their transaction rows first. populate_existing makes the re-check after the lock read the
+    committed values, not what this session loaded before.
     """
     stmt = (select(Account).where(Account.id.in_(sorted(set(ids)))).order_by(Account.id)
-            .with_for_update().execution_options(populate_existing=True))
+            .with_for_update(key_share=True).execution_options(populate_existing=True))
     return {account.id: account for account in db.session.execute(stmt).scalars()}
 
 
