@@ -54,7 +54,6 @@ class Code(StrEnum):
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
     IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
     ALREADY_EXISTS = "already_exists"
-    ALREADY_VERIFIED = "already_verified"
     HOLD_NOT_PENDING = "hold_not_pending"
     HOLD_EXPIRED = "hold_expired"
     AMOUNT_EXCEEDS_HOLD = "amount_exceeds_hold"

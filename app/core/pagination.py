@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 
 from app.core.errors import AppError, Code
 
+POSITION_MAX = 2 ** 63 - 1  # a signed 64-bit column (BIGINT); larger values crash the query
+
 
 class PageQuery(BaseModel):
     limit: int = Field(20, ge=1, le=100, description="page size, 1..100")
@@ -29,7 +31,7 @@ def decode_cursor(cursor: str | None) -> int | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         position = json.loads(base64.urlsafe_b64decode(padded.encode()))["p"]
-        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+        if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= POSITION_MAX:
             raise ValueError
         return position
     except (ValueError, KeyError, TypeError):

@@ -47,9 +47,9 @@ def verify(*, identifier: str, code: str, device_name: str | None, ip: str | Non
     in DEFAULT_CURRENCY, and is signed in."""
     with unit_of_work() as uow:
         user = find_user(identifier)
-        if user is not None and user.verified:
-            raise AppError(Code.ALREADY_VERIFIED, "this account is already verified; sign in", 409)
-        ok, _ = otp.check(user, "verify", code)
+        # An already verified account answers like a wrong code: the endpoint must not tell
+        # who has an account.
+        ok, _ = otp.check(user if user is not None and not user.verified else None, "verify", code)
         if not ok:
             uow.commit()  # keep the counted failure
             raise AppError(Code.OTP_INVALID, "the code is wrong or no longer valid", 401)
