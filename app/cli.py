@@ -3,6 +3,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from app.cli_seed import seed_demo_data
 
@@ -24,7 +25,7 @@ def register_cli(app: Flask) -> None:
         for line in seed_demo_data():
             click.echo(line)
 
-    ledger = click.Group("ledger", help="Ledger maintenance.")
+    ledger = AppGroup("ledger", help="Ledger maintenance.")
     app.cli.add_command(ledger)
 
     @ledger.command("verify")

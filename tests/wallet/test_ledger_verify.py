@@ -1,0 +1,79 @@
+"""`flask ledger verify` recomputes chains and balances and catches tampering."""
+from sqlalchemy import select, text
+
+from app.extensions import db
+from app.wallet.models import Account, Transfer
+
+
+def _run_verify(app):
+    return app.test_cli_runner().invoke(args=["ledger", "verify"])
+
+
+def test_verify_passes_on_an_untouched_ledger(app, api):
+    alice = api.person(balance=5000)
+    bob = api.person()
+    api.transfer(alice, bob.phone, 700)
+
+    result = _run_verify(app)
+
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output
+
+
+def test_verify_fails_when_a_transfer_amount_is_edited(app, api):
+    alice = api.person(balance=5000)
+    bob = api.person()
+    txn_id = api.transfer(alice, bob.phone, 700).json["id"]
+    with app.app_context():
+        db.session.execute(text("UPDATE transfers SET amount = 70 WHERE transaction_id = :t"), {"t": txn_id})
+        db.session.commit()
+
+    result = _run_verify(app)
+
+    assert result.exit_code == 1
+    assert "hash mismatch" in result.output
+
+
+def test_verify_fails_when_a_balance_is_edited_behind_the_ledgers_back(app, api):
+    alice = api.person(balance=5000)
+    with app.app_context():
+        db.session.execute(text("UPDATE accounts SET credits_posted = credits_posted + 100000 WHERE id = :a"),
+                           {"a": alice.wallet_id})
+        db.session.commit()
+
+    result = _run_verify(app)
+
+    assert result.exit_code == 1
+    assert "stored totals" in result.output
+
+
+def test_verify_fails_when_the_newest_transfer_is_deleted(app, api):
+    alice = api.person(balance=5000)
+    bob = api.person()
+    txn_id = api.transfer(alice, bob.phone, 700).json["id"]
+    with app.app_context():
+        transfer_id = db.session.execute(select(Transfer.id).filter_by(transaction_id=txn_id)).scalar_one()
+        db.session.execute(text("DELETE FROM entries WHERE transfer_id = :t"), {"t": transfer_id})
+        db.session.execute(text("DELETE FROM transfers WHERE id = :t"), {"t": transfer_id})
+        db.session.commit()
+
+    result = _run_verify(app)
+
+    assert result.exit_code == 1
+    assert "entry count or last hash" in result.output
+
+
+def test_the_database_refuses_an_overdraft_even_without_the_code(app, api):
+    alice = api.person(balance=500)
+    with app.app_context():
+        try:
+            db.session.execute(text("UPDATE accounts SET debits_posted = debits_posted + 501 WHERE id = :a"),
+                               {"a": alice.wallet_id})
+            db.session.commit()
+            refused = False
+        except Exception as exc:  # IntegrityError from the CHECK constraint
+            db.session.rollback()
+            refused = "no_overdraft" in str(exc)
+        balance = db.session.get(Account, alice.wallet_id).balance
+    assert refused
+    assert balance == 500
