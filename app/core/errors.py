@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from enum import StrEnum
 
 from flask import Flask, jsonify
@@ -121,8 +122,7 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         headers = {}
         if status == 429:
-            retry_after = getattr(exc, "retry_after", None) or _limiter_retry_after()
-            headers["Retry-After"] = str(retry_after)
+            headers["Retry-After"] = str(_limiter_retry_after())
         code = _HTTP_CODES.get(status, Code.BAD_REQUEST if status < 500 else Code.INTERNAL)
         return error_response(code, exc.description or exc.name, status, headers=headers)
 
@@ -133,14 +133,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _limiter_retry_after() -> int:
-    from flask import g
-    limit = getattr(g, "view_rate_limit", None)
-    if limit is None:
-        return 60
-    from app.extensions import limiter
-    import time
-    try:
-        reset_at, _ = limiter.limiter.get_window_stats(limit[0], *limit[1])
-        return max(1, int(reset_at - time.time()))
-    except Exception:  # storage hiccup: a conservative hint is better than none
-        return 60
+    """Seconds until the limit that refused this request lets the next one through."""
+    from app.extensions import limiter  # here, not at the top: extensions imports core modules
+    current = limiter.current_limit
+    return max(1, int(current.reset_at - time.time())) if current else 60

@@ -90,7 +90,9 @@ def topup(user: User, wallet_id: str, *, amount: int, source: str,
 def _recipient_wallet(sender: User, to: str, currency: str) -> Account:
     if to.startswith("wal_"):
         account = db.session.execute(select(Account).filter_by(id=to, kind="user")).scalar_one_or_none()
-        if account is None:
+        owner = db.session.get(User, account.user_id) if account is not None else None
+        # A disabled or unverified owner is as unreachable by wallet id as by phone or e-mail.
+        if account is None or owner is None or not owner.verified or owner.status != "active":
             raise AppError(Code.RECIPIENT_NOT_FOUND, "no wallet with this id", 404)
         if account.currency != currency:
             raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"that wallet holds {account.currency}, not {currency}", 422)

@@ -188,3 +188,41 @@ def test_an_empty_idempotency_key_is_refused(api):
     assert 400 <= response.status_code < 500
     assert_envelope(response, response.status_code)
     assert api.wallet(bob)["balance"] == 0
+
+
+def test_the_stored_fingerprint_of_a_pin_payment_does_not_reveal_the_pin(app, api):
+    # given Alice set a payment PIN and made a large transfer with it and a key
+    from app.core.idempotency import fingerprint
+    alice, bob = api.person(balance=50_000), api.person()
+    assert api.client.put("/api/v1/me/pin", json={"pin": "402913"}, headers=alice.auth).status_code == 204
+    body = {"to": bob.phone, "amount": app.config["NO_PIN_AMOUNT"] + 1, "currency": "USD", "pin": "402913"}
+    first = api.post("/api/v1/transfers", alice, json=body, key="big-1")
+    assert first.status_code == 201, first.json
+
+    # when someone holding a copy of the idempotency table hashes the request with a guessed PIN
+    with app.app_context():
+        stored = db.session.execute(select(IdempotencyRecord.fingerprint)
+                                    .where(IdempotencyRecord.key == "big-1")).scalar_one()
+    guessed = fingerprint("POST", "/api/v1/transfers", {**body, "note": None})
+
+    # then the right guess does not match: a fast hash of a six-digit PIN would be brute-forced at once
+    assert stored != guessed
+    # and a retry with the PIN still gets the first answer, once
+    again = api.post("/api/v1/transfers", alice, json=body, key="big-1")
+    assert (again.status_code, again.json) == (201, first.json)
+    assert api.wallet(bob)["balance"] == body["amount"]
+
+
+def test_a_retry_with_a_wrong_pin_is_refused_before_the_stored_answer_is_given(app, api):
+    # given a PIN payment made with a key
+    alice, bob = api.person(balance=50_000), api.person()
+    api.client.put("/api/v1/me/pin", json={"pin": "402913"}, headers=alice.auth)
+    body = {"to": bob.phone, "amount": app.config["NO_PIN_AMOUNT"] + 1, "currency": "USD", "pin": "402913"}
+    assert api.post("/api/v1/transfers", alice, json=body, key="big-2").status_code == 201
+
+    # when the same request comes with the same key but a wrong PIN
+    response = api.post("/api/v1/transfers", alice, json={**body, "pin": "118273"}, key="big-2")
+
+    # then the PIN is checked first (the answer is not handed to whoever holds the key)
+    assert_envelope(response, 403, "pin_invalid")
+    assert api.wallet(bob)["balance"] == body["amount"]

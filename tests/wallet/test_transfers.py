@@ -274,3 +274,22 @@ def test_a_transfer_needs_every_required_field(api):
     for response in (missing_to, missing_currency, bad_currency):
         assert_envelope(response, 422, "validation_error")
     assert api.wallet(alice)["balance"] == 1000
+
+
+def test_a_disabled_person_cannot_receive_money_by_any_address(app, api):
+    # given Bob's account was disabled (his wallet itself is still active)
+    from app.auth.models import User
+    alice, bob = api.person(balance=1000), api.person()
+    with app.app_context():
+        db.session.get(User, bob.id).status = "disabled"
+        db.session.commit()
+
+    # when Alice sends to his phone and to his wallet id
+    responses = [api.transfer(alice, bob.phone, 100), api.transfer(alice, bob.wallet_id, 100)]
+
+    # then both are recipient_not_found, as if he did not exist, and nothing moved
+    for response in responses:
+        assert_envelope(response, 404, "recipient_not_found")
+    assert api.wallet(alice)["balance"] == 1000
+    with app.app_context():
+        assert db.session.get(Account, bob.wallet_id).balance == 0
