@@ -74,8 +74,12 @@ def _init_store(app: OpenAPI) -> None:
 def _register_blueprints(app: OpenAPI) -> None:
     from app.auth.routes import account_api, auth_api
     from app.health import health_api
+    from app.merchant.routes import admin_api, merchant_api
+    from app.qr.device_routes import devices_api
+    from app.qr.routes import qr_api, qr_image_api
     from app.wallet.routes import wallet_api
-    for blueprint in (health_api, auth_api, account_api, wallet_api):
+    for blueprint in (health_api, auth_api, account_api, wallet_api, admin_api, merchant_api, qr_api, qr_image_api,
+                      devices_api):
         app.register_api(blueprint)
 
 

@@ -112,6 +112,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "NO_PIN_AMOUNT": _int(env, "NO_PIN_AMOUNT", 10_000),
         "IDEMPOTENCY_TTL_HOURS": _int(env, "IDEMPOTENCY_TTL_HOURS", 48),
         "TOPUP_PROVIDER": env.get("TOPUP_PROVIDER", "sandbox"),
+        # Merchant-presented QR codes: our identifier in the EMV merchant account template.
+        "QR_GUID": env.get("QR_GUID", "app.wallet.pay"),
+        "QR_DEFAULT_EXPIRES_IN": _int(env, "QR_DEFAULT_EXPIRES_IN", 300),
         # Tokens
         "JWT_ISSUER": env.get("JWT_ISSUER", "wallet"),
         "JWT_AUDIENCE": env.get("JWT_AUDIENCE", "wallet-api"),
@@ -130,6 +133,11 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "PIN_MAX_FAILURES": _int(env, "PIN_MAX_FAILURES", 5),
         "PIN_LOCK_SECONDS": _int(env, "PIN_LOCK_SECONDS", 30 * 60),
         "PASSWORD_MIN_LENGTH": _int(env, "PASSWORD_MIN_LENGTH", 10),
+        # Consumer payment codes (app.qr.payment_codes): prefix + device handle + wallet slot + TOTP
+        "PAYMENT_CODE_PREFIX": env.get("PAYMENT_CODE_PREFIX", "28"),
+        "PAYMENT_CODE_PERIOD": _int(env, "PAYMENT_CODE_PERIOD", 30),
+        "PAYMENT_CODE_MAX_FAILURES": _int(env, "PAYMENT_CODE_MAX_FAILURES", 10),
+        "PAYMENT_CODE_FAILURE_WINDOW": _int(env, "PAYMENT_CODE_FAILURE_WINDOW", 10 * 60),
         # Rate limits (Flask-Limiter syntax). Per identifier strict, per address generous:
         # many phones share one address behind carrier NAT.
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
@@ -149,4 +157,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
     }
     if config["NO_PIN_AMOUNT"] < 0 or max_amount <= 0:
         raise ConfigError("NO_PIN_AMOUNT must be >= 0 and MAX_AMOUNT > 0")
+    if not (len(config["PAYMENT_CODE_PREFIX"]) == 2 and config["PAYMENT_CODE_PREFIX"].isdigit()):
+        raise ConfigError("PAYMENT_CODE_PREFIX must be exactly two digits")
+    if min(config["PAYMENT_CODE_PERIOD"], config["PAYMENT_CODE_MAX_FAILURES"],
+           config["PAYMENT_CODE_FAILURE_WINDOW"]) <= 0:
+        raise ConfigError("PAYMENT_CODE_PERIOD, _MAX_FAILURES and _FAILURE_WINDOW must be positive")
     return config

@@ -58,10 +58,25 @@ class Code(StrEnum):
     HOLD_NOT_PENDING = "hold_not_pending"
     HOLD_EXPIRED = "hold_expired"
     AMOUNT_EXCEEDS_HOLD = "amount_exceeds_hold"
+    # merchant-presented QR payments
+    QR_INVALID = "qr_invalid"  # 422: not an EMV code, or a broken one
+    QR_NOT_PAYABLE = "qr_not_payable"  # 422: another scheme's code, or one we did not issue / altered
+    QR_ALREADY_PAID = "qr_already_paid"  # 409
+    QR_EXPIRED = "qr_expired"  # 410
+    QR_CANCELED = "qr_canceled"  # 409
     GONE = "gone"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     RATE_LIMITED = "rate_limited"
     OTP_THROTTLED = "otp_throttled"
+    # consumer payment codes
+    PAYMENT_CODE_INVALID = "payment_code_invalid"  # 402: malformed, unknown or wrong code
+    PAYMENT_CODE_EXPIRED = "payment_code_expired"  # 402: older than the current and previous period
+    PAYMENT_CODE_USED = "payment_code_used"  # 402: single use
+    PAYMENT_CODE_REVOKED = "payment_code_revoked"  # 402: the device (or its owner) can no longer pay
+    TOO_MANY_ATTEMPTS = "too_many_attempts"  # 429: too many refused codes from one terminal
+    DEVICE_REVOKED = "device_revoked"  # 410: asking a revoked device for a code
+    TOO_MANY_DEVICES = "too_many_devices"  # 409
+    WALLET_SLOT_UNAVAILABLE = "wallet_slot_unavailable"  # 422: only the first ten wallets have a slot
     # 5xx
     INTERNAL = "internal_error"
     UNAVAILABLE = "service_unavailable"

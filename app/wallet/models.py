@@ -34,7 +34,7 @@ class Account(db.Model):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # user | merchant | system
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
-    merchant_id: Mapped[str | None] = mapped_column(String(40))
+    merchant_id: Mapped[str | None] = mapped_column(ForeignKey("merchants.id"))
     code: Mapped[str | None] = mapped_column(String(40))  # system accounts: topup_float, ...
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     no_overdraft: Mapped[bool] = mapped_column(Boolean, nullable=False)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.core import clock
 from app.extensions import db
+from app.merchant.models import Merchant
 from app.wallet.models import Account, Transaction
 
 SYSTEM_LABELS = {"topup_float": "Top-up"}
@@ -25,14 +26,16 @@ def counterparties(account_ids: set[str]) -> dict[str, dict]:
     """A short public description of each account: who or what is on the other side."""
     if not account_ids:
         return {}
-    rows = db.session.execute(select(Account, User).outerjoin(User, User.id == Account.user_id)
+    rows = db.session.execute(select(Account, User, Merchant).outerjoin(User, User.id == Account.user_id)
+                              .outerjoin(Merchant, Merchant.id == Account.merchant_id)
                               .where(Account.id.in_(account_ids))).all()
     described = {}
-    for account, user in rows:
+    for account, user, merchant in rows:
         if account.kind == "user":
             described[account.id] = {"type": "user", "name": user.name if user else None, "wallet_id": account.id}
         elif account.kind == "merchant":
-            described[account.id] = {"type": "merchant", "name": account.merchant_id, "merchant_id": account.merchant_id}
+            described[account.id] = {"type": "merchant", "name": merchant.name if merchant else None,
+                                     "merchant_id": account.merchant_id}
         else:
             described[account.id] = {"type": "system", "name": SYSTEM_LABELS.get(account.code, account.code)}
     return described

@@ -22,7 +22,7 @@ from app.wallet.presenters import transaction_out, wallet_out
 from app.wallet.providers import provider
 
 
-def _require_verified(user: User) -> None:
+def require_verified(user: User) -> None:
     if not user.verified:
         raise AppError(Code.NOT_VERIFIED, "verify your phone or e-mail before moving money", 403)
 
@@ -47,7 +47,7 @@ def get_wallet(user: User, wallet_id: str) -> dict:
 
 
 def open_wallet(user: User, currency: str) -> dict:
-    _require_verified(user)
+    require_verified(user)
     try:
         with unit_of_work() as uow:
             if db.session.execute(select(Account.id).filter_by(user_id=user.id, currency=currency)).first():
@@ -61,7 +61,7 @@ def open_wallet(user: User, currency: str) -> dict:
 
 def topup(user: User, wallet_id: str, *, amount: int, source: str,
           idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    _require_verified(user)
+    require_verified(user)
 
     def work():
         wallet = owned_wallet(user, wallet_id)
@@ -113,7 +113,7 @@ def _recipient_wallet(sender: User, to: str, currency: str) -> Account:
 
 def transfer(user: User, *, to: str, amount: int, currency: str, note: str | None, pin: str | None,
              idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    _require_verified(user)
+    require_verified(user)
     require_payment_pin(user, pin, amount)
 
     def work():

@@ -1,0 +1,33 @@
+"""Merchants and the people who work for them. A merchant's money sits in ledger accounts of
+kind "merchant" (app.wallet), one per currency."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+
+class Merchant(db.Model):
+    __tablename__ = "merchants"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)  # UTF-8, as the merchant writes it
+    city: Mapped[str] = mapped_column(String(60), nullable=False)
+    country: Mapped[str] = mapped_column(String(2), nullable=False)  # ISO 3166-1 alpha-2
+    mcc: Mapped[str] = mapped_column(String(4), nullable=False)  # ISO 18245 merchant category code
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)  # the merchant's main currency
+    language: Mapped[str] = mapped_column(String(2), nullable=False, default="en")  # ISO 639-1, for EMV tag 64
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class MerchantStaff(db.Model):
+    __tablename__ = "merchant_staff"
+    __table_args__ = (UniqueConstraint("merchant_id", "user_id", name="merchant_user"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)  # owner | staff
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,65 @@
+"""Merchant use cases: an administrator creates a merchant; its staff act for it."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth.identity import find_user
+from app.auth.models import User
+from app.core import clock
+from app.core.errors import AppError, Code, not_found
+from app.core.ids import new_id
+from app.core.uow import unit_of_work
+from app.extensions import db
+from app.merchant.models import Merchant, MerchantStaff
+from app.wallet import ledger
+from app.wallet.models import Account
+
+
+def merchant_out(merchant: Merchant) -> dict:
+    return {"id": merchant.id, "name": merchant.name, "city": merchant.city, "country": merchant.country,
+            "mcc": merchant.mcc, "currency": merchant.currency, "status": merchant.status,
+            "created_at": clock.as_utc(merchant.created_at).isoformat()}
+
+
+def create_merchant(*, name: str, city: str, country: str, mcc: str, currency: str, owner: str,
+                    language: str = "en") -> dict:
+    """Admin only (checked by the route). The owner is an existing user, found by phone or e-mail."""
+    with unit_of_work() as uow:
+        user = find_user(owner)
+        if user is None or user.status != "active":
+            raise AppError(Code.VALIDATION_ERROR, "owner must be the phone or e-mail of an existing user", 422,
+                           {"fields": [{"field": "owner", "message": "no such user"}]})
+        merchant = Merchant(id=new_id("mer"), name=name, city=city, country=country, mcc=mcc, currency=currency,
+                            language=language, status="active", created_at=clock.now())
+        db.session.add(merchant)
+        db.session.flush()
+        db.session.add(MerchantStaff(id=new_id("stf"), merchant_id=merchant.id, user_id=user.id, role="owner",
+                                     created_at=clock.now()))
+        ledger.open_account(kind="merchant", currency=currency, merchant_id=merchant.id, prefix="acc")
+        uow.commit()
+    return merchant_out(merchant)
+
+
+def staff_merchant(user: User, merchant_id: str) -> Merchant:
+    """The merchant if `user` works for it; otherwise 404, exactly like a missing merchant."""
+    merchant = db.session.execute(
+        select(Merchant).join(MerchantStaff, MerchantStaff.merchant_id == Merchant.id)
+        .where(Merchant.id == merchant_id, MerchantStaff.user_id == user.id)).scalar_one_or_none()
+    if merchant is None:
+        raise not_found("merchant")
+    return merchant
+
+
+def my_merchants(user: User) -> list[dict]:
+    rows = db.session.execute(select(Merchant).join(MerchantStaff, MerchantStaff.merchant_id == Merchant.id)
+                              .where(MerchantStaff.user_id == user.id).order_by(Merchant.created_at)).scalars()
+    return [merchant_out(m) for m in rows]
+
+
+def get_merchant(user: User, merchant_id: str) -> dict:
+    return merchant_out(staff_merchant(user, merchant_id))
+
+
+def merchant_account(merchant_id: str, currency: str) -> Account | None:
+    return db.session.execute(select(Account).filter_by(merchant_id=merchant_id, currency=currency,
+                                                        kind="merchant")).scalar_one_or_none()

@@ -1,0 +1,90 @@
+"""Paying a merchant-presented code from the app: scan, (preview with /qr/decode), pay.
+
+The payload must be exactly the one we stored for the code it names: any change to the amount,
+the currency or the reference makes it a different string, and it is refused as not payable.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.auth.services.pin import require_payment_pin
+from app.core import clock
+from app.core.errors import AppError, Code
+from app.core.idempotency import IdempotencyRequest, run_once
+from app.extensions import db
+from app.merchant.models import Merchant
+from app.merchant.services import merchant_account
+from app.qr import emv
+from app.qr.merchant_codes import read
+from app.qr.models import QrCode
+from app.wallet import ledger
+from app.wallet.services import owned_wallet, require_verified
+
+
+def _our_code(payload: str) -> QrCode:
+    try:
+        reading = read(emv.decode(payload), current_app.config["QR_GUID"])
+    except emv.EmvError as exc:
+        raise AppError(Code.QR_INVALID, str(exc), 422, {"tag": exc.tag, "reason": exc.reason}) from None
+    if reading.scheme != "ours":
+        raise AppError(Code.QR_NOT_PAYABLE, f"a {reading.scheme} code; this wallet pays only its own "
+                       "merchants' codes", 422)
+    qr = db.session.get(QrCode, reading.ours.get("02") or "")
+    if qr is None or qr.merchant_id != reading.ours.get("01") or qr.payload != payload:
+        raise AppError(Code.QR_NOT_PAYABLE, "this code was not issued by us or has been altered", 422)
+    return qr
+
+
+def _amount_for(qr: QrCode, amount: int | None) -> int:
+    if qr.kind == "dynamic" and amount is not None:
+        raise AppError(Code.VALIDATION_ERROR, "this code carries its amount; do not send one", 422,
+                       {"fields": [{"field": "amount", "message": "not allowed for a dynamic code"}]})
+    if qr.kind == "static" and amount is None:
+        raise AppError(Code.VALIDATION_ERROR, "this code has no amount; send the amount to pay", 422,
+                       {"fields": [{"field": "amount", "message": "required for a static code"}]})
+    return qr.amount if qr.kind == "dynamic" else amount
+
+
+def pay(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: str | None,
+        idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    require_verified(user)
+    qr = _our_code(payload)
+    to_pay = _amount_for(qr, amount)
+    require_payment_pin(user, pin, to_pay)
+    qr_id = qr.id
+
+    def work():
+        wallet = owned_wallet(user, wallet_id)
+        # Lock the code first (then the accounts, in record_transfer): two payers of one dynamic
+        # code queue here, and the second sees it paid.
+        code = db.session.execute(select(QrCode).where(QrCode.id == qr_id).with_for_update()
+                                  .execution_options(populate_existing=True)).scalar_one()
+        if code.status == "paid":
+            raise AppError(Code.QR_ALREADY_PAID, "this code has already been paid", 409)
+        if code.status == "canceled":
+            raise AppError(Code.QR_CANCELED, "this code was canceled by the merchant", 409)
+        if code.expires_at is not None and clock.as_utc(code.expires_at) <= clock.now():
+            raise AppError(Code.QR_EXPIRED, "this code has expired; ask for a new one", 410)
+        if wallet.currency != code.currency:
+            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this code is in {code.currency}; pay from a "
+                           f"{code.currency} wallet", 422)
+        if wallet.status != "active":
+            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen", 403)
+        merchant = db.session.get(Merchant, code.merchant_id)
+        account = merchant_account(merchant.id, code.currency)
+        if merchant.status != "active" or account is None or account.status != "active":
+            raise AppError(Code.QR_NOT_PAYABLE, "this merchant cannot take payments now", 422)
+        txn = ledger.new_transaction(type="payment", status="succeeded", amount=to_pay, currency=code.currency,
+                                     debit_id=wallet.id, credit_id=account.id, initiator_id=user.id,
+                                     reference=code.reference)
+        ledger.record_transfer(txn, kind="posted", debit_id=wallet.id, credit_id=account.id, amount=to_pay)
+        if code.kind == "dynamic":
+            code.status, code.paid_transaction_id = "paid", txn.id
+        return 201, {"id": txn.id, "status": txn.status, "amount": to_pay, "currency": code.currency,
+                     "merchant": {"id": merchant.id, "name": merchant.name, "city": merchant.city},
+                     "reference": code.reference, "qr_code_id": code.id, "wallet_id": wallet.id,
+                     "created_at": clock.as_utc(txn.created_at).isoformat()}
+
+    return run_once(idem, work)

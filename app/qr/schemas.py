@@ -1,0 +1,99 @@
+"""Request and response models of the QR API."""
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.fields import Amount, CurrencyCode, Pin
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateQrBody(Strict):
+    kind: Literal["static", "dynamic"]
+    currency: CurrencyCode
+    amount: Amount | None = Field(None, description="dynamic codes only")
+    reference: str | None = Field(None, min_length=1, max_length=25, pattern=r"^[\x20-\x7e]+$",
+                                  description="printable ASCII, up to 25 characters (EMV 62/05)")
+    expires_in: int | None = Field(None, ge=5, le=86400, description="seconds, dynamic codes only; default 300")
+
+
+class MerchantQrPath(BaseModel):
+    merchant_id: str = Field(max_length=40)
+    qr_id: str = Field(max_length=40)
+
+
+class MerchantPath(BaseModel):
+    merchant_id: str = Field(max_length=40)
+
+
+class ImagePath(BaseModel):
+    qr_id: str = Field(max_length=40)
+
+
+class ImageQuery(BaseModel):
+    size: int = Field(10, ge=1, le=40, description="pixels per module")
+    border: int = Field(4, ge=0, le=16, description="quiet zone, in modules")
+
+
+class DecodeBody(Strict):
+    payload: str = Field(min_length=1, max_length=512)
+
+
+class PayBody(Strict):
+    payload: str = Field(min_length=1, max_length=512)
+    wallet_id: str = Field(max_length=40)
+    amount: Amount | None = Field(None, description="static codes only: the amount the payer typed")
+    pin: Pin | None = None
+
+
+class QrOut(BaseModel):
+    id: str
+    kind: str
+    payload: str
+    amount: int | None
+    currency: str
+    reference: str | None
+    terminal_label: str | None
+    expires_at: str | None
+    status: str
+    paid_transaction_id: str | None
+    created_at: str
+
+
+class DecodedMerchant(BaseModel):
+    name: str | None
+    city: str | None
+    country: str | None
+    mcc: str | None
+
+
+class DecodeOut(BaseModel):
+    scheme: str
+    kind: str
+    merchant: DecodedMerchant
+    amount: int | None
+    currency: str | None
+    reference: str | None
+    payable: bool
+    reason: str | None
+    fields: dict
+
+
+class PaymentMerchant(BaseModel):
+    id: str
+    name: str
+    city: str
+
+
+class PaymentOut(BaseModel):
+    id: str
+    status: str
+    amount: int
+    currency: str
+    merchant: PaymentMerchant
+    reference: str | None
+    qr_code_id: str
+    wallet_id: str
+    created_at: str
