@@ -1,0 +1,10 @@
+"""Benchmarks that print figures: `python -m bench` (see bench/__main__.py).
+
+Fresh PostgreSQL database and Redis db, seeded in-process with the app's own services; the app
+served by gunicorn (gthread); load over real HTTP from wrk (or a Python fallback); pgbench's
+TPC-B-like run on the same server as the yardstick; CPU split from /proc; `flask ledger verify`
+at the end.
+
+Modules: environment (secrets, database, Alembic, flask commands), seed (runs in a subprocess),
+servers (gunicorn), load + workload.lua (wrk) / pyload (fallback), pgbench, cpu, report.
+"""

@@ -1,0 +1,177 @@
+"""python -m bench: payments per second through the API, against pgbench on the same machine.
+
+    .venv/bin/python -m bench [--seconds N] [--clients C] [--users U] [--merchants M]
+                              [--workloads p2p,qr_spread,qr_hot,history] [--quick]
+
+Drops and recreates the wallet_bench database, flushes Redis db 9, seeds, runs pgbench, starts
+gunicorn, drives each workload over HTTP, stops gunicorn, runs `flask ledger verify`, prints a
+table and writes bench/results/<UTC time>.json. Exit status 1 if the ledger does not verify.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import signal
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import cpu, environment, load, pgbench, report
+from bench.servers import Server
+
+QUICK = {"users": 100, "merchants": 5, "seconds": 3, "clients": 8, "warmup": 1}
+DEFAULTS = {"users": 1000, "merchants": 50, "seconds": 30, "clients": 16, "warmup": 3}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, help="measured seconds per workload (and for pgbench); default 30")
+    parser.add_argument("--warmup", type=int, help="unmeasured seconds before each workload; default 3")
+    parser.add_argument("--clients", type=int, help="concurrent connections (wrk -c, pgbench -c); default 16")
+    parser.add_argument("--users", type=int, help="signed-in users with a funded wallet; default 1000")
+    parser.add_argument("--merchants", type=int, help="merchants with one static QR code each; default 50")
+    parser.add_argument("--workloads", default=",".join(load.WORKLOADS), help="comma-separated subset, in order")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 100 users, 5 merchants, 3 s, 8 clients")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (default 8)")
+    parser.add_argument("--balance", type=int, default=5_000_000, help="each user's opening balance, minor units")
+    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--pgbench-scale", type=int, default=10)
+    parser.add_argument("--no-pgbench", action="store_true")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
+    parser.add_argument("--database", default="wallet_bench")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
+    args = parser.parse_args(argv)
+    for name, default in DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, QUICK[name] if args.quick else default)
+    args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    unknown = [w for w in args.workloads if w not in load.WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {unknown}; choose from {', '.join(load.WORKLOADS)}")
+    if args.users < 2 or args.merchants < 1:
+        parser.error("need at least 2 users and 1 merchant")
+    if args.loadgen == "auto":
+        args.loadgen = "wrk" if load.wrk_path() else "python"
+    elif args.loadgen == "wrk" and not load.wrk_path():
+        parser.error("wrk is not installed (apt-get install wrk), or use --loadgen python")
+    return args
+
+
+def say(message: str) -> None:
+    print(f"[bench {datetime.now(UTC).strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run_pgbench(args, meter_url: str) -> dict | None:
+    if args.no_pgbench or not pgbench.available():
+        say("pgbench skipped" + ("" if args.no_pgbench else ": not installed"))
+        return None
+    name = f"{args.database}_pgbench"
+    say(f"pgbench -i -s {args.pgbench_scale} into {name}, then -c {args.clients} -T {args.seconds} tpcb-like")
+    pgbench.initialise(args.pg, name, scale=args.pgbench_scale)
+    meter = cpu.CpuMeter(meter_url, name)
+    try:
+        figures = pgbench.run(args.pg, name, clients=args.clients, seconds=args.seconds,
+                              sample=lambda: meter.snapshot([]))
+        window = figures.pop("window")
+        figures["cpu"] = cpu.split(*window) if window else None
+    finally:
+        meter.close()
+    say(f"pgbench: {figures['tps']:.1f} TPS")
+    return figures
+
+
+def run_workload(args, server: Server, meter: cpu.CpuMeter, workload: str, data_dir: Path, currency: str,
+                 pg_tps: float | None) -> dict:
+    run_id = secrets.token_hex(4)
+    if args.warmup:
+        load.run(server.url, workload, data_dir, clients=args.clients, seconds=args.warmup, run_id=run_id + "w",
+                 currency=currency, generator=args.loadgen)
+    before = meter.snapshot(server.pids())
+    figures = load.run(server.url, workload, data_dir, clients=args.clients, seconds=args.seconds, run_id=run_id,
+                       currency=currency, generator=args.loadgen)
+    row = {"workload": workload, "money": workload in load.MONEY, **figures, **load.rates(figures),
+           "cpu": cpu.split(before, meter.snapshot(server.pids()))}
+    row["ratio_to_pgbench"] = round(row["ok_per_second"] / pg_tps, 3) if pg_tps else None
+    say(f"{workload}: {row['ok_per_second']} ok/s, p99 {row['p99_ms']} ms, errors {row['error_rate']:.2%}"
+        + (f" (first: {row['error_sample'][:160]})" if row.get("error_sample") else ""))
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = datetime.now(UTC)
+    say(f"{args.users} users, {args.merchants} merchants, {args.clients} clients, {args.seconds} s per workload "
+        f"(+{args.warmup} s warm-up), gunicorn gthread {args.workers}x{args.threads}, load from {args.loadgen}; "
+        "rate limiting OFF (RATELIMIT_ENABLED=false)")
+    database_url = f"{args.pg.rstrip('/')}/{args.database}"
+    env = environment.app_env(database_url, args.redis_url, token_ttl=12 * 3600)
+    server = None
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="wallet-bench-") as tmp:
+        data_dir = Path(tmp)
+        try:
+            say(f"recreating {args.database}, alembic upgrade, flushing {args.redis_url}")
+            environment.recreate_database(args.pg, args.database)
+            environment.migrate(env)
+            environment.flush_redis(args.redis_url)
+            t0 = time.monotonic()
+            environment.seed(env, users=args.users, merchants=args.merchants, balance=args.balance,
+                             out=data_dir / "seed.json")
+            seed = json.loads((data_dir / "seed.json").read_text())
+            load.write_data(seed, data_dir)
+            say(f"seeded in {time.monotonic() - t0:.1f} s")
+            pg = run_pgbench(args, environment.admin_url(args.pg))
+
+            server = Server(env, workers=args.workers, threads=args.threads, log_path=data_dir / "gunicorn.log")
+            server.start()
+            say(f"gunicorn ready on {server.url} (pids {server.pids()})")
+            meter = cpu.CpuMeter(environment.admin_url(args.pg), args.database)
+            try:
+                for workload in args.workloads:
+                    rows.append(run_workload(args, server, meter, workload, data_dir, seed["currency"],
+                                             pg and pg["tps"]))
+            finally:
+                meter.close()
+        except BaseException:
+            if server is not None and server.log_tail():
+                print("--- gunicorn log (tail) ---\n" + server.log_tail(), file=sys.stderr)
+            raise
+        finally:
+            if server is not None:
+                server.stop()
+                say("gunicorn stopped")
+
+    say("flask ledger verify")
+    verify = environment.ledger_verify(env)
+    result = {"started_at": started.isoformat(), "machine": report.machine(
+                  environment.server_version(args.pg), load.wrk_version() if args.loadgen == "wrk" else "python"),
+              "parameters": {k: v for k, v in vars(args).items() if k not in ("pg",)} | {
+                  "rate_limiting": False, "gunicorn": server.command()[1:] if server else None},
+              "pgbench": pg, "workloads": rows, "ledger_verify": verify}
+    path = report.write(result, started)
+    print()
+    print(report.table(rows, pg))
+    print(report.NOTES.format(ncpu=result["machine"]["nproc"]))
+    print(f"{verify['summary']}" + ("" if verify["ok"] else f" {verify['problems']}"))
+    print(f"results: {path.relative_to(environment.ROOT)}")
+    return 0 if verify["ok"] else 1
+
+
+def _interrupt(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+if __name__ == "__main__":
+    # Ctrl-C and kill (TERM) both unwind through the finally blocks that stop gunicorn; SIGINT is
+    # set explicitly because a shell's background job starts with it ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; servers stopped", file=sys.stderr)
+        sys.exit(130)

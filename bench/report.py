@@ -1,0 +1,92 @@
+"""What the run found: the table on the terminal and the JSON file under bench/results/."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+from bench.environment import ROOT
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _git(*args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _meminfo_total_mib() -> int | None:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        return None
+    return None
+
+
+def _cpu_model() -> str | None:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
+def machine(postgres_version: str, loadgen: str) -> dict:
+    status = _git("status", "--porcelain")
+    return {"commit": _git("rev-parse", "HEAD"), "dirty": bool(status) if status is not None else None,
+            "nproc": os.cpu_count(), "cpu_model": _cpu_model(), "memory_mib": _meminfo_total_mib(),
+            "load_average_at_start": os.getloadavg(), "kernel": platform.release(),
+            "python": platform.python_version(), "postgres": postgres_version, "load_generator": loadgen}
+
+
+def _cell(value, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+COLUMNS = [("workload", 10), ("req/s", 8), ("ok/s", 8), ("p50 ms", 8), ("p95 ms", 8), ("p99 ms", 8),
+           ("err %", 7), ("402 %", 7), ("app CPU%", 9), ("DB CPU%", 8), ("box CPU%", 9), ("vs pgbench", 10)]
+
+
+def table(rows: list[dict], pgbench: dict | None) -> str:
+    lines = ["  ".join(name.rjust(width) for name, width in COLUMNS)]
+    for row in rows:
+        cpu = row["cpu"]
+        values = [row["workload"], row["requests_per_second"], row["ok_per_second"], row["p50_ms"], row["p95_ms"],
+                  row["p99_ms"], 100 * row["error_rate"], 100 * row["insufficient_funds_rate"],
+                  cpu["app_cpu_percent"], cpu["db_cpu_percent"], cpu["machine_busy_percent"],
+                  row.get("ratio_to_pgbench")]
+        digits = [0, 1, 1, 1, 1, 1, 2, 2, 0, 0, 0, 2]
+        lines.append("  ".join(_cell(v, d).rjust(w) for v, d, (_, w) in zip(values, digits, COLUMNS)))
+    if pgbench:
+        cpu = pgbench.get("cpu") or {}
+        lines.append(f"{'pgbench':>10}  {pgbench['tps']:>8.1f}  TPC-B-like, latency avg "
+                     f"{pgbench.get('latency_avg_ms')} ms, DB CPU {cpu.get('db_cpu_percent', '-')}%, "
+                     f"box CPU {cpu.get('machine_busy_percent', '-')}%")
+    return "\n".join(lines)
+
+
+NOTES = ("ok/s is payments per second for p2p/qr_* (2xx only), pages per second for history; "
+         "vs pgbench = ok/s / pgbench TPS. CPU % is of one core (this box has {ncpu}); DB = the bench database's "
+         "backends + PostgreSQL's background processes; box = every process on the machine (load generator "
+         "and anybody else included). Rate limiting is OFF in the servers (RATELIMIT_ENABLED=false).")
+
+
+def write(result: dict, started: datetime) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path

@@ -1,0 +1,90 @@
+"""The app under test: gunicorn (gthread) on 127.0.0.1, in its own process group."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.environment import ROOT
+
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env: dict, *, workers: int, threads: int, log_path: Path, port: int | None = None):
+        self.env, self.workers, self.threads, self.log_path = env, workers, threads, log_path
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        base = [str(GUNICORN)] if GUNICORN.exists() else [sys.executable, "-m", "gunicorn"]
+        # keep-alive 30 s: as behind a load balancer that reuses connections.
+        return [*base, "--worker-class", "gthread", "--workers", str(self.workers), "--threads", str(self.threads),
+                "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "30", "--timeout", "60",
+                "--log-level", "warning", "wsgi:app"]
+
+    def start(self, ready_timeout: float = 60) -> None:
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:
+                    if response.status == 200 and len(self.worker_pids()) >= self.workers:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn was not ready within {ready_timeout} s:\n{self.log_tail()}")
+
+    def worker_pids(self) -> list[int]:
+        if self.process is None:
+            return []
+        try:
+            with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as fh:
+                return [int(pid) for pid in fh.read().split()]
+        except OSError:
+            return []
+
+    def pids(self) -> list[int]:
+        return ([self.process.pid] if self.process else []) + self.worker_pids()
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """TERM the whole process group (start_new_session: its id is the master's pid), then KILL
+        what is left after 10 s. Also reaps workers left behind by a master that died."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        except ProcessLookupError:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=5)
