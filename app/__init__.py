@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config
 from app.core.errors import register_error_handlers, validation_error_response
+from app.core.guards import register_guards
 from app.core.schemas import ERROR_RESPONSES
 from app.core.store import DatabaseStore, RedisStore
 from app.extensions import db, limiter, migrate
@@ -36,6 +37,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     _init_store(app)
     limiter.init_app(app)
     register_error_handlers(app)
+    register_guards(app)
     _register_blueprints(app)
     _register_docs(app)
     from app.cli import register_cli

@@ -148,6 +148,7 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "LIMIT_OTP_PER_IDENTIFIER": env.get("LIMIT_OTP_PER_IDENTIFIER", "10/hour"),
         "LIMIT_VERIFY_PER_IP": env.get("LIMIT_VERIFY_PER_IP", "300/hour"),
         "LIMIT_VERIFY_PER_IDENTIFIER": env.get("LIMIT_VERIFY_PER_IDENTIFIER", "20/hour"),
+        "LIMIT_QR_IMAGE_PER_IP": env.get("LIMIT_QR_IMAGE_PER_IP", "600/minute"),
         "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
         # Delivery settings read by app.auth.senders
         **{k: env[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SMTP_USERNAME", "SMTP_PASSWORD",

@@ -192,3 +192,13 @@ def test_the_default_limits_are_the_documented_ones(tmp_path):
     assert config["MAX_AMOUNT"] == 100_000_000
     assert config["MAX_WALLET_BALANCE"] == 100_000_000
     assert config["MAX_CONTENT_LENGTH"] == 64 * 1024
+
+
+def test_a_nul_character_anywhere_is_refused_as_bad_input_not_a_server_error(api):
+    person = api.person()
+
+    in_path = api.get("/api/v1/wallets/wal_%00abc", person)
+    in_body = api.post("/api/v1/transfers", person, json={"to": "a\u0000b", "amount": 5, "currency": "USD"})
+
+    assert in_path.status_code == 404 and in_path.json["error"]["code"] == "not_found"
+    assert in_body.status_code == 422 and in_body.json["error"]["code"] == "validation_error"

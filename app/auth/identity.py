@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.extensions import db
 
-PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
 def normalize(identifier: str) -> str:

@@ -5,7 +5,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from app.core.fields import Pin
 
-E164 = r"^\+[1-9]\d{6,14}$"
+E164 = r"^\+[1-9][0-9]{6,14}$"
 
 
 class Strict(BaseModel):
@@ -32,7 +32,7 @@ class IdentifierBody(Strict):
 
 
 class CodeBody(IdentifierBody):
-    code: str = Field(pattern=r"^\d{6}$")
+    code: str = Field(pattern=r"^[0-9]{6}$")
 
 
 class LoginBody(IdentifierBody):

@@ -32,4 +32,4 @@ Amount = Annotated[StrictInt, Field(gt=0, description="integer minor units (1250
 CurrencyCode = Annotated[StrictStr, Field(min_length=3, max_length=3, description="ISO 4217 alphabetic code",
                                           json_schema_extra={"example": "USD"}),
                          AfterValidator(_known_currency)]
-Pin = Annotated[StrictStr, Field(pattern=r"^\d{6}$", description="six-digit payment PIN")]
+Pin = Annotated[StrictStr, Field(pattern=r"^[0-9]{6}$", description="six-digit payment PIN")]

@@ -3,20 +3,24 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.fields import CurrencyCode
 
+# No control characters: they have no place in a name, and PostgreSQL refuses NUL outright (a 500).
+NO_CONTROLS = r"^[^\x00-\x1f\x7f]+$"
+
 
 class CreateMerchantBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
-    city: str = Field(min_length=1, max_length=60)
+    name: str = Field(min_length=1, max_length=100, pattern=NO_CONTROLS)
+    city: str = Field(min_length=1, max_length=60, pattern=NO_CONTROLS)
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     mcc: str = Field(pattern=r"^[0-9]{4}$", description="merchant category code (ISO 18245)")
     currency: CurrencyCode
-    owner: str = Field(min_length=3, max_length=254, description="phone or e-mail of an existing user")
+    owner: str = Field(min_length=3, max_length=254, pattern=NO_CONTROLS,
+                       description="phone or e-mail of an existing user")
     language: str = Field("en", pattern=r"^[a-z]{2}$", description="ISO 639-1, for the QR alternate-language field")
 
 
 class MerchantPath(BaseModel):
-    merchant_id: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class MerchantOut(BaseModel):

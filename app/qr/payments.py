@@ -53,14 +53,15 @@ def pay(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: st
     qr = _our_code(payload)
     to_pay = _amount_for(qr, amount)
     require_payment_pin(user, pin, to_pay)
-    qr_id = qr.id
+    qr_id, kind = qr.id, qr.kind
 
     def work():
         wallet = owned_wallet(user, wallet_id)
-        # Lock the code first (then the accounts, in record_transfer): two payers of one dynamic
-        # code queue here, and the second sees it paid.
-        code = db.session.execute(select(QrCode).where(QrCode.id == qr_id).with_for_update()
-                                  .execution_options(populate_existing=True)).scalar_one()
+        # A dynamic code is paid once: lock it first (then the accounts, in record_transfer), so
+        # two payers queue here and the second sees it paid. A static code is paid by everyone
+        # at that counter; locking it would queue them all behind one row for nothing.
+        stmt = select(QrCode).where(QrCode.id == qr_id).execution_options(populate_existing=True)
+        code = db.session.execute(stmt.with_for_update() if kind == "dynamic" else stmt).scalar_one()
         if code.status == "paid":
             raise AppError(Code.QR_ALREADY_PAID, "this code has already been paid", 409)
         if code.status == "canceled":

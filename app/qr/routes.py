@@ -1,9 +1,11 @@
 """QR endpoints: merchants issue codes, anyone fetches their pictures, the app decodes and pays."""
-from flask import Response
+from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.auth.current import authenticate, current_user
 from app.core.idempotency import from_request
+from app.core.network import client_address
+from app.extensions import limiter
 from app.qr import payments, services
 from app.qr.schemas import (CreateQrBody, DecodeBody, DecodeOut, ImagePath, ImageQuery, MerchantPath, MerchantQrPath,
                             PaymentOut, PayBody, QrOut)
@@ -31,7 +33,13 @@ def get_qr_code(path: MerchantQrPath):
     return services.get_code(current_user(), path.merchant_id, path.qr_id)
 
 
+def _image_limit():
+    return limiter.limit(lambda: current_app.config["LIMIT_QR_IMAGE_PER_IP"], key_func=client_address,
+                         scope="qr_image")
+
+
 @qr_image_api.get("/qr-codes/<qr_id>.png", responses={200: None})
+@_image_limit()
 def qr_png(path: ImagePath, query: ImageQuery):
     """The code as a PNG image (error correction M)."""
     body, headers = services.image(path.qr_id, "png", size=query.size, border=query.border)
@@ -39,6 +47,7 @@ def qr_png(path: ImagePath, query: ImageQuery):
 
 
 @qr_image_api.get("/qr-codes/<qr_id>.svg", responses={200: None})
+@_image_limit()
 def qr_svg(path: ImagePath, query: ImageQuery):
     """The code as an SVG image (error correction M)."""
     body, headers = services.image(path.qr_id, "svg", size=query.size, border=query.border)

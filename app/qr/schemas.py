@@ -6,6 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.fields import Amount, CurrencyCode, Pin
 
 
+# No control characters: EMV text never has them, and PostgreSQL cannot even compare a string
+# holding NUL (a lookup would fail with a 500 instead of answering 404 or 422).
+NO_CONTROLS = r"^[^\x00-\x1f\x7f]+$"
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -20,30 +25,30 @@ class CreateQrBody(Strict):
 
 
 class MerchantQrPath(BaseModel):
-    merchant_id: str = Field(max_length=40)
-    qr_id: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
+    qr_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class MerchantPath(BaseModel):
-    merchant_id: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class ImagePath(BaseModel):
-    qr_id: str = Field(max_length=40)
+    qr_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class ImageQuery(BaseModel):
-    size: int = Field(10, ge=1, le=40, description="pixels per module")
+    size: int = Field(10, ge=1, le=20, description="pixels per module (drawing is pure Python: kept modest)")
     border: int = Field(4, ge=0, le=16, description="quiet zone, in modules")
 
 
 class DecodeBody(Strict):
-    payload: str = Field(min_length=1, max_length=512)
+    payload: str = Field(min_length=1, max_length=512, pattern=NO_CONTROLS)
 
 
 class PayBody(Strict):
-    payload: str = Field(min_length=1, max_length=512)
-    wallet_id: str = Field(max_length=40)
+    payload: str = Field(min_length=1, max_length=512, pattern=NO_CONTROLS)
+    wallet_id: str = Field(max_length=40, pattern=NO_CONTROLS)
     amount: Amount | None = Field(None, description="static codes only: the amount the payer typed")
     pin: Pin | None = None
 
