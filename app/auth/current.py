@@ -29,6 +29,11 @@ def authenticate() -> None:
     user = db.session.get(User, claims["sub"])
     if user is None or user.status != "active":
         raise AppError(Code.TOKEN_INVALID, "the token is not valid", 401)
+    # Detach the user and end the read transaction: the connection goes back to the pool at
+    # once, and a unit of work's fresh start does not expire (and re-select) the user. Services
+    # that change the user load their own copy inside their unit of work.
+    db.session.expunge(user)
+    db.session.rollback()
     g.user, g.claims = user, claims
 
 

@@ -86,31 +86,38 @@ def run_once(req: IdempotencyRequest | None, work: Callable[[], Result]) -> Resu
     """Run `work` in one unit of work, at most once per idempotency key; retried on deadlock.
 
     `work` changes rows without committing and returns (status, body). Without a key it simply
-    runs (clients that do not retry need none), and refusals propagate as AppError.
+    runs (clients that do not retry need none), and refusals propagate as AppError. With a key,
+    a refusal rolls the work back and is stored under the key in a second, small transaction
+    (no savepoint on the path that succeeds, which is the common one).
     """
     def attempt() -> Result:
         with unit_of_work() as uow:
-            if req is None:
-                result = work()
-                uow.commit()
-                return result
+            if req is not None:
+                stored = _claim(req)
+                if stored is not None:
+                    return stored
+            result = work()
+            if req is not None:
+                _save(req, result)
+            uow.commit()
+            return result
+
+    def remember_refusal(refusal: AppError) -> Result:
+        with unit_of_work() as uow:
             stored = _claim(req)
-            if stored is not None:
+            if stored is not None:  # a concurrent retry with this key got there first
                 return stored
-            savepoint = db.session.begin_nested()
-            try:
-                result = work()
-                savepoint.commit()
-            except AppError as refusal:
-                if refusal.status >= 500:
-                    raise
-                savepoint.rollback()
-                result = (refusal.status, envelope(refusal.code, refusal.message, refusal.details))
+            result = (refusal.status, envelope(refusal.code, refusal.message, refusal.details))
             _save(req, result)
             uow.commit()
             return result
 
-    return retrying(attempt)
+    try:
+        return retrying(attempt)
+    except AppError as refusal:
+        if req is None or refusal.status >= 500:
+            raise
+        return retrying(lambda: remember_refusal(refusal))
 
 
 def from_request(scope: str, key: str | None, body: dict | None) -> IdempotencyRequest | None:

@@ -22,6 +22,10 @@ def wallet_out(account: Account) -> dict:
             "created_at": iso(account.created_at)}
 
 
+def user_counterparty(account: Account, user: User | None) -> dict:
+    return {"type": "user", "name": user.name if user else None, "wallet_id": account.id}
+
+
 def counterparties(account_ids: set[str]) -> dict[str, dict]:
     """A short public description of each account: who or what is on the other side."""
     if not account_ids:
@@ -32,7 +36,7 @@ def counterparties(account_ids: set[str]) -> dict[str, dict]:
     described = {}
     for account, user, merchant in rows:
         if account.kind == "user":
-            described[account.id] = {"type": "user", "name": user.name if user else None, "wallet_id": account.id}
+            described[account.id] = user_counterparty(account, user)
         elif account.kind == "merchant":
             described[account.id] = {"type": "merchant", "name": merchant.name if merchant else None,
                                      "merchant_id": account.merchant_id}

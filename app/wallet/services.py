@@ -18,7 +18,7 @@ from app.core.uow import unit_of_work
 from app.extensions import db
 from app.wallet import ledger
 from app.wallet.models import Account
-from app.wallet.presenters import transaction_out, wallet_out
+from app.wallet.presenters import transaction_out, user_counterparty, wallet_out
 from app.wallet.providers import provider
 
 
@@ -87,7 +87,7 @@ def topup(user: User, wallet_id: str, *, amount: int, source: str,
     return run_once(idem, work)
 
 
-def _recipient_wallet(sender: User, to: str, currency: str) -> Account:
+def _recipient_wallet(sender: User, to: str, currency: str) -> tuple[Account, User]:
     if to.startswith("wal_"):
         account = db.session.execute(select(Account).filter_by(id=to, kind="user")).scalar_one_or_none()
         owner = db.session.get(User, account.user_id) if account is not None else None
@@ -97,18 +97,18 @@ def _recipient_wallet(sender: User, to: str, currency: str) -> Account:
         if account.currency != currency:
             raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"that wallet holds {account.currency}, not {currency}", 422)
     else:
-        recipient = find_user(to)
-        if recipient is None or not recipient.verified or recipient.status != "active":
+        owner = find_user(to)
+        if owner is None or not owner.verified or owner.status != "active":
             raise AppError(Code.RECIPIENT_NOT_FOUND, "nobody we know has this phone number or e-mail", 404)
         account = db.session.execute(select(Account).filter_by(
-            user_id=recipient.id, currency=currency, kind="user")).scalar_one_or_none()
+            user_id=owner.id, currency=currency, kind="user")).scalar_one_or_none()
         if account is None:
             raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"the recipient has no {currency} wallet", 422)
     if account.user_id == sender.id:
         raise AppError(Code.SELF_TRANSFER, "you cannot send money to yourself", 422)
     if account.status != "active":
         raise AppError(Code.RECIPIENT_FROZEN, "the recipient's wallet cannot receive money", 403)
-    return account
+    return account, owner
 
 
 def transfer(user: User, *, to: str, amount: int, currency: str, note: str | None, pin: str | None,
@@ -123,11 +123,12 @@ def transfer(user: User, *, to: str, amount: int, currency: str, note: str | Non
             raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"you have no {currency} wallet", 422)
         if source.status != "active":
             raise AppError(Code.WALLET_FROZEN, "your wallet is frozen", 403)
-        target = _recipient_wallet(user, to, currency)
+        target, recipient = _recipient_wallet(user, to, currency)
         txn = ledger.new_transaction(type="transfer", status="succeeded", amount=amount, currency=currency,
                                      debit_id=source.id, credit_id=target.id, initiator_id=user.id, note=note)
         ledger.record_transfer(txn, kind="posted", debit_id=source.id, credit_id=target.id, amount=amount,
                                credit_balance_cap=current_app.config["MAX_WALLET_BALANCE"])
-        return 201, transaction_out(txn, viewer_account=source)
+        return 201, transaction_out(txn, viewer_account=source,
+                                    others={target.id: user_counterparty(target, recipient)})
 
     return run_once(idem, work)
