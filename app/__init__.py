@@ -12,12 +12,14 @@ from app.config import load_config
 from app.core.errors import register_error_handlers, validation_error_response
 from app.core.guards import register_guards
 from app.core.schemas import ERROR_RESPONSES
+from app.core.notify import Notifier
 from app.core.store import DatabaseStore, RedisStore
 from app.extensions import db, limiter, migrate
+from app.pos.api import SECURITY_SCHEMES as TERMINAL_SCHEMES
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
-SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}, **TERMINAL_SCHEMES}
 
 
 def create_app(overrides: dict | None = None) -> OpenAPI:
@@ -62,10 +64,14 @@ def _init_database(app: OpenAPI) -> None:
 
 
 def _init_store(app: OpenAPI) -> None:
+    prefix = app.config.get("REDIS_PREFIX", "wallet:")
     if app.config["REDIS_URL"]:
-        app.extensions["store"] = RedisStore(app.config["REDIS_URL"], prefix=app.config.get("REDIS_PREFIX", "wallet:"))
+        store = RedisStore(app.config["REDIS_URL"], prefix=prefix)
+        app.extensions["store"] = store
+        app.extensions["notifier"] = Notifier(app.config["REDIS_URL"], prefix=prefix)
     else:
         app.extensions["store"] = DatabaseStore(lambda: db.engine)
+        app.extensions["notifier"] = Notifier(None)
         if not app.config["TESTING"]:
             log.warning("REDIS_URL is not set: security state is kept in the database and rate limits "
                         "are counted per process (the embedded default)")
@@ -77,10 +83,12 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.auth.routes import account_api, auth_api
     from app.health import health_api
     from app.merchant.routes import admin_api, merchant_api
+    from app.pos.routes import pos_api, staff_api
     from app.qr.device_routes import devices_api
     from app.qr.routes import qr_api, qr_image_api
     from app.wallet.routes import wallet_api
     for blueprint in (health_api, auth_api, account_api, wallet_api, admin_api, merchant_api, qr_api, qr_image_api,
+                      staff_api, pos_api,
                       devices_api):
         app.register_api(blueprint)
 

@@ -115,6 +115,10 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         # Merchant-presented QR codes: our identifier in the EMV merchant account template.
         "QR_GUID": env.get("QR_GUID", "app.wallet.pay"),
         "QR_DEFAULT_EXPIRES_IN": _int(env, "QR_DEFAULT_EXPIRES_IN", 300),
+        # Terminals
+        "HOLD_EXPIRES_IN": _int(env, "HOLD_EXPIRES_IN", 600),
+        "CHARGE_CONFIRMATION_TTL": _int(env, "CHARGE_CONFIRMATION_TTL", 60),
+        "REVERSAL_WINDOW": _int(env, "REVERSAL_WINDOW", 600),
         # Tokens
         "JWT_ISSUER": env.get("JWT_ISSUER", "wallet"),
         "JWT_AUDIENCE": env.get("JWT_AUDIENCE", "wallet-api"),

@@ -77,6 +77,12 @@ class Code(StrEnum):
     DEVICE_REVOKED = "device_revoked"  # 410: asking a revoked device for a code
     TOO_MANY_DEVICES = "too_many_devices"  # 409
     WALLET_SLOT_UNAVAILABLE = "wallet_slot_unavailable"  # 422: only the first ten wallets have a slot
+    # terminals
+    TERMINAL_UNKNOWN = "terminal_unknown"  # 401
+    SIGNATURE_INVALID = "signature_invalid"  # 401
+    TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range"  # 401
+    NONCE_REUSED = "nonce_reused"  # 401
+    TERMINAL_DISABLED = "terminal_disabled"  # 403
     # 5xx
     INTERNAL = "internal_error"
     UNAVAILABLE = "service_unavailable"

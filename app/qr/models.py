@@ -23,4 +23,8 @@ class QrCode(db.Model):
     status: Mapped[str] = mapped_column(String(12), nullable=False)  # active | paid | canceled
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paid_transaction_id: Mapped[str | None] = mapped_column(ForeignKey("transactions.id"))
+    # Set when a terminal presented this code as a payment request.
+    terminal_id: Mapped[str | None] = mapped_column(ForeignKey("terminals.id"), index=True)
+    capture: Mapped[str] = mapped_column(String(12), nullable=False, default="automatic",
+                                         server_default="automatic")  # automatic | manual
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -90,10 +90,11 @@ def record_transfer(txn: Transaction, *, kind: str, debit_id: str, credit_id: st
 
 def new_transaction(*, type: str, status: str, amount: int, currency: str, debit_id: str, credit_id: str,
                     initiator_id: str | None = None, reference: str | None = None, note: str | None = None,
-                    related_id: str | None = None) -> Transaction:
+                    related_id: str | None = None, terminal_id: str | None = None) -> Transaction:
     txn = Transaction(id=new_id("txn"), type=type, status=status, amount=amount, currency=currency,
                       debit_account_id=debit_id, credit_account_id=credit_id, initiator_id=initiator_id,
-                      reference=reference, note=note, related_id=related_id, created_at=clock.now())
+                      reference=reference, note=note, related_id=related_id, terminal_id=terminal_id,
+                      created_at=clock.now())
     db.session.add(txn)
     db.session.flush()
     return txn

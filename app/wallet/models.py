@@ -73,6 +73,9 @@ class Transaction(db.Model):
     reference: Mapped[str | None] = mapped_column(String(140))
     note: Mapped[str | None] = mapped_column(String(280))
     related_id: Mapped[str | None] = mapped_column(ForeignKey("transactions.id"))
+    # The terminal that took this payment or refund (batches and settlements add these up).
+    # No foreign key: the ledger does not depend on the POS feature.
+    terminal_id: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 

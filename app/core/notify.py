@@ -1,0 +1,113 @@
+"""Wake-ups for long polls: a terminal waits on a channel until a payment commits.
+
+    notifier.publish("qr:qr_abc")                            # after the commit that changed it
+    wait_until(check, notifier, "qr:qr_abc", timeout=5.0)     # check() until truthy or timeout
+
+With Redis, one listener thread per process subscribes to every channel and wakes local
+waiters, so a payment served by one process wakes a terminal waiting in another. Without Redis
+(the embedded default) wake-ups are per process; waiters therefore also re-check the database
+every POLL_WITHOUT_REDIS seconds, which keeps several processes correct, only slower.
+A waiter holds a thread but no database connection: callers end their transaction first.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+
+import redis
+
+log = logging.getLogger(__name__)
+POLL_WITHOUT_REDIS = 0.5
+MAX_SLEEP_WITH_REDIS = 2.0
+
+
+class Notifier:
+    def __init__(self, redis_url: str | None = None, prefix: str = "wallet:"):
+        # Publishing uses short timeouts; the subscriber must not time out while nothing happens.
+        self._redis = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2) if redis_url else None
+        self._subscriber = redis.Redis.from_url(redis_url, socket_connect_timeout=2,
+                                                health_check_interval=30) if redis_url else None
+        self._pattern = f"{prefix}notify:"
+        self._waiters: dict[str, set[threading.Event]] = defaultdict(set)
+        self._lock = threading.Lock()
+        self._listener: threading.Thread | None = None
+
+    @property
+    def cross_process(self) -> bool:
+        return self._redis is not None
+
+    def publish(self, channel: str) -> None:
+        self._wake(channel)
+        if self._redis is not None:
+            try:
+                self._redis.publish(self._pattern + channel, "1")
+            except redis.RedisError:
+                log.warning("could not publish wake-up %s; waiters will see it on their next check", channel)
+
+    @contextmanager
+    def subscription(self, channel: str):
+        """An Event that publish(channel) sets, for as long as the block runs."""
+        self._ensure_listener()
+        event = threading.Event()
+        with self._lock:
+            self._waiters[channel].add(event)
+        try:
+            yield event
+        finally:
+            with self._lock:
+                self._waiters[channel].discard(event)
+                if not self._waiters[channel]:
+                    del self._waiters[channel]
+
+    def _wake(self, channel: str) -> None:
+        with self._lock:
+            for event in self._waiters.get(channel, ()):
+                event.set()
+
+    def _ensure_listener(self) -> None:
+        if self._redis is None or (self._listener is not None and self._listener.is_alive()):
+            return
+        with self._lock:
+            if self._listener is None or not self._listener.is_alive():
+                self._listener = threading.Thread(target=self._listen, name="notify-listener", daemon=True)
+                self._listener.start()
+
+    def _listen(self) -> None:
+        """Subscribe and dispatch forever; reconnect after Redis restarts (with a short pause)."""
+        while True:
+            try:
+                pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
+                pubsub.psubscribe(self._pattern + "*")
+                for message in pubsub.listen():
+                    channel = message["channel"]
+                    channel = channel.decode() if isinstance(channel, bytes) else channel
+                    self._wake(channel[len(self._pattern):])
+            except redis.RedisError:
+                log.warning("wake-up listener lost Redis; reconnecting", exc_info=True)
+                time.sleep(0.5)
+
+
+def wait_until(check, notifier: Notifier, channel: str, timeout: float):
+    """Call check() until it returns something truthy or `timeout` passes, sleeping on the
+    channel in between. Subscribed before the first check and cleared before each one, so a
+    publish that lands between a check and the sleep is not lost. Returns check()'s last result.
+    """
+    deadline = time.monotonic() + timeout
+    with notifier.subscription(channel) as event:
+        while True:
+            event.clear()
+            result = check()
+            left = deadline - time.monotonic()
+            if result or left <= 0:
+                return result
+            # Without Redis another process's publish never reaches us: poll. With Redis, a
+            # bounded sleep still covers a message lost while the listener (re)connects.
+            event.wait(min(left, MAX_SLEEP_WITH_REDIS if notifier.cross_process else POLL_WITHOUT_REDIS))
+
+
+def get_notifier() -> Notifier:
+    from flask import current_app
+    return current_app.extensions["notifier"]

@@ -1,0 +1,47 @@
+"""A terminal, as firmware would be written from the README: it signs every request."""
+from __future__ import annotations
+
+import json as jsonlib
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from app.core import clock
+from app.pos import signing
+
+
+@dataclass
+class TerminalClient:
+    client: object  # a Flask test client (or anything with .open(path, method=, data=, headers=))
+    terminal_id: str
+    secret: str
+    merchant_id: str = ""
+
+    def headers(self, method: str, path_with_query: str, body: bytes, *, timestamp: int | None = None,
+                nonce: str | None = None) -> dict:
+        timestamp = str(int(clock.now().timestamp()) if timestamp is None else timestamp)
+        nonce = nonce or secrets.token_hex(16)
+        return {"X-Terminal-Id": self.terminal_id, "X-Timestamp": timestamp, "X-Nonce": nonce,
+                "X-Signature": signing.sign(self.secret, method, path_with_query, timestamp, nonce, body)}
+
+    def request(self, method: str, path: str, json=None, *, query: dict | None = None, key: str | None = None,
+                **signing_overrides):
+        path_with_query = path + ("?" + urlencode(query) if query else "")
+        body = b"" if json is None else jsonlib.dumps(json).encode()
+        headers = self.headers(method, path_with_query, body, **signing_overrides)
+        if body:
+            headers["Content-Type"] = "application/json"
+        if key:
+            headers["Idempotency-Key"] = key
+        return self.client.open(path_with_query, method=method, data=body, headers=headers)
+
+    def get(self, path: str, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json=None, **kwargs):
+        return self.request("POST", path, json, **kwargs)
+
+
+def unix_now() -> int:
+    return int(time.time())

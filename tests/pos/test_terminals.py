@@ -1,0 +1,78 @@
+"""Terminal registration by staff, and the signed-request scheme."""
+from app.core import clock
+from tests.pos.factories import make_terminal
+from tests.pos.terminal_client import TerminalClient
+
+
+def test_a_registered_terminal_reads_its_config_with_a_signed_request(api):
+    terminal = make_terminal(api)
+
+    response = terminal.get("/api/v1/pos/config")
+
+    assert response.status_code == 200, response.json
+    assert response.json["terminal_id"] == terminal.terminal_id
+    assert response.json["currency"] == "USD" and response.json["no_pin_amount"] == 10000
+    assert abs(response.json["server_time"] - clock.now().timestamp()) < 5
+
+
+def test_each_signing_fault_is_refused_with_its_own_code(api):
+    terminal = make_terminal(api)
+    wrong_key = TerminalClient(api.client, terminal.terminal_id, "tsk_not-the-secret")
+    unknown = TerminalClient(api.client, "ter_unknown", terminal.secret)
+
+    assert wrong_key.get("/api/v1/pos/config").json["error"]["code"] == "signature_invalid"
+    assert unknown.get("/api/v1/pos/config").json["error"]["code"] == "terminal_unknown"
+    late = terminal.get("/api/v1/pos/config", timestamp=int(clock.now().timestamp()) - 301)
+    assert (late.status_code, late.json["error"]["code"]) == (401, "timestamp_out_of_range")
+    assert terminal.get("/api/v1/pos/config", nonce="n" * 20).status_code == 200
+    replay = terminal.get("/api/v1/pos/config", nonce="n" * 20)
+    assert (replay.status_code, replay.json["error"]["code"]) == (401, "nonce_reused")
+    short = terminal.get("/api/v1/pos/config", nonce="short")
+    assert short.status_code == 401
+    assert api.client.get("/api/v1/pos/config").status_code == 401
+
+
+def test_a_signature_covers_the_query_and_the_body(api):
+    terminal = make_terminal(api)
+    headers = terminal.headers("GET", "/api/v1/pos/config?a=1", b"")
+
+    tampered = api.client.get("/api/v1/pos/config?a=2", headers=headers)
+
+    assert tampered.status_code == 401 and tampered.json["error"]["code"] == "signature_invalid"
+
+
+def test_staff_disable_enable_and_rotate_a_terminal(api):
+    owner = api.person(name="Owner")
+    terminal = make_terminal(api, owner=owner)
+    base = f"/api/v1/merchants/{terminal.merchant_id}/terminals/{terminal.terminal_id}"
+
+    assert api.post(f"{base}/disable", owner).json["status"] == "disabled"
+    refused = terminal.get("/api/v1/pos/config")
+    assert (refused.status_code, refused.json["error"]["code"]) == (403, "terminal_disabled")
+    assert api.post(f"{base}/enable", owner).json["status"] == "active"
+    rotated = api.post(f"{base}/rotate-secret", owner).json
+    assert terminal.get("/api/v1/pos/config").json["error"]["code"] == "signature_invalid"
+    terminal.secret = rotated["secret"]
+    assert terminal.get("/api/v1/pos/config").status_code == 200
+    listed = api.get(f"/api/v1/merchants/{terminal.merchant_id}/terminals", owner).json["data"]
+    assert [t["id"] for t in listed] == [terminal.terminal_id] and "secret" not in listed[0]
+
+
+def test_another_users_merchant_terminals_are_not_found(api):
+    terminal = make_terminal(api)
+    stranger = api.person(name="Stranger")
+
+    listed = api.get(f"/api/v1/merchants/{terminal.merchant_id}/terminals", stranger)
+    created = api.post(f"/api/v1/merchants/{terminal.merchant_id}/terminals", stranger,
+                       json={"kind": "pos", "label": "Mine"})
+
+    assert listed.status_code == 404 and created.status_code == 404
+
+
+def test_terminal_secrets_are_encrypted_at_rest(app, api):
+    from app.extensions import db
+    from app.pos.models import Terminal
+    terminal = make_terminal(api)
+    with app.app_context():
+        stored = db.session.get(Terminal, terminal.terminal_id).secret
+    assert terminal.secret not in stored
