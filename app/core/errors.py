@@ -83,6 +83,14 @@ class Code(StrEnum):
     TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range"  # 401
     NONCE_REUSED = "nonce_reused"  # 401
     TERMINAL_DISABLED = "terminal_disabled"  # 403
+    PAYMENT_REQUEST_NOT_PENDING = "payment_request_not_pending"  # 409: cancel after payment, and so on
+    CONFIRMATION_EXPIRED = "confirmation_expired"  # 410: the customer did not approve in time
+    CHARGE_NOT_PENDING = "charge_not_pending"  # 409: confirm a charge that is no longer waiting
+    REFUND_EXCEEDS_REMAINING = "refund_exceeds_remaining"  # 422
+    NOT_REFUNDABLE = "not_refundable"  # 409: a failed, reversed or unconfirmed charge
+    REVERSAL_WINDOW_CLOSED = "reversal_window_closed"  # 409
+    ALREADY_CAPTURED = "already_captured"  # 409: a second capture
+    AUTHORIZATION_VOIDED = "authorization_voided"  # 409: capture after void (or expiry)
     # 5xx
     INTERNAL = "internal_error"
     UNAVAILABLE = "service_unavailable"
