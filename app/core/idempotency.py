@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
@@ -21,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.core import clock
 from app.core.errors import AppError, Code, envelope
 from app.core.models import IdempotencyRecord
+from app.core.store import get_store
 from app.core.uow import retrying, unit_of_work
 from app.extensions import db
 
@@ -77,18 +79,37 @@ def _claim(req: IdempotencyRequest) -> Result | None:
     return stored.status_code, json.loads(stored.body)
 
 
+def stored_answer(req: IdempotencyRequest | None) -> Result | None:
+    """The answer already stored under the key, read without claiming it (None if there is none)."""
+    if req is None:
+        return None
+    ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+    stored = db.session.query(IdempotencyRecord).filter_by(scope=req.scope, key=req.key).one_or_none()
+    if stored is None or clock.as_utc(stored.created_at) < clock.now() - ttl:
+        return None
+    if stored.fingerprint != req.fingerprint:
+        raise AppError(Code.IDEMPOTENCY_CONFLICT,
+                       "this Idempotency-Key was used with a different request", 409)
+    return stored.status_code, json.loads(stored.body)
+
+
 def _save(req: IdempotencyRequest, result: Result) -> None:
     db.session.query(IdempotencyRecord).filter_by(scope=req.scope, key=req.key).update(
         {"status_code": result[0], "body": json.dumps(result[1])})
 
 
-def run_once(req: IdempotencyRequest | None, work: Callable[[], Result]) -> Result:
+def run_once(req: IdempotencyRequest | None, work: Callable[[], Result],
+             on_refusal: Callable[[AppError], AppError] | None = None) -> Result:
     """Run `work` in one unit of work, at most once per idempotency key; retried on deadlock.
 
     `work` changes rows without committing and returns (status, body). Without a key it simply
     runs (clients that do not retry need none), and refusals propagate as AppError. With a key,
     a refusal rolls the work back and is stored under the key in a second, small transaction
     (no savepoint on the path that succeeds, which is the common one).
+
+    `on_refusal`, when given, runs in that second transaction (with or without a key) for use
+    cases that keep a record of what was refused (a failed terminal charge): it may add rows and
+    returns the error to answer with, and the refusal is then returned as (status, envelope).
     """
     def attempt() -> Result:
         with unit_of_work() as uow:
@@ -104,18 +125,21 @@ def run_once(req: IdempotencyRequest | None, work: Callable[[], Result]) -> Resu
 
     def remember_refusal(refusal: AppError) -> Result:
         with unit_of_work() as uow:
-            stored = _claim(req)
+            stored = _claim(req) if req is not None else None
             if stored is not None:  # a concurrent retry with this key got there first
                 return stored
+            if on_refusal is not None:
+                refusal = on_refusal(refusal)
             result = (refusal.status, envelope(refusal.code, refusal.message, refusal.details))
-            _save(req, result)
+            if req is not None:
+                _save(req, result)
             uow.commit()
             return result
 
     try:
         return retrying(attempt)
     except AppError as refusal:
-        if req is None or refusal.status >= 500:
+        if (req is None and on_refusal is None) or refusal.status >= 500:
             raise
         return retrying(lambda: remember_refusal(refusal))
 
@@ -124,3 +148,41 @@ def from_request(scope: str, key: str | None, body: dict | None) -> IdempotencyR
     """The idempotency request for the current HTTP request (method, path and parsed body)."""
     from flask import request
     return make_request(scope, key, request.method, request.path, body)
+
+
+IN_FLIGHT_SECONDS = 30
+WAIT_FOR_FIRST_POLLS = 100  # of 50 ms: a concurrent duplicate waits up to 5 s for the first answer
+
+
+def single_flight(req: IdempotencyRequest | None, run: Callable[[], Result]) -> Result:
+    """For use cases whose first step has an effect outside the database that must happen once
+    per key (using up a single-use payment code), before run_once can claim the key.
+
+    A retry gets the stored answer without taking that step again. Two requests with one key at
+    the same moment are kept apart by a marker in the store: the second waits for the first's
+    answer (409 idempotency_in_progress after 5 s) instead of resolving the code again, which
+    would be refused as used and, stored first, would answer both with that refusal.
+    """
+    stored = stored_answer(req)
+    if stored is not None or req is None:
+        return stored if stored is not None else run()
+    store = get_store()
+    marker = f"idem:in-flight:{req.scope}:{hashlib.sha256(req.key.encode()).hexdigest()}"
+    for _ in range(WAIT_FOR_FIRST_POLLS):
+        if store.set_nx(marker, IN_FLIGHT_SECONDS):
+            try:
+                # Looked again: the first may have finished just before we took the marker.
+                return _fresh_answer(req) or run()
+            finally:
+                store.delete(marker)
+        time.sleep(0.05)
+        stored = _fresh_answer(req)
+        if stored is not None:
+            return stored
+    raise AppError(Code.IDEMPOTENCY_IN_PROGRESS, "a request with this Idempotency-Key is still running; retry it",
+                   409, headers={"Retry-After": "1"})
+
+
+def _fresh_answer(req: IdempotencyRequest) -> Result | None:
+    db.session.rollback()  # a new snapshot: a read transaction would keep showing the old state
+    return stored_answer(req)

@@ -1,1 +1,43 @@
-"""(being built)"""
+"""Terminal endpoints for payment requests: present a QR code, follow it, cancel it, capture it."""
+from app.core.idempotency import from_request
+from app.pos import payment_requests
+from app.pos.api import pos_api
+from app.pos.auth import current_terminal
+from app.pos.payment_request_schemas import (CaptureBody, CreatePaymentRequestBody, PaymentRequestOut,
+                                             PaymentRequestPath)
+from app.pos.schemas import IdempotencyHeader, WaitQuery
+
+
+@pos_api.post("/payment-requests", responses={201: PaymentRequestOut})
+def create_payment_request(body: CreatePaymentRequestBody, header: IdempotencyHeader):
+    """Present a dynamic QR code for the customer to pay in the app."""
+    terminal = current_terminal()
+    idem = from_request(terminal.id, header.idempotency_key, body.model_dump())
+    status, result = payment_requests.create(terminal, amount=body.amount, currency=body.currency,
+                                             reference=body.reference, capture=body.capture,
+                                             expires_in=body.expires_in, idem=idem)
+    return result, status
+
+
+@pos_api.get("/payment-requests/<request_id>", responses={200: PaymentRequestOut})
+def get_payment_request(path: PaymentRequestPath, query: WaitQuery):
+    """The request's status; with `wait`, answers the moment it stops being pending (long poll)."""
+    return payment_requests.get(current_terminal(), path.request_id, wait=query.wait)
+
+
+@pos_api.post("/payment-requests/<request_id>/cancel", responses={200: PaymentRequestOut})
+def cancel_payment_request(path: PaymentRequestPath):
+    """Cancel a pending request; the customer can no longer pay it."""
+    return payment_requests.cancel(current_terminal(), path.request_id)
+
+
+@pos_api.post("/payment-requests/<request_id>/capture", responses={200: PaymentRequestOut})
+def capture_payment_request(path: PaymentRequestPath, body: CaptureBody):
+    """Manual capture: take all of the customer's hold, or `amount` of it (send `{}` for all)."""
+    return payment_requests.capture(current_terminal(), path.request_id, body.amount)
+
+
+@pos_api.post("/payment-requests/<request_id>/void", responses={200: PaymentRequestOut})
+def void_payment_request(path: PaymentRequestPath):
+    """Manual capture: release the customer's whole hold."""
+    return payment_requests.void(current_terminal(), path.request_id)

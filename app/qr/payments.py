@@ -2,8 +2,12 @@
 
 The payload must be exactly the one we stored for the code it names: any change to the amount,
 the currency or the reference makes it a different string, and it is refused as not payable.
+A code a terminal presented (app.pos.payment_requests) books the payment to that terminal, and
+its commit wakes the terminal's long poll.
 """
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -13,13 +17,15 @@ from app.auth.services.pin import require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code
 from app.core.idempotency import IdempotencyRequest, run_once
+from app.core.notify import get_notifier
 from app.extensions import db
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
 from app.qr import emv
 from app.qr.merchant_codes import read
 from app.qr.models import QrCode
-from app.wallet import ledger
+from app.wallet import holds, ledger
+from app.wallet.models import Account, Transaction
 from app.wallet.services import owned_wallet, require_verified
 
 
@@ -47,13 +53,32 @@ def _amount_for(qr: QrCode, amount: int | None) -> int:
     return qr.amount if qr.kind == "dynamic" else amount
 
 
+def _book(code: QrCode, wallet: Account, account: Account, user: User, amount: int) -> Transaction:
+    """The ledger side of a payment, booked to the terminal that presented the code (if any).
+
+    A terminal's "capture": "manual" request takes a hold instead, inside this unit of work, so
+    that marking the code paid and holding the money are one commit; the terminal captures or
+    voids it later (app.pos.payment_requests), or it expires after HOLD_EXPIRES_IN.
+    """
+    if code.capture == "manual":
+        expires_at = clock.now() + timedelta(seconds=current_app.config["HOLD_EXPIRES_IN"])
+        return holds.place_hold(debit_id=wallet.id, credit_id=account.id, amount=amount, currency=code.currency,
+                                expires_at=expires_at, initiator_id=user.id, reference=code.reference,
+                                terminal_id=code.terminal_id)
+    txn = ledger.new_transaction(type="payment", status="succeeded", amount=amount, currency=code.currency,
+                                 debit_id=wallet.id, credit_id=account.id, initiator_id=user.id,
+                                 reference=code.reference, terminal_id=code.terminal_id)
+    ledger.record_transfer(txn, kind="posted", debit_id=wallet.id, credit_id=account.id, amount=amount)
+    return txn
+
+
 def pay(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: str | None,
         idem: IdempotencyRequest | None) -> tuple[int, dict]:
     require_verified(user)
     qr = _our_code(payload)
     to_pay = _amount_for(qr, amount)
     require_payment_pin(user, pin, to_pay)
-    qr_id, kind = qr.id, qr.kind
+    qr_id, kind, terminal_id = qr.id, qr.kind, qr.terminal_id
 
     def work():
         wallet = owned_wallet(user, wallet_id)
@@ -77,10 +102,7 @@ def pay(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: st
         account = merchant_account(merchant.id, code.currency)
         if merchant.status != "active" or account is None or account.status != "active":
             raise AppError(Code.QR_NOT_PAYABLE, "this merchant cannot take payments now", 422)
-        txn = ledger.new_transaction(type="payment", status="succeeded", amount=to_pay, currency=code.currency,
-                                     debit_id=wallet.id, credit_id=account.id, initiator_id=user.id,
-                                     reference=code.reference)
-        ledger.record_transfer(txn, kind="posted", debit_id=wallet.id, credit_id=account.id, amount=to_pay)
+        txn = _book(code, wallet, account, user, to_pay)
         if code.kind == "dynamic":
             code.status, code.paid_transaction_id = "paid", txn.id
         return 201, {"id": txn.id, "status": txn.status, "amount": to_pay, "currency": code.currency,
@@ -88,4 +110,8 @@ def pay(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: st
                      "reference": code.reference, "qr_code_id": code.id, "wallet_id": wallet.id,
                      "created_at": clock.as_utc(txn.created_at).isoformat()}
 
-    return run_once(idem, work)
+    status, body = run_once(idem, work)
+    if terminal_id is not None and status == 201:
+        # After the commit, never before: a woken terminal re-reads the code and must see it paid.
+        get_notifier().publish(f"qr:{qr_id}")
+    return status, body

@@ -36,8 +36,11 @@ def qr_out(qr: QrCode) -> dict:
 
 
 def issue_code(merchant: Merchant, *, kind: str, currency: str, amount: int | None, reference: str | None,
-               expires_in: int | None, terminal_label: str | None = None) -> QrCode:
-    """Inside a unit of work: a new static or dynamic code for `merchant` (terminals use this too)."""
+               expires_in: int | None, terminal_label: str | None = None, terminal_id: str | None = None,
+               capture: str = "automatic") -> QrCode:
+    """Inside a unit of work: a new static or dynamic code for `merchant`. A terminal presenting a
+    payment request passes its id (the payment is then booked to it) and may ask for a manual
+    capture (paying places a hold that the terminal captures or voids later)."""
     if merchant_account(merchant.id, currency) is None:
         raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this merchant does not accept {currency}", 422)
     if kind == "static" and (amount is not None or expires_in is not None):
@@ -47,7 +50,8 @@ def issue_code(merchant: Merchant, *, kind: str, currency: str, amount: int | No
         raise AppError(Code.VALIDATION_ERROR, "a dynamic code needs an amount", 422,
                        {"fields": [{"field": "amount", "message": "required"}]})
     qr = QrCode(id=new_id("qr"), merchant_id=merchant.id, kind=kind, currency=currency, amount=amount,
-                reference=reference, terminal_label=terminal_label, status="active", created_at=clock.now())
+                reference=reference, terminal_label=terminal_label, terminal_id=terminal_id, capture=capture,
+                status="active", created_at=clock.now())
     if kind == "dynamic":
         seconds = expires_in if expires_in is not None else current_app.config["QR_DEFAULT_EXPIRES_IN"]
         qr.expires_at = qr.created_at + timedelta(seconds=seconds)

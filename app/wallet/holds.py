@@ -1,10 +1,19 @@
 """Holds (two-phase transfers): authorize now, capture all or part later, or void, or expire.
 
-The terminal endpoints of the POS issue call these; each is one unit of work.
+`authorize`, `capture` and `void` are units of work. `place_hold`, `capture_hold` and
+`void_hold` do the same inside a unit of work the caller opened, for services that write their
+own rows with the hold in one commit (the vending endpoints of app.pos).
+
+Refusals are distinct, because a terminal acts differently on each:
+    a second capture, or a void after a capture       409 already_captured
+    a capture after a void or after the expiry ran     409 authorization_voided
+    a capture past the expiry time, not yet released   410 hold_expired
+    a capture larger than the hold                     422 amount_exceeds_hold
+A second void returns the released hold unchanged: the terminal's retry gets the same answer.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -24,59 +33,95 @@ def _pending_leg(txn_id: str) -> Transfer:
     return leg
 
 
+def place_hold(*, debit_id: str, credit_id: str, amount: int, currency: str, expires_at: datetime,
+               initiator_id: str | None = None, reference: str | None = None,
+               terminal_id: str | None = None) -> Transaction:
+    """Inside an open unit of work: a pending transfer that takes `amount` out of `available`."""
+    txn = ledger.new_transaction(type="hold", status="authorized", amount=amount, currency=currency,
+                                 debit_id=debit_id, credit_id=credit_id, initiator_id=initiator_id,
+                                 reference=reference, terminal_id=terminal_id)
+    ledger.record_transfer(txn, kind="pending", debit_id=debit_id, credit_id=credit_id, amount=amount,
+                           expires_at=expires_at)
+    return txn
+
+
 def authorize(*, debit_id: str, credit_id: str, amount: int, currency: str, expires_in: int,
-              initiator_id: str | None = None, reference: str | None = None) -> Transaction:
+              initiator_id: str | None = None, reference: str | None = None,
+              terminal_id: str | None = None) -> Transaction:
     def attempt():
         with unit_of_work() as uow:
-            txn = ledger.new_transaction(type="hold", status="authorized", amount=amount, currency=currency,
-                                         debit_id=debit_id, credit_id=credit_id, initiator_id=initiator_id,
-                                         reference=reference)
-            ledger.record_transfer(txn, kind="pending", debit_id=debit_id, credit_id=credit_id, amount=amount,
-                                   expires_at=clock.now() + timedelta(seconds=expires_in))
+            txn = place_hold(debit_id=debit_id, credit_id=credit_id, amount=amount, currency=currency,
+                             expires_at=clock.now() + timedelta(seconds=expires_in), initiator_id=initiator_id,
+                             reference=reference, terminal_id=terminal_id)
             uow.commit()
             return txn
     return retrying(attempt)
+
+
+def _refuse_resolved(resolution: Transfer, kind: str) -> None:
+    if resolution.kind == "post_pending":
+        raise AppError(Code.ALREADY_CAPTURED, "this authorization was already captured", 409,
+                       {"captured_amount": resolution.amount})
+    if kind == "post_pending":
+        raise AppError(Code.AUTHORIZATION_VOIDED, "this authorization was voided or has expired; nothing is "
+                       "held any more", 409)
 
 
 def _resolve(txn_id: str, kind: str, amount: int | None, *, expiring: bool = False) -> Transaction:
+    """Inside an open unit of work: post (capture) or void the hold of transaction `txn_id`."""
+    pending = _pending_leg(txn_id)
+    ledger.lock_accounts([pending.debit_account_id, pending.credit_account_id])
+    txn = db.session.get(Transaction, txn_id, populate_existing=True)
+    # Checked after the lock: a concurrent capture or void has committed by now.
+    resolution = ledger.pending_resolution(pending)
+    if resolution is not None:
+        if expiring:
+            raise AppError(Code.HOLD_NOT_PENDING, "this hold was already resolved", 409)
+        _refuse_resolved(resolution, kind)
+        return txn  # a second void: already released, nothing more to do
+    expired = clock.as_utc(pending.expires_at) <= clock.now()
+    if kind == "post_pending" and expired:
+        raise AppError(Code.HOLD_EXPIRED, "this hold has expired", 410)
+    if expiring and not expired:
+        raise AppError(Code.HOLD_NOT_PENDING, "this hold has not expired yet", 409)
+    post = pending.amount if amount is None else amount
+    if kind == "post_pending" and post > pending.amount:
+        raise AppError(Code.AMOUNT_EXCEEDS_HOLD, "the capture is larger than the hold", 422,
+                       {"held": pending.amount, "requested": post})
+    # A partial capture posts `post` and releases the rest in the same transfer (TigerBeetle's
+    # post_pending with a smaller amount): the pending debit goes away whole.
+    ledger.record_transfer(txn, kind=kind, debit_id=pending.debit_account_id,
+                           credit_id=pending.credit_account_id,
+                           amount=post if kind == "post_pending" else pending.amount, pending=pending)
+    txn.status = "captured" if kind == "post_pending" else ("expired" if expiring else "voided")
+    return txn
+
+
+def capture_hold(txn_id: str, amount: int | None = None) -> Transaction:
+    """Inside an open unit of work: take `amount` (default all) of the hold, release the rest."""
+    return _resolve(txn_id, "post_pending", amount)
+
+
+def void_hold(txn_id: str) -> Transaction:
+    """Inside an open unit of work: release the whole hold (again: a no-op)."""
+    return _resolve(txn_id, "void_pending", None)
+
+
+def _in_unit_of_work(txn_id: str, kind: str, amount: int | None, *, expiring: bool = False) -> Transaction:
     def attempt():
         with unit_of_work() as uow:
-            pending = _pending_leg(txn_id)
-            ledger.lock_accounts([pending.debit_account_id, pending.credit_account_id])
-            # Checked after the lock: a concurrent capture or void has committed by now.
-            resolution = ledger.pending_resolution(pending)
-            if resolution is not None:
-                raise AppError(Code.HOLD_NOT_PENDING, f"this hold was already {_done(resolution)}", 409,
-                               {"resolution": _done(resolution)})
-            expired = clock.as_utc(pending.expires_at) <= clock.now()
-            if kind == "post_pending" and expired:
-                raise AppError(Code.HOLD_EXPIRED, "this hold has expired", 410)
-            if expiring and not expired:
-                raise AppError(Code.HOLD_NOT_PENDING, "this hold has not expired yet", 409)
-            post = pending.amount if amount is None else amount
-            if kind == "post_pending" and post > pending.amount:
-                raise AppError(Code.AMOUNT_EXCEEDS_HOLD, "the capture is larger than the hold", 422,
-                               {"held": pending.amount})
-            txn = db.session.get(Transaction, txn_id)
-            ledger.record_transfer(txn, kind=kind, debit_id=pending.debit_account_id,
-                                   credit_id=pending.credit_account_id,
-                                   amount=post if kind == "post_pending" else pending.amount, pending=pending)
-            txn.status = "captured" if kind == "post_pending" else ("expired" if expiring else "voided")
+            txn = _resolve(txn_id, kind, amount, expiring=expiring)
             uow.commit()
             return txn
     return retrying(attempt)
 
 
-def _done(resolution: Transfer) -> str:
-    return "captured" if resolution.kind == "post_pending" else "voided or expired"
-
-
 def capture(txn_id: str, amount: int | None = None) -> Transaction:
-    return _resolve(txn_id, "post_pending", amount)
+    return _in_unit_of_work(txn_id, "post_pending", amount)
 
 
 def void(txn_id: str) -> Transaction:
-    return _resolve(txn_id, "void_pending", None)
+    return _in_unit_of_work(txn_id, "void_pending", None)
 
 
 def expire_due(limit: int = 500) -> int:
@@ -89,7 +134,7 @@ def expire_due(limit: int = 500) -> int:
     expired = 0
     for txn_id in due:
         try:
-            _resolve(txn_id, "void_pending", None, expiring=True)
+            _in_unit_of_work(txn_id, "void_pending", None, expiring=True)
             expired += 1
         except AppError:
             pass  # captured or voided meanwhile

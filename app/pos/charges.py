@@ -1,0 +1,252 @@
+"""A terminal charges the code the customer shows; the customer approves the large ones.
+
+    POST /pos/charges            terminal: resolve the scanned code and pay, or ask the customer
+    GET  /pos/charges/{id}       terminal: the outcome, waiting for it if asked (long poll)
+    GET  /payments/pending, POST /payments/{id}/confirm | /decline     the customer, in the app
+
+A scanned code is single-use, so a retried charge must not resolve it again: the answer stored
+under the Idempotency-Key is looked up first. A refused charge is kept (status "failed" with its
+reason) and answered 402 with its id, so the till can print it and the merchant can find it.
+Lock order everywhere: the charge row, then the two accounts (in record_transfer).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.auth.services.pin import require_payment_pin
+from app.core import clock
+from app.core.errors import AppError, Code, not_found
+from app.core.idempotency import IdempotencyRequest, run_once, single_flight
+from app.core.ids import new_id
+from app.core.notify import get_notifier, wait_until
+from app.core.uow import unit_of_work
+from app.extensions import db
+from app.merchant.models import Merchant
+from app.merchant.services import merchant_account
+from app.pos.models import PosCharge, Terminal
+from app.qr.devices import resolve_payment_code
+from app.wallet import ledger
+from app.wallet.models import Account
+
+PENDING = "requires_confirmation"
+
+
+def channel(charge_id: str) -> str:
+    return f"charge:{charge_id}"
+
+
+def publish(charge_id: str) -> None:  # after the commit that changed the charge, never before
+    get_notifier().publish(channel(charge_id))
+
+
+def _iso(value) -> str | None:
+    return clock.as_utc(value).isoformat() if value is not None else None
+
+
+def owner_display(name: str | None) -> str | None:
+    """"Alice Dupont" -> "Alice D.": enough for a cashier to ask "Alice?", never the phone."""
+    parts = (name or "").split()
+    return None if not parts else parts[0] if len(parts) == 1 else f"{parts[0]} {parts[-1][0]}."
+
+
+def effective_status(charge: PosCharge) -> str:
+    # Expiry is read, not written: no job has to run for an unapproved charge to end.
+    if charge.status == PENDING and clock.as_utc(charge.expires_at) <= clock.now():
+        return "expired"
+    return charge.status
+
+
+def charge_out(charge: PosCharge) -> dict:
+    owner = db.session.get(User, charge.user_id) if charge.user_id else None
+    return {"id": charge.id, "status": effective_status(charge), "amount": charge.amount,
+            "currency": charge.currency, "reference": charge.reference,
+            "wallet_owner_display": owner_display(owner.name) if owner else None,
+            "created_at": _iso(charge.created_at), "transaction_id": charge.transaction_id,
+            "expires_at": _iso(charge.expires_at), "refunded_amount": charge.refunded_amount,
+            "failure_code": charge.failure_code}
+
+
+def _find(charge_id: str, owner, *, lock: bool) -> PosCharge:
+    """A charge that `owner` (a terminal or customer condition) may see, else 404: someone
+    else's looks exactly like a missing one. Locked FOR UPDATE, re-read, if asked."""
+    stmt = select(PosCharge).where(PosCharge.id == charge_id, PosCharge.kind == "charge", owner)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    charge = db.session.execute(stmt).scalar_one_or_none()
+    if charge is None:
+        raise not_found("charge")
+    return charge
+
+
+def terminal_charge(terminal: Terminal, charge_id: str, *, lock: bool = False) -> PosCharge:
+    return _find(charge_id, PosCharge.terminal_id == terminal.id, lock=lock)
+
+
+def _pay(charge: PosCharge) -> None:
+    """Customer wallet -> merchant account, inside the caller's unit of work."""
+    account = merchant_account(charge.merchant_id, charge.currency)
+    txn = ledger.new_transaction(type="payment", status="succeeded", amount=charge.amount,
+                                 currency=charge.currency, debit_id=charge.wallet_id, credit_id=account.id,
+                                 initiator_id=charge.user_id, reference=charge.reference,
+                                 terminal_id=charge.terminal_id)
+    ledger.record_transfer(txn, kind="posted", debit_id=charge.wallet_id, credit_id=account.id,
+                           amount=charge.amount)
+    charge.status, charge.transaction_id = "succeeded", txn.id
+    charge.captured_amount, charge.updated_at = charge.amount, clock.now()
+
+
+# --- the terminal ------------------------------------------------------------------------------
+
+def _require_merchant_account(terminal: Terminal, currency: str) -> None:
+    # Checked before the code is resolved: a till set to the wrong currency must not use up codes.
+    merchant = db.session.get(Merchant, terminal.merchant_id)
+    account = merchant_account(terminal.merchant_id, currency)
+    if merchant is None or merchant.status != "active" or account is None or account.status != "active":
+        raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this merchant cannot take payments in {currency}", 422)
+
+
+def _new_charge(terminal: Terminal, payer: dict, *, amount: int, currency: str, reference: str | None,
+                status: str) -> PosCharge:
+    now = clock.now()
+    charge = PosCharge(id=new_id("chg"), kind="charge", terminal_id=terminal.id, merchant_id=terminal.merchant_id,
+                       user_id=payer.get("user_id"), wallet_id=payer.get("wallet_id"), amount=amount,
+                       currency=currency, reference=reference, status=status, captured_amount=0,
+                       refunded_amount=0, created_at=now, updated_at=now)
+    db.session.add(charge)
+    return charge
+
+
+def create_charge(terminal: Terminal, *, payment_code: str, amount: int, currency: str, reference: str | None,
+                  idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    # single_flight: a retry (even one sent at the same moment) gets the first answer without
+    # resolving the single-use code again.
+    return single_flight(idem, lambda: _charge(terminal, payment_code, amount, currency, reference, idem))
+
+
+def _charge(terminal: Terminal, payment_code: str, amount: int, currency: str, reference: str | None,
+            idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    _require_merchant_account(terminal, currency)
+    payer: dict = {}
+    refusal: AppError | None = None
+    try:
+        wallet, device = resolve_payment_code(payment_code, caller=terminal.id)
+        payer = {"wallet_id": wallet.id, "user_id": device.user_id}
+        # Amount 0 checks only the PIN lock: a customer locked out by wrong PINs pays nothing,
+        # small amounts included, until the lock ends.
+        require_payment_pin(db.session.get(User, device.user_id), None, 0)
+    except AppError as exc:
+        if exc.code == Code.TOO_MANY_ATTEMPTS:
+            raise  # the terminal is shut out; no charge happened, so none is recorded or stored
+        refusal = exc
+
+    def work():
+        if refusal is not None:
+            raise refusal
+        wallet = db.session.get(Account, payer["wallet_id"])
+        if wallet.currency != currency:
+            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"the customer's code pays from a {wallet.currency} "
+                           f"wallet, not {currency}", 402)
+        if wallet.status != "active":
+            raise AppError(Code.WALLET_FROZEN, "the customer's wallet is frozen", 402)
+        charge = _new_charge(terminal, payer, amount=amount, currency=currency, reference=reference, status=PENDING)
+        if amount > current_app.config["NO_PIN_AMOUNT"]:
+            # Nothing moves until the customer approves with their PIN in the app.
+            charge.expires_at = charge.created_at + timedelta(seconds=current_app.config["CHARGE_CONFIRMATION_TTL"])
+        else:
+            _pay(charge)
+        db.session.flush()
+        return 201, charge_out(charge)
+
+    def record_failure(exc: AppError) -> AppError:
+        charge = _new_charge(terminal, payer, amount=amount, currency=currency, reference=reference,
+                             status="failed")
+        charge.failure_code = str(exc.code)
+        # Only the charge id goes back: the merchant must not learn the customer's balance.
+        return AppError(exc.code, exc.message, 402, {"charge_id": charge.id})
+
+    return run_once(idem, work, on_refusal=record_failure)
+
+
+def follow_charge(terminal: Terminal, charge_id: str, *, wait: float) -> dict:
+    """The charge now; with wait > 0, as soon as it is no longer waiting for the customer, or
+    after `wait` seconds, whichever comes first."""
+    seen: dict = {}
+
+    def check() -> bool:
+        seen["charge"] = charge_out(terminal_charge(terminal, charge_id))
+        db.session.rollback()  # hand the connection back before sleeping
+        return seen["charge"]["status"] != PENDING
+
+    if wait > 0:
+        wait_until(check, get_notifier(), channel(charge_id), wait)
+    else:
+        check()
+    return seen["charge"]
+
+
+# --- the customer ------------------------------------------------------------------------------
+
+def _customer_charge(user: User, charge_id: str, *, lock: bool = False) -> PosCharge:
+    return _find(charge_id, PosCharge.user_id == user.id, lock=lock)
+
+
+def _require_pending(charge: PosCharge) -> None:
+    status = effective_status(charge)
+    if status == "expired":
+        raise AppError(Code.CONFIRMATION_EXPIRED, "this payment was not approved in time; ask for a new one", 410)
+    if status != PENDING:
+        raise AppError(Code.CHARGE_NOT_PENDING, f"this payment is already {status}", 409, {"status": status})
+
+
+def _payment_out(charge: PosCharge) -> dict:
+    """The charge as the customer's app shows it: who asks, how much, until when."""
+    merchant, terminal = db.session.get(Merchant, charge.merchant_id), db.session.get(Terminal, charge.terminal_id)
+    return {"id": charge.id, "status": effective_status(charge), "amount": charge.amount,
+            "currency": charge.currency, "reference": charge.reference, "wallet_id": charge.wallet_id,
+            "merchant_name": merchant.name, "terminal_label": terminal.label,
+            "created_at": _iso(charge.created_at), "expires_at": _iso(charge.expires_at),
+            "transaction_id": charge.transaction_id}
+
+
+def pending_payments(user: User) -> list[dict]:
+    """The user's charges waiting for their approval, newest first (a handful at most: each
+    needs a code shown within the last minute)."""
+    rows = db.session.execute(
+        select(PosCharge).where(PosCharge.user_id == user.id, PosCharge.kind == "charge",
+                                PosCharge.status == PENDING, PosCharge.expires_at > clock.now())
+        .order_by(PosCharge.created_at.desc(), PosCharge.id.desc())).scalars()
+    return [_payment_out(charge) for charge in rows]
+
+
+def confirm_payment(user: User, charge_id: str, pin: str) -> dict:
+    """The customer approves with their PIN; the money moves now."""
+    charge = _customer_charge(user, charge_id)
+    _require_pending(charge)  # before the PIN, so a stale approval costs no PIN attempt
+    require_payment_pin(user, pin, charge.amount)
+    with unit_of_work() as uow:
+        # Again under the lock: a decline, a reversal or the expiry may have come in between.
+        charge = _customer_charge(user, charge_id, lock=True)
+        _require_pending(charge)
+        if db.session.get(Account, charge.wallet_id).status != "active":
+            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen", 403)
+        _pay(charge)
+        out = _payment_out(charge)
+        uow.commit()
+    publish(charge_id)
+    return out
+
+
+def decline_payment(user: User, charge_id: str) -> dict:
+    """The customer says no; the terminal learns it at once."""
+    with unit_of_work() as uow:
+        charge = _customer_charge(user, charge_id, lock=True)
+        _require_pending(charge)
+        charge.status, charge.updated_at = "declined", clock.now()
+        out = _payment_out(charge)
+        uow.commit()
+    publish(charge_id)
+    return out

@@ -1,0 +1,82 @@
+"""Giving money back for a terminal's charge: a reversal, or refunds.
+
+A reversal undoes a charge whose outcome the terminal never learned (the network dropped the
+answer): allowed for REVERSAL_WINDOW seconds, idempotent, and it returns whatever has not been
+refunded yet. A refund is the till's ordinary "give back", partial or full, at any time.
+
+Both lock the charge row FOR UPDATE before the accounts (the order charges.py uses too), so two
+refunds of one charge queue and the second sees what the first took; the CHECK constraint
+refunded_amount <= captured_amount is the backstop should the code ever get this wrong.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from app.core import clock
+from app.core.errors import AppError, Code
+from app.core.idempotency import IdempotencyRequest, run_once
+from app.merchant.services import merchant_account
+from app.pos.charges import PENDING, charge_out, effective_status, publish, terminal_charge
+from app.pos.models import PosCharge, Terminal
+from app.wallet import ledger
+from app.wallet.models import Transaction
+
+
+def _give_back(charge: PosCharge, *, type: str, amount: int) -> Transaction:
+    """Merchant account -> customer wallet, tied to the payment by related_id. No balance cap on
+    the wallet: this is the customer's own money coming back."""
+    account = merchant_account(charge.merchant_id, charge.currency)
+    txn = ledger.new_transaction(type=type, status="succeeded", amount=amount, currency=charge.currency,
+                                 debit_id=account.id, credit_id=charge.wallet_id, initiator_id=charge.terminal_id,
+                                 reference=charge.reference, related_id=charge.transaction_id,
+                                 terminal_id=charge.terminal_id)
+    ledger.record_transfer(txn, kind="posted", debit_id=account.id, credit_id=charge.wallet_id, amount=amount)
+    return txn
+
+
+def reverse_charge(terminal: Terminal, charge_id: str, *, idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    """succeeded -> the unrefunded amount goes back; requires_confirmation -> it can no longer be
+    approved; anything else (failed, declined, expired, reversed) is answered as it is."""
+    def work():
+        charge = terminal_charge(terminal, charge_id, lock=True)
+        if effective_status(charge) not in ("succeeded", PENDING):
+            return 200, charge_out(charge)  # nothing (more) to undo: a repeated reversal lands here
+        window = current_app.config["REVERSAL_WINDOW"]
+        if clock.now() >= clock.as_utc(charge.created_at) + timedelta(seconds=window):
+            raise AppError(Code.REVERSAL_WINDOW_CLOSED, f"a charge can be reversed for {window} s; refund it "
+                           "instead", 409, {"reversal_window": window})
+        left = charge.captured_amount - charge.refunded_amount
+        if charge.status == "succeeded" and left > 0:
+            _give_back(charge, type="reversal", amount=left)
+        charge.status, charge.updated_at = "reversed", clock.now()
+        return 200, charge_out(charge)
+
+    result = run_once(idem, work)
+    publish(charge_id)  # a customer's app or a second till may be following it
+    return result
+
+
+def refund_charge(terminal: Terminal, charge_id: str, *, amount: int,
+                  idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    def work():
+        charge = terminal_charge(terminal, charge_id, lock=True)
+        if charge.status != "succeeded":
+            status = effective_status(charge)
+            raise AppError(Code.NOT_REFUNDABLE, f"a {status} charge cannot be refunded", 409, {"status": status})
+        remaining = charge.captured_amount - charge.refunded_amount
+        if amount > remaining:
+            raise AppError(Code.REFUND_EXCEEDS_REMAINING, f"only {remaining} of this charge is left to refund",
+                           422, {"remaining": remaining, "requested": amount})
+        txn = _give_back(charge, type="refund", amount=amount)
+        charge.refunded_amount += amount
+        charge.updated_at = clock.now()
+        return 201, {"id": txn.id, "charge_id": charge.id, "amount": amount, "currency": charge.currency,
+                     "status": txn.status, "created_at": clock.as_utc(txn.created_at).isoformat(),
+                     "refunded_total": charge.refunded_amount, "remaining": remaining - amount}
+
+    result = run_once(idem, work)
+    if result[0] == 201:
+        publish(charge_id)
+    return result
