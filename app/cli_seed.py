@@ -46,4 +46,20 @@ def seed_demo_data() -> list[str]:
                                        amount=balance)
                 uow.commit()
         lines.append(f"{name}: sign in with {email} or {phone}, password {DEMO_PASSWORD}")
+    lines.extend(_demo_shop(currency))
     return lines
+
+
+def _demo_shop(currency: str) -> list[str]:
+    """A merchant owned by Carol, with one terminal whose secret is printed (shown only now)."""
+    from app.merchant.models import Merchant
+    from app.merchant.services import create_merchant
+    from app.pos import terminals
+    if db.session.execute(select(Merchant.id).where(Merchant.name == "Demo Café")).first():
+        return ["Demo Café already exists"]
+    merchant = create_merchant(name="Demo Café", city="Zürich", country="CH", mcc="5814", currency=currency,
+                               owner="carol@demo.test")
+    carol = db.session.execute(select(User).where(User.email == "carol@demo.test")).scalar_one()
+    terminal = terminals.register(carol, merchant["id"], kind="pos", label="Counter 1")
+    return [f"Demo Café ({merchant['id']}), staff: carol@demo.test",
+            f"its terminal {terminal['id']} signs with secret {terminal['secret']} (see the README)"]

@@ -24,6 +24,7 @@ def test_seed_demo_creates_users_with_balances_once(app, client):
     second = runner.invoke(args=["seed-demo"])
 
     assert first.exit_code == 0 and "alice@demo.test" in first.output
+    assert "Demo Café" in first.output and "terminal ter_" in first.output
     assert "already exists" in second.output
     tokens = client.post("/api/v1/auth/login", json={"identifier": "alice@demo.test",
                                                      "password": "demo-Password-1"}).json
