@@ -148,3 +148,15 @@ def settlement(user: User, merchant_id: str, day: date | None) -> dict:
     count, totals = _totals(overall, merchant.currency)
     return {"merchant_id": merchant.id, "date": day.isoformat(), "opened_at": start.isoformat(),
             "closed_at": end.isoformat(), "count": count, "totals": totals, "terminals": parts}
+
+
+def hold_batch_open(terminal_id: str) -> None:
+    """Inside a unit of work that books a sale or refund for a terminal: KEY SHARE on its row.
+
+    Closing a batch locks the row FOR UPDATE, so a close waits for bookings in flight and a
+    booking that starts after the close lands in the next batch; otherwise one committed just
+    after a close, stamped just before it, would be in no batch. KEY SHARE locks do not block
+    each other, so a terminal's payments do not queue behind one another here.
+    """
+    db.session.execute(select(Terminal.id).where(Terminal.id == terminal_id)
+                       .with_for_update(key_share=True, read=True))

@@ -27,6 +27,7 @@ from app.core.uow import unit_of_work
 from app.extensions import db
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
+from app.pos.batches import hold_batch_open
 from app.pos.models import PosCharge, Terminal
 from app.qr.devices import resolve_payment_code
 from app.wallet import ledger
@@ -88,6 +89,7 @@ def terminal_charge(terminal: Terminal, charge_id: str, *, lock: bool = False) -
 
 def _pay(charge: PosCharge) -> None:
     """Customer wallet -> merchant account, inside the caller's unit of work."""
+    hold_batch_open(charge.terminal_id)
     account = merchant_account(charge.merchant_id, charge.currency)
     txn = ledger.new_transaction(type="payment", status="succeeded", amount=charge.amount,
                                  currency=charge.currency, debit_id=charge.wallet_id, credit_id=account.id,

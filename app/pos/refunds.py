@@ -18,6 +18,7 @@ from app.core import clock
 from app.core.errors import AppError, Code
 from app.core.idempotency import IdempotencyRequest, run_once
 from app.merchant.services import merchant_account
+from app.pos.batches import hold_batch_open
 from app.pos.charges import PENDING, charge_out, effective_status, publish, terminal_charge
 from app.pos.models import PosCharge, Terminal
 from app.wallet import ledger
@@ -27,6 +28,7 @@ from app.wallet.models import Transaction
 def _give_back(charge: PosCharge, *, type: str, amount: int) -> Transaction:
     """Merchant account -> customer wallet, tied to the payment by related_id. No balance cap on
     the wallet: this is the customer's own money coming back."""
+    hold_batch_open(charge.terminal_id)
     account = merchant_account(charge.merchant_id, charge.currency)
     txn = ledger.new_transaction(type=type, status="succeeded", amount=amount, currency=charge.currency,
                                  debit_id=account.id, credit_id=charge.wallet_id, initiator_id=charge.terminal_id,

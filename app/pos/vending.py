@@ -22,6 +22,7 @@ from app.core.ids import new_id
 from app.extensions import db
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
+from app.pos.batches import hold_batch_open
 from app.pos.models import PosCharge, Terminal
 from app.qr.devices import resolve_payment_code
 from app.wallet import holds, ledger
@@ -157,18 +158,10 @@ def _hold_of(charge: PosCharge) -> str:
     return charge.transaction_id
 
 
-def _hold_batch_open(terminal: Terminal) -> None:
-    """KEY SHARE on the terminal row: closing a batch locks it FOR UPDATE, so a close waits for
-    captures in flight, and a capture that starts after the close lands in the next batch;
-    otherwise a capture committed just after a close, stamped just before it, is in no batch."""
-    db.session.execute(select(Terminal.id).where(Terminal.id == terminal.id).with_for_update(key_share=True,
-                                                                                              read=True))
-
-
 def capture(terminal: Terminal, authorization_id: str, *, amount: int, idem: IdempotencyRequest | None) -> Result:
     def work() -> Result:
         charge = _own(terminal, authorization_id, lock=True)
-        _hold_batch_open(terminal)
+        hold_batch_open(terminal.id)
         txn = holds.capture_hold(_hold_of(charge), amount)
         charge.status, charge.captured_amount, charge.updated_at = "captured", amount, clock.now()
         return 200, authorization_out(charge, txn.status)

@@ -21,6 +21,7 @@ from app.core.notify import get_notifier
 from app.extensions import db
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
+from app.pos.batches import hold_batch_open
 from app.qr import emv
 from app.qr.merchant_codes import read
 from app.qr.models import QrCode
@@ -60,6 +61,8 @@ def _book(code: QrCode, wallet: Account, account: Account, user: User, amount: i
     that marking the code paid and holding the money are one commit; the terminal captures or
     voids it later (app.pos.payment_requests), or it expires after HOLD_EXPIRES_IN.
     """
+    if code.terminal_id is not None:
+        hold_batch_open(code.terminal_id)
     if code.capture == "manual":
         expires_at = clock.now() + timedelta(seconds=current_app.config["HOLD_EXPIRES_IN"])
         return holds.place_hold(debit_id=wallet.id, credit_id=account.id, amount=amount, currency=code.currency,
