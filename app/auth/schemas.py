@@ -1,15 +1,12 @@
 """Request and response models of the sign-in API; they are also its OpenAPI document."""
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, EmailStr, Field, model_validator
 
 from app.core.fields import Pin
+from app.core.schemas import Strict
 
 E164 = r"^\+[1-9][0-9]{6,14}$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RegisterBody(Strict):

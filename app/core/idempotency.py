@@ -8,6 +8,7 @@ input that fails the schema never reaches this code and is not stored.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -141,7 +142,7 @@ def run_once(req: IdempotencyRequest | None, work: Callable[[], Result],
     except AppError as refusal:
         if (req is None and on_refusal is None) or refusal.status >= 500:
             raise
-        return retrying(lambda: remember_refusal(refusal))
+        return retrying(functools.partial(remember_refusal, refusal))
 
 
 def from_request(scope: str, key: str | None, body: dict | None) -> IdempotencyRequest | None:

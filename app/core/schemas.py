@@ -1,5 +1,15 @@
-"""Models every API shares: the error envelope (documented on every operation)."""
-from pydantic import BaseModel
+"""Models every API shares: strict request bodies, the Idempotency-Key header, the error envelope."""
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields are refused (422), not silently ignored."""
+    model_config = ConfigDict(extra="forbid")
+
+
+class IdempotencyHeader(BaseModel):
+    idempotency_key: str | None = Field(None, alias="Idempotency-Key", max_length=255,
+                                        description="retry-safe key; same key and body returns the first answer")
 
 
 class ErrorBody(BaseModel):

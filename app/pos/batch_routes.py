@@ -4,7 +4,7 @@ from app.core.idempotency import from_request
 from app.pos import batches
 from app.pos.api import pos_api, staff_api
 from app.pos.auth import current_terminal
-from app.pos.schemas import IdempotencyHeader
+from app.core.schemas import IdempotencyHeader
 from app.pos.vending_schemas import BatchOut, SettlementOut, SettlementPath, SettlementQuery
 
 

@@ -8,7 +8,8 @@ from app.pos.api import pos_api, staff_api
 from app.pos.auth import current_terminal
 from app.pos.charge_schemas import (ChargeBody, ChargeOut, ChargePath, ConfirmBody, PaymentPath, PendingPaymentList,
                                     PendingPaymentOut, RefundBody, RefundOut)
-from app.pos.schemas import IdempotencyHeader, WaitQuery
+from app.core.schemas import IdempotencyHeader
+from app.pos.schemas import WaitQuery
 
 
 @pos_api.post("/charges", responses={201: ChargeOut, 402: ErrorEnvelope})

@@ -5,7 +5,8 @@ from app.pos.api import pos_api
 from app.pos.auth import current_terminal
 from app.pos.payment_request_schemas import (CaptureBody, CreatePaymentRequestBody, PaymentRequestOut,
                                              PaymentRequestPath)
-from app.pos.schemas import IdempotencyHeader, WaitQuery
+from app.core.schemas import IdempotencyHeader
+from app.pos.schemas import WaitQuery
 
 
 @pos_api.post("/payment-requests", responses={201: PaymentRequestOut})

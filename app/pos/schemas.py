@@ -1,11 +1,9 @@
 """Request and response models shared by the terminal endpoints."""
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from app.core.schemas import Strict
 
 
 class RegisterTerminalBody(Strict):
@@ -49,10 +47,6 @@ class TerminalConfig(BaseModel):
     confirmation_expires_in: int
     max_clock_skew: int
     server_time: int
-
-
-class IdempotencyHeader(BaseModel):
-    idempotency_key: str | None = Field(None, alias="Idempotency-Key", max_length=255)
 
 
 class WaitQuery(BaseModel):

@@ -4,7 +4,7 @@ from app.core.schemas import ErrorEnvelope
 from app.pos import vending
 from app.pos.api import pos_api
 from app.pos.auth import current_terminal
-from app.pos.schemas import IdempotencyHeader
+from app.core.schemas import IdempotencyHeader
 from app.pos.vending_schemas import AuthorizationOut, AuthorizationPath, AuthorizeBody, CaptureBody
 
 REFUSALS = {402: ErrorEnvelope, 409: ErrorEnvelope, 410: ErrorEnvelope, 422: ErrorEnvelope}

@@ -9,7 +9,7 @@ from app.extensions import limiter
 from app.qr import payments, services
 from app.qr.schemas import (CreateQrBody, DecodeBody, DecodeOut, ImagePath, ImageQuery, MerchantPath, MerchantQrPath,
                             PaymentOut, PayBody, QrOut)
-from app.wallet.schemas import IdempotencyHeader
+from app.core.schemas import IdempotencyHeader
 
 qr_api = APIBlueprint("qr", __name__, url_prefix="/api/v1", abp_security=[{"bearer": []}],
                       abp_tags=[Tag(name="qr")])

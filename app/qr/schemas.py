@@ -1,18 +1,15 @@
 """Request and response models of the QR API."""
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.core.fields import Amount, CurrencyCode, Pin
+from app.core.schemas import Strict
 
 
 # No control characters: EMV text never has them, and PostgreSQL cannot even compare a string
 # holding NUL (a lookup would fail with a 500 instead of answering 404 or 422).
 NO_CONTROLS = r"^[^\x00-\x1f\x7f]+$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CreateQrBody(Strict):

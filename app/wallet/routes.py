@@ -5,7 +5,8 @@ from flask_openapi3 import APIBlueprint, Tag
 from app.auth.current import authenticate, current_user
 from app.core.idempotency import from_request
 from app.wallet import history, services
-from app.wallet.schemas import (HistoryQuery, IdempotencyHeader, OpenWalletBody, TopupBody, TopupOut,
+from app.core.schemas import IdempotencyHeader
+from app.wallet.schemas import (HistoryQuery, OpenWalletBody, TopupBody, TopupOut,
                                 TransactionDetail, TransactionOut, TransactionPage, TransactionPath,
                                 TransferBody, WalletList, WalletOut, WalletPath)
 

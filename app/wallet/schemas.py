@@ -1,19 +1,11 @@
 """Request and response models of the wallet API; they are also its OpenAPI document."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.core.fields import Amount, CurrencyCode, Pin
 from app.core.pagination import PageQuery
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class IdempotencyHeader(BaseModel):
-    idempotency_key: str | None = Field(None, alias="Idempotency-Key", max_length=255,
-                                        description="retry-safe key; same key and body returns the first answer")
+from app.core.schemas import Strict
 
 
 class WalletPath(BaseModel):
