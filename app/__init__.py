@@ -55,6 +55,7 @@ def _init_database(app: OpenAPI) -> None:
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10,
                                                             "max_overflow": 20})
+    import app.models  # noqa: F401  (every table known before anything queries or migrates)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=uri.startswith("sqlite"))
     if uri.startswith("sqlite"):

@@ -1,0 +1,96 @@
+"""The merchant gateway's tables: API keys, online orders, webhook endpoints, and the outbox.
+
+Events are written to `webhook_events` in the same transaction as the money movement they
+report (app.merchant.events.emit), with one `webhook_deliveries` row per subscribed endpoint;
+a separate worker (`flask webhooks work`) sends them, so a payment never waits for a merchant's
+server, and an event whose payment rolled back never exists.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+
+class ApiKey(db.Model):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(24), nullable=False)  # shown in lists, e.g. "mk_live_ab12"
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)  # keyed SHA-256
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Order(db.Model):
+    """An online checkout: a dynamic QR code the customer scans or opens by deep link."""
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("merchant_id", "reference", name="merchant_reference"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
+    qr_code_id: Mapped[str] = mapped_column(ForeignKey("qr_codes.id"), nullable=False, unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    reference: Mapped[str] = mapped_column(String(64), nullable=False)
+    description: Mapped[str | None] = mapped_column(String(280))
+    # pending | paid | expired | canceled | refunded | partially_refunded
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+    transaction_id: Mapped[str | None] = mapped_column(ForeignKey("transactions.id"))
+    refunded_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class WebhookEndpoint(db.Model):
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
+    url: Mapped[str] = mapped_column(String(2000), nullable=False)
+    events: Mapped[str] = mapped_column(Text, nullable=False)  # JSON list of event types
+    secret: Mapped[str] = mapped_column(Text, nullable=False)  # Fernet token of "whsec_..."
+    status: Mapped[str] = mapped_column(String(12), nullable=False)  # active | disabled
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class WebhookEvent(db.Model):
+    """The outbox: one row per event, written in the transaction of what it reports."""
+    __tablename__ = "webhook_events"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # msg_...: the webhook-id header
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
+    type: Mapped[str] = mapped_column(String(40), nullable=False)
+    data: Mapped[str] = mapped_column(Text, nullable=False)  # JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class WebhookDelivery(db.Model):
+    """One event to one endpoint; the worker picks due ones with FOR UPDATE SKIP LOCKED."""
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id"), nullable=False, index=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id"), nullable=False, index=True)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)  # pending | succeeded | failed
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class WebhookAttempt(db.Model):
+    """The attempt log the merchant can read."""
+    __tablename__ = "webhook_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id"), nullable=False, index=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[int] = mapped_column(Integer, nullable=False)
