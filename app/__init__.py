@@ -1,6 +1,7 @@
 """The application factory: settings, extensions, blueprints, error handlers, docs."""
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def _init_database(app: OpenAPI) -> None:
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10,
                                                             "max_overflow": 20})
-    import app.models  # noqa: F401  (every table known before anything queries or migrates)
+    importlib.import_module("app.models")  # every table known before anything queries or migrates
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=uri.startswith("sqlite"))
     if uri.startswith("sqlite"):
