@@ -16,11 +16,13 @@ from app.core.schemas import ERROR_RESPONSES
 from app.core.notify import Notifier
 from app.core.store import DatabaseStore, RedisStore
 from app.extensions import db, limiter, migrate
+from app.merchant.gateway_api import SECURITY_SCHEMES as MERCHANT_API_SCHEMES
 from app.pos.api import SECURITY_SCHEMES as TERMINAL_SCHEMES
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
-SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}, **TERMINAL_SCHEMES}
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}, **TERMINAL_SCHEMES,
+                    **MERCHANT_API_SCHEMES}
 
 
 def create_app(overrides: dict | None = None) -> OpenAPI:
@@ -84,13 +86,14 @@ def _init_store(app: OpenAPI) -> None:
 def _register_blueprints(app: OpenAPI) -> None:
     from app.auth.routes import account_api, auth_api
     from app.health import health_api
+    from app.merchant.gateway_routes import merchant_server_api
     from app.merchant.routes import admin_api, merchant_api
     from app.pos.routes import pos_api, staff_api
     from app.qr.device_routes import devices_api
     from app.qr.routes import qr_api, qr_image_api
     from app.wallet.routes import wallet_api
     for blueprint in (health_api, auth_api, account_api, wallet_api, admin_api, merchant_api, qr_api, qr_image_api,
-                      staff_api, pos_api,
+                      staff_api, pos_api, merchant_server_api,
                       devices_api):
         app.register_api(blueprint)
 

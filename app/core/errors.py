@@ -91,6 +91,13 @@ class Code(StrEnum):
     REVERSAL_WINDOW_CLOSED = "reversal_window_closed"  # 409
     ALREADY_CAPTURED = "already_captured"  # 409: a second capture
     AUTHORIZATION_VOIDED = "authorization_voided"  # 409: capture after void (or expiry)
+    # merchant gateway
+    INVALID_API_KEY = "invalid_api_key"  # 401
+    REFERENCE_TAKEN = "reference_taken"  # 409: an order reference is unique per merchant
+    ORDER_NOT_PENDING = "order_not_pending"  # 409
+    ORDER_NOT_REFUNDABLE = "order_not_refundable"  # 409
+    WEBHOOK_URL_INVALID = "webhook_url_invalid"  # 422
+    DELIVERY_NOT_RETRYABLE = "delivery_not_retryable"  # 409
     # 5xx
     INTERNAL = "internal_error"
     UNAVAILABLE = "service_unavailable"
