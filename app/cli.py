@@ -1,4 +1,6 @@
-"""Command-line tools: flask create-admin, seed-demo, ledger verify, ledger expire-holds."""
+"""Command-line tools: flask create-admin, seed-demo, ledger verify, ledger expire-holds, orders expire,
+webhooks work."""
+import signal
 import sys
 
 import click
@@ -45,3 +47,30 @@ def register_cli(app: Flask) -> None:
         """Release holds past their expiry."""
         from app.wallet.holds import expire_due
         click.echo(f"expired {expire_due()} hold(s)")
+
+    orders = AppGroup("orders", help="Online orders of the merchant gateway.")
+    app.cli.add_command(orders)
+
+    @orders.command("expire")
+    def expire_orders():
+        """Mark pending orders past their expiry as expired and emit order.expired for each."""
+        from app.merchant.orders import expire_due
+        click.echo(f"expired {expire_due()} order(s)")
+
+    webhooks = AppGroup("webhooks", help="Webhook delivery.")
+    app.cli.add_command(webhooks)
+
+    @webhooks.command("work")
+    @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+    @click.option("--batch", type=click.IntRange(1, 100), default=None,
+                  help="Deliveries claimed per round (default WEBHOOK_BATCH).")
+    def work(once: bool, batch: int | None):
+        """Send due webhook deliveries; run as many of these processes as you like."""
+        from app.merchant.webhook_worker import run
+        stopping = []
+        # SIGTERM/SIGINT: finish the round in flight (its results get recorded), then exit.
+        # A SIGKILL mid-round loses nothing either: the leases run out and another worker resends.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.append(True))
+        handled = run(once=once, batch=batch, should_stop=lambda: bool(stopping))
+        click.echo(f"webhooks: {handled} deliver{'y' if handled == 1 else 'ies'} handled")

@@ -115,10 +115,19 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         # Merchant-presented QR codes: our identifier in the EMV merchant account template.
         "QR_GUID": env.get("QR_GUID", "app.wallet.pay"),
         "QR_DEFAULT_EXPIRES_IN": _int(env, "QR_DEFAULT_EXPIRES_IN", 300),
+        # Online orders: the link a shop's page opens on a phone, with ?payload=<the EMV code>.
+        "DEEP_LINK_BASE": env.get("DEEP_LINK_BASE", "walletapp://pay"),
         # Terminals
         "HOLD_EXPIRES_IN": _int(env, "HOLD_EXPIRES_IN", 600),
         "CHARGE_CONFIRMATION_TTL": _int(env, "CHARGE_CONFIRMATION_TTL", 60),
         "REVERSAL_WINDOW": _int(env, "REVERSAL_WINDOW", 600),
+        # Webhooks (app.merchant.webhook_worker): seconds per attempt, between attempts, and how
+        # long a claimed delivery stays leased to the worker sending it.
+        "WEBHOOK_TIMEOUT": _int(env, "WEBHOOK_TIMEOUT", 5),
+        "WEBHOOK_RETRY_SCHEDULE": env.get("WEBHOOK_RETRY_SCHEDULE", "5,30,120,600,1800,3600,7200,14400,28800,43200"),
+        "WEBHOOK_LEASE": _int(env, "WEBHOOK_LEASE", 60),
+        "WEBHOOK_BATCH": _int(env, "WEBHOOK_BATCH", 10),
+        "WEBHOOK_POLL_INTERVAL": _int(env, "WEBHOOK_POLL_INTERVAL", 1),
         # Tokens
         "JWT_ISSUER": env.get("JWT_ISSUER", "wallet"),
         "JWT_AUDIENCE": env.get("JWT_AUDIENCE", "wallet-api"),
@@ -167,4 +176,20 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
     if min(config["PAYMENT_CODE_PERIOD"], config["PAYMENT_CODE_MAX_FAILURES"],
            config["PAYMENT_CODE_FAILURE_WINDOW"]) <= 0:
         raise ConfigError("PAYMENT_CODE_PERIOD, _MAX_FAILURES and _FAILURE_WINDOW must be positive")
+    _check_webhook_settings(config)
     return config
+
+
+def _check_webhook_settings(config: dict) -> None:
+    try:
+        delays = [int(x) for x in config["WEBHOOK_RETRY_SCHEDULE"].split(",") if x.strip()]
+    except ValueError as exc:
+        raise ConfigError("WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds, e.g. 5,30,120") from exc
+    if any(d < 0 for d in delays):
+        raise ConfigError("WEBHOOK_RETRY_SCHEDULE must hold seconds >= 0")
+    if min(config["WEBHOOK_TIMEOUT"], config["WEBHOOK_BATCH"], config["WEBHOOK_POLL_INTERVAL"]) <= 0:
+        raise ConfigError("WEBHOOK_TIMEOUT, WEBHOOK_BATCH and WEBHOOK_POLL_INTERVAL must be positive")
+    # A round sends its deliveries in parallel, each within the timeout: the lease must outlast
+    # it, or a second worker could take a delivery that is still being sent.
+    if config["WEBHOOK_LEASE"] <= config["WEBHOOK_TIMEOUT"]:
+        raise ConfigError("WEBHOOK_LEASE must be longer than WEBHOOK_TIMEOUT")

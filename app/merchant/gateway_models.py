@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -31,7 +32,11 @@ class ApiKey(db.Model):
 class Order(db.Model):
     """An online checkout: a dynamic QR code the customer scans or opens by deep link."""
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("merchant_id", "reference", name="merchant_reference"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "reference", name="merchant_reference"),
+        CheckConstraint("refunded_amount >= 0 AND refunded_amount <= amount", name="refunds_within_amount"),
+        Index("ix_orders_merchant_created", "merchant_id", "created_at", "id"),  # the order list, newest first
+    )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
     qr_code_id: Mapped[str] = mapped_column(ForeignKey("qr_codes.id"), nullable=False, unique=True)
@@ -72,6 +77,7 @@ class WebhookEvent(db.Model):
 class WebhookDelivery(db.Model):
     """One event to one endpoint; the worker picks due ones with FOR UPDATE SKIP LOCKED."""
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id"), nullable=False, index=True)
     endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id"), nullable=False, index=True)

@@ -22,6 +22,7 @@ from app.core import clock
 from app.core.idempotency import IdempotencyRequest, run_once
 from app.core.ids import new_id
 from app.extensions import db
+from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import staff_merchant
 from app.pos.models import Batch, Terminal
@@ -123,7 +124,9 @@ def close_batch(terminal: Terminal, idem: IdempotencyRequest | None) -> tuple[in
                       count=count, totals=json.dumps(totals))
         db.session.add(batch)
         locked.batch_opened_at = closed_at
-        return 201, batch_out(batch)
+        out = batch_out(batch)
+        emit(locked.merchant_id, "batch.closed", {"batch_id": batch.id, "merchant_id": locked.merchant_id, **out})
+        return 201, out
     return run_once(idem, work)
 
 

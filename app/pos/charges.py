@@ -25,6 +25,7 @@ from app.core.ids import new_id
 from app.core.notify import get_notifier, wait_until
 from app.core.uow import unit_of_work
 from app.extensions import db
+from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
 from app.pos.batches import hold_batch_open
@@ -95,10 +96,20 @@ def _pay(charge: PosCharge) -> None:
                                  currency=charge.currency, debit_id=charge.wallet_id, credit_id=account.id,
                                  initiator_id=charge.user_id, reference=charge.reference,
                                  terminal_id=charge.terminal_id)
+    # Emitted before the transfer on purpose: if the ledger refuses it (insufficient funds), the
+    # unit of work rolls back with the event in it, so a payment that did not happen is never sent.
+    emit(charge.merchant_id, "payment.succeeded", charge_event(charge, id=txn.id, transaction_id=txn.id))
     ledger.record_transfer(txn, kind="posted", debit_id=charge.wallet_id, credit_id=account.id,
                            amount=charge.amount)
     charge.status, charge.transaction_id = "succeeded", txn.id
     charge.captured_amount, charge.updated_at = charge.amount, clock.now()
+
+
+def charge_event(charge: PosCharge, **extra) -> dict:
+    """The data of a charge's webhook events: what the merchant's books need, nothing of the payer."""
+    return {"charge_id": charge.id, "merchant_id": charge.merchant_id, "terminal_id": charge.terminal_id,
+            "amount": charge.amount, "currency": charge.currency, "reference": charge.reference,
+            "created_at": _iso(charge.created_at), **extra}
 
 
 # --- the terminal ------------------------------------------------------------------------------
@@ -167,6 +178,7 @@ def _charge(terminal: Terminal, payment_code: str, amount: int, currency: str, r
         charge = _new_charge(terminal, payer, amount=amount, currency=currency, reference=reference,
                              status="failed")
         charge.failure_code = str(exc.code)
+        emit(charge.merchant_id, "payment.failed", charge_event(charge, failure_code=charge.failure_code))
         # Only the charge id goes back: the merchant must not learn the customer's balance.
         return AppError(exc.code, exc.message, 402, {"charge_id": charge.id})
 
@@ -248,6 +260,8 @@ def decline_payment(user: User, charge_id: str) -> dict:
         charge = _customer_charge(user, charge_id, lock=True)
         _require_pending(charge)
         charge.status, charge.updated_at = "declined", clock.now()
+        # The till learns it by polling; the merchant's server by this event.
+        emit(charge.merchant_id, "payment.failed", charge_event(charge, failure_code="declined"))
         out = _payment_out(charge)
         uow.commit()
     publish(charge_id)

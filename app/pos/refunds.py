@@ -17,9 +17,10 @@ from flask import current_app
 from app.core import clock
 from app.core.errors import AppError, Code
 from app.core.idempotency import IdempotencyRequest, run_once
+from app.merchant.events import emit
 from app.merchant.services import merchant_account
 from app.pos.batches import hold_batch_open
-from app.pos.charges import PENDING, charge_out, effective_status, publish, terminal_charge
+from app.pos.charges import PENDING, charge_event, charge_out, effective_status, publish, terminal_charge
 from app.pos.models import PosCharge, Terminal
 from app.wallet import ledger
 from app.wallet.models import Transaction
@@ -38,6 +39,12 @@ def _give_back(charge: PosCharge, *, type: str, amount: int) -> Transaction:
     return txn
 
 
+def _refund_event(charge: PosCharge, txn: Transaction, amount: int, *, reversal: bool) -> dict:
+    return charge_event(charge, refund_id=txn.id, transaction_id=charge.transaction_id, amount=amount,
+                        charged_amount=charge.captured_amount, refunded_total=charge.refunded_amount,
+                        reversal=reversal, created_at=clock.as_utc(txn.created_at).isoformat())
+
+
 def reverse_charge(terminal: Terminal, charge_id: str, *, idem: IdempotencyRequest | None) -> tuple[int, dict]:
     """succeeded -> the unrefunded amount goes back; requires_confirmation -> it can no longer be
     approved; anything else (failed, declined, expired, reversed) is answered as it is."""
@@ -51,7 +58,11 @@ def reverse_charge(terminal: Terminal, charge_id: str, *, idem: IdempotencyReque
                            "instead", 409, {"reversal_window": window})
         left = charge.captured_amount - charge.refunded_amount
         if charge.status == "succeeded" and left > 0:
-            _give_back(charge, type="reversal", amount=left)
+            txn = _give_back(charge, type="reversal", amount=left)
+            # There is no "reversal" event type, and the merchant's books heard payment.succeeded:
+            # money went back, so they hear refund.succeeded, flagged as a reversal. Reversing a
+            # charge still waiting for the customer moved no money and reports nothing.
+            emit(charge.merchant_id, "refund.succeeded", _refund_event(charge, txn, left, reversal=True))
         charge.status, charge.updated_at = "reversed", clock.now()
         return 200, charge_out(charge)
 
@@ -73,6 +84,7 @@ def refund_charge(terminal: Terminal, charge_id: str, *, amount: int,
                            422, {"remaining": remaining, "requested": amount})
         txn = _give_back(charge, type="refund", amount=amount)
         charge.refunded_amount += amount
+        emit(charge.merchant_id, "refund.succeeded", _refund_event(charge, txn, amount, reversal=False))
         charge.updated_at = clock.now()
         return 201, {"id": txn.id, "charge_id": charge.id, "amount": amount, "currency": charge.currency,
                      "status": txn.status, "created_at": clock.as_utc(txn.created_at).isoformat(),

@@ -20,6 +20,7 @@ from app.core.errors import AppError, Code, envelope, not_found
 from app.core.idempotency import IdempotencyRequest, run_once, single_flight
 from app.core.ids import new_id
 from app.extensions import db
+from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
 from app.pos.batches import hold_batch_open
@@ -158,12 +159,19 @@ def _hold_of(charge: PosCharge) -> str:
     return charge.transaction_id
 
 
+def _event(charge: PosCharge, **amounts) -> dict:
+    return {"authorization_id": charge.id, "merchant_id": charge.merchant_id, "terminal_id": charge.terminal_id,
+            "transaction_id": charge.transaction_id, "currency": charge.currency, "reference": charge.reference,
+            "created_at": _iso(charge.created_at), **amounts}
+
+
 def capture(terminal: Terminal, authorization_id: str, *, amount: int, idem: IdempotencyRequest | None) -> Result:
     def work() -> Result:
         charge = _own(terminal, authorization_id, lock=True)
         hold_batch_open(terminal.id)
         txn = holds.capture_hold(_hold_of(charge), amount)
         charge.status, charge.captured_amount, charge.updated_at = "captured", amount, clock.now()
+        emit(charge.merchant_id, "authorization.captured", _event(charge, amount=amount, authorized_amount=charge.amount))
         return 200, authorization_out(charge, txn.status)
     return run_once(idem, work)
 
@@ -172,8 +180,11 @@ def void(terminal: Terminal, authorization_id: str, *, idem: IdempotencyRequest 
     """Release the whole hold. Voiding again (or after the hold expired) answers as it stands."""
     def work() -> Result:
         charge = _own(terminal, authorization_id, lock=True)
+        was = charge.status
         txn = holds.void_hold(_hold_of(charge))
         charge.status, charge.updated_at = _status(charge, txn.status), clock.now()
+        if was == "authorized" and charge.status == "voided":  # not on a repeated void: nothing changed
+            emit(charge.merchant_id, "authorization.voided", _event(charge, amount=charge.amount))
         return 200, authorization_out(charge, txn.status)
     return run_once(idem, work)
 

@@ -3,7 +3,9 @@
 The payload must be exactly the one we stored for the code it names: any change to the amount,
 the currency or the reference makes it a different string, and it is refused as not payable.
 A code a terminal presented (app.pos.payment_requests) books the payment to that terminal, and
-its commit wakes the terminal's long poll.
+its commit wakes the terminal's long poll. A code that is an online order's
+(app.merchant.orders) marks the order paid in the same unit of work, and every payment writes
+its "payment.succeeded" event (and "order.paid") to the outbox there too.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from app.core.errors import AppError, Code
 from app.core.idempotency import IdempotencyRequest, run_once
 from app.core.notify import get_notifier
 from app.extensions import db
+from app.merchant import orders
+from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
 from app.pos.batches import hold_batch_open
@@ -54,7 +58,8 @@ def _amount_for(qr: QrCode, amount: int | None) -> int:
     return qr.amount if qr.kind == "dynamic" else amount
 
 
-def _book(code: QrCode, wallet: Account, account: Account, user: User, amount: int) -> Transaction:
+def _book(code: QrCode, wallet: Account, account: Account, user: User, amount: int,
+          reference: str | None) -> Transaction:
     """The ledger side of a payment, booked to the terminal that presented the code (if any).
 
     A terminal's "capture": "manual" request takes a hold instead, inside this unit of work, so
@@ -66,11 +71,11 @@ def _book(code: QrCode, wallet: Account, account: Account, user: User, amount: i
     if code.capture == "manual":
         expires_at = clock.now() + timedelta(seconds=current_app.config["HOLD_EXPIRES_IN"])
         return holds.place_hold(debit_id=wallet.id, credit_id=account.id, amount=amount, currency=code.currency,
-                                expires_at=expires_at, initiator_id=user.id, reference=code.reference,
+                                expires_at=expires_at, initiator_id=user.id, reference=reference,
                                 terminal_id=code.terminal_id)
     txn = ledger.new_transaction(type="payment", status="succeeded", amount=amount, currency=code.currency,
                                  debit_id=wallet.id, credit_id=account.id, initiator_id=user.id,
-                                 reference=code.reference, terminal_id=code.terminal_id)
+                                 reference=reference, terminal_id=code.terminal_id)
     ledger.record_transfer(txn, kind="posted", debit_id=wallet.id, credit_id=account.id, amount=amount)
     return txn
 
@@ -105,12 +110,26 @@ def pay(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: st
         account = merchant_account(merchant.id, code.currency)
         if merchant.status != "active" or account is None or account.status != "active":
             raise AppError(Code.QR_NOT_PAYABLE, "this merchant cannot take payments now", 422)
-        txn = _book(code, wallet, account, user, to_pay)
+        # Locked after the code (the order every order use case follows). The payment carries
+        # the order's full reference: the code holds at most 25 characters of it.
+        order = orders.for_payment(code.id) if code.kind == "dynamic" else None
+        reference = order.reference if order is not None else code.reference
+        txn = _book(code, wallet, account, user, to_pay, reference)
         if code.kind == "dynamic":
             code.status, code.paid_transaction_id = "paid", txn.id
+        if order is not None:
+            orders.mark_paid(order, txn, code.payload)
+        if txn.type == "payment":  # a manual-capture hold is not a payment until the terminal captures it
+            # The same core fields as a terminal charge's payment.succeeded (app.pos.charges):
+            # id and transaction_id (the ledger transaction), amount, currency, reference, terminal_id.
+            emit(merchant.id, "payment.succeeded", {
+                "id": txn.id, "transaction_id": txn.id, "amount": to_pay, "currency": code.currency,
+                "reference": reference, "qr_code_id": code.id, "terminal_id": code.terminal_id,
+                "order_id": order.id if order is not None else None,
+                "created_at": clock.as_utc(txn.created_at).isoformat()})
         return 201, {"id": txn.id, "status": txn.status, "amount": to_pay, "currency": code.currency,
                      "merchant": {"id": merchant.id, "name": merchant.name, "city": merchant.city},
-                     "reference": code.reference, "qr_code_id": code.id, "wallet_id": wallet.id,
+                     "reference": reference, "qr_code_id": code.id, "wallet_id": wallet.id,
                      "created_at": clock.as_utc(txn.created_at).isoformat()}
 
     status, body = run_once(idem, work)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,7 +72,7 @@ class Transaction(db.Model):
     initiator_id: Mapped[str | None] = mapped_column(String(40))
     reference: Mapped[str | None] = mapped_column(String(140))
     note: Mapped[str | None] = mapped_column(String(280))
-    related_id: Mapped[str | None] = mapped_column(ForeignKey("transactions.id"))
+    related_id: Mapped[str | None] = mapped_column(ForeignKey("transactions.id"), index=True)  # refunds of a payment
     # The terminal that took this payment or refund (batches and settlements add these up).
     # No foreign key: the ledger does not depend on the POS feature.
     terminal_id: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -102,7 +102,8 @@ class Transfer(db.Model):
 
 class Entry(db.Model):
     __tablename__ = "entries"
-    __table_args__ = (UniqueConstraint("account_id", "seq", name="account_seq"),)
+    __table_args__ = (UniqueConstraint("account_id", "seq", name="account_seq"),
+                      Index("ix_entries_account_created", "account_id", "created_at"))  # statements, date filters
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False)

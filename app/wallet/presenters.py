@@ -57,3 +57,26 @@ def transaction_out(txn: Transaction, *, viewer_account: Account, balance_after:
             "currency": txn.currency, "balance_after": balance_after, "counterparty": others.get(other_id),
             "status": txn.status, "reference": txn.reference, "note": txn.note, "wallet_id": viewer_account.id,
             "created_at": iso(txn.created_at)}
+
+
+def other_account_id(debit_account_id: str, credit_account_id: str, viewer_id: str) -> str:
+    return credit_account_id if debit_account_id == viewer_id else debit_account_id
+
+
+def history_item(row, others: dict[str, dict]) -> dict:
+    """One history row (an entry with its transaction, see app.wallet.history.ROW) as the
+    account it belongs to sees it; the same shape as transaction_out, plus the terminal."""
+    other_id = other_account_id(row.debit_account_id, row.credit_account_id, row.account_id)
+    return {"id": row.id, "type": row.type, "amount": row.amount, "currency": row.currency,
+            "balance_after": row.balance_after, "counterparty": others.get(other_id), "status": row.status,
+            "reference": row.reference, "note": row.note, "wallet_id": row.account_id,
+            "terminal_id": row.terminal_id, "created_at": iso(row.created_at)}
+
+
+def counterparty_name(counterparty: dict | None) -> str:
+    return (counterparty or {}).get("name") or ""
+
+
+def without_wallet_ids(others: dict[str, dict]) -> dict[str, dict]:
+    """What a merchant sees of its customers: their name, not their wallet id."""
+    return {key: {k: v for k, v in value.items() if k != "wallet_id"} for key, value in others.items()}

@@ -1,0 +1,104 @@
+"""Request and response models of the merchant gateway: API keys (staff) and orders (API key)."""
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.core.fields import Amount, CurrencyCode
+from app.core.pagination import PageQuery
+from app.core.schemas import Strict
+
+# No control characters: PostgreSQL cannot even compare a string holding NUL (a 500, not a 404).
+NO_CONTROLS = r"^[^\x00-\x1f\x7f]+$"
+ORDER_STATUSES = ("pending", "paid", "expired", "canceled", "refunded", "partially_refunded")
+OrderStatus = Literal["pending", "paid", "expired", "canceled", "refunded", "partially_refunded"]
+
+
+# --- API keys (merchant staff, with their user token) ------------------------------------------
+
+class CreateApiKeyBody(Strict):
+    name: str = Field(min_length=1, max_length=100, pattern=NO_CONTROLS, description="what uses it, e.g. 'web shop'")
+
+
+class ApiKeyPath(BaseModel):
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
+    key_id: str = Field(max_length=40, pattern=NO_CONTROLS)
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    name: str
+    prefix: str = Field(description="the key's first characters, to tell keys apart")
+    created_at: str
+    last_used_at: str | None = Field(description="updated at most once a minute")
+    revoked_at: str | None
+
+
+class ApiKeyCreatedOut(BaseModel):
+    id: str
+    name: str
+    key: str = Field(description="the secret key (mk_...): shown only in this answer, keep it on the server")
+    prefix: str
+    created_at: str
+
+
+class ApiKeyList(BaseModel):
+    data: list[ApiKeyOut]
+
+
+# --- orders (the merchant's server, with an API key) -------------------------------------------
+
+class CreateOrderBody(Strict):
+    amount: Amount
+    currency: CurrencyCode
+    reference: str = Field(min_length=1, max_length=64, pattern=r"^[\x20-\x7e]+$",
+                           description="the shop's order number: printable ASCII, unique per merchant")
+    description: str | None = Field(None, min_length=1, max_length=280, pattern=NO_CONTROLS)
+    expires_in: int | None = Field(None, ge=5, le=86400, description="seconds; default QR_DEFAULT_EXPIRES_IN (300)")
+
+
+class OrderPath(BaseModel):
+    order_id: str = Field(max_length=40, pattern=NO_CONTROLS)
+
+
+class OrderListQuery(PageQuery):
+    status: OrderStatus | None = Field(None, description="only orders in this status")
+
+
+class OrderOut(BaseModel):
+    id: str
+    status: OrderStatus = Field(description="expired is read from expires_at: no job has to run first")
+    amount: int
+    currency: str
+    reference: str
+    description: str | None
+    payload: str = Field(description="the dynamic EMV code to show as a QR code")
+    deep_link: str = Field(description="opens the wallet app on a phone with this payload")
+    qr_image_url: str
+    transaction_id: str | None = Field(description="the customer's payment, once paid")
+    refunded_amount: int
+    expires_at: str
+    created_at: str
+    updated_at: str
+
+
+class OrderList(BaseModel):
+    data: list[OrderOut]
+    has_more: bool
+    next_cursor: str | None
+
+
+class RefundBody(Strict):
+    amount: Amount
+
+
+class RefundOut(BaseModel):
+    id: str = Field(description="the refund transaction")
+    order_id: str
+    payment_id: str = Field(description="the payment it gives money back for")
+    amount: int
+    currency: str
+    status: str
+    order_status: OrderStatus
+    refunded_amount: int = Field(description="refunded so far, this refund included")
+    remaining: int
+    created_at: str

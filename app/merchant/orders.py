@@ -1,0 +1,250 @@
+"""Online orders: a dynamic QR code (app.qr) plus the shop's reference and refund tally. The
+customer pays it with POST /api/v1/qr/payments, which calls `for_payment` and `mark_paid` in its
+own unit of work, so an order is paid exactly when the money moved.
+
+Lock order everywhere: the code row, then the order row, then the accounts (record_transfer).
+A payment, a cancel and the expiry job queue on the code and the first to commit decides.
+"expired" is read from expires_at while the row says pending (no job must run for a checkout
+to end); `flask orders expire` writes it down and emits order.expired.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from datetime import datetime
+from urllib.parse import quote
+
+from flask import current_app
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.core import clock
+from app.core.errors import AppError, Code, not_found
+from app.core.idempotency import IdempotencyRequest, run_once
+from app.core.ids import new_id
+from app.core.uow import retrying, unit_of_work
+from app.extensions import db
+from app.merchant.events import emit
+from app.merchant.gateway_models import Order
+from app.merchant.models import Merchant
+from app.qr import services as qr_services
+from app.qr.models import QrCode
+from app.wallet import ledger
+from app.wallet.models import Transaction
+
+REFUNDABLE = ("paid", "partially_refunded")
+EMV_REFERENCE_MAX = 25
+
+
+def code_reference(reference: str) -> str:
+    """The reference printed in the code (EMV 62/05: up to 25 printable ASCII characters): a
+    short one as it is; a longer one as its first 16 characters, "-", 8 hex digits of its SHA-256
+    (two long references with one start still read differently). Nothing is looked up by it (the
+    code is found by its id, tag 26); the full reference stays on the order and the payment."""
+    if len(reference) <= EMV_REFERENCE_MAX:
+        return reference
+    return f"{reference[:16]}-{hashlib.sha256(reference.encode()).hexdigest()[:8]}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return clock.as_utc(value).isoformat() if value is not None else None
+
+
+def effective_status(order: Order) -> str:
+    if order.status == "pending" and clock.as_utc(order.expires_at) <= clock.now():
+        return "expired"
+    return order.status
+
+
+def order_out(order: Order, payload: str) -> dict:
+    return {"id": order.id, "status": effective_status(order), "amount": order.amount, "currency": order.currency,
+            "reference": order.reference, "description": order.description, "payload": payload,
+            "deep_link": f"{current_app.config['DEEP_LINK_BASE']}?payload={quote(payload, safe='')}",
+            "qr_image_url": f"/api/v1/qr-codes/{order.qr_code_id}.png", "transaction_id": order.transaction_id,
+            "refunded_amount": order.refunded_amount, "expires_at": _iso(order.expires_at),
+            "created_at": _iso(order.created_at), "updated_at": _iso(order.updated_at)}
+
+
+def _locked(stmt):
+    return stmt.with_for_update().execution_options(populate_existing=True)  # re-read after the lock
+
+
+def _find(merchant_id: str, order_id: str, *, lock: bool = False) -> Order:
+    """The merchant's order, else 404: another merchant's looks exactly like a missing one."""
+    stmt = select(Order).where(Order.id == order_id, Order.merchant_id == merchant_id)
+    order = db.session.execute(_locked(stmt) if lock else stmt).scalar_one_or_none()
+    if order is None:
+        raise not_found("order")
+    return order
+
+
+def _lock_code(qr_code_id: str) -> QrCode:
+    return db.session.execute(_locked(select(QrCode).where(QrCode.id == qr_code_id))).scalar_one()
+
+
+def create_order(merchant_id: str, *, amount: int, currency: str, reference: str, description: str | None,
+                 expires_in: int | None, idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    def work():
+        if db.session.execute(select(Order.id).filter_by(merchant_id=merchant_id, reference=reference)).first():
+            raise AppError(Code.REFERENCE_TAKEN, "this merchant already has an order with this reference", 409)
+        merchant = db.session.get(Merchant, merchant_id)
+        qr = qr_services.issue_code(merchant, kind="dynamic", currency=currency, amount=amount,
+                                    reference=code_reference(reference), expires_in=expires_in)
+        order = Order(id=new_id("ord"), merchant_id=merchant_id, qr_code_id=qr.id, amount=amount, currency=currency,
+                      reference=reference, description=description, status="pending", refunded_amount=0,
+                      expires_at=qr.expires_at, created_at=qr.created_at, updated_at=qr.created_at)
+        db.session.add(order)
+        try:
+            db.session.flush()
+        except IntegrityError as exc:
+            # The check above misses an order with this reference created at the same moment;
+            # the unique constraint does not (the second INSERT waits for the first and fails).
+            if "merchant_reference" not in str(exc.orig) and "orders.reference" not in str(exc.orig):
+                raise
+            raise AppError(Code.REFERENCE_TAKEN, "this merchant already has an order with this reference",
+                           409) from None
+        return 201, order_out(order, qr.payload)
+
+    return run_once(idem, work)
+
+
+def get_order(merchant_id: str, order_id: str) -> dict:
+    order = _find(merchant_id, order_id)
+    return order_out(order, db.session.get(QrCode, order.qr_code_id).payload)
+
+
+# --- listing: newest first, by (created_at, id) -----------------------------------------------
+
+def _encode_cursor(order: Order) -> str:
+    raw = json.dumps({"t": _iso(order.created_at), "i": order.id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        created_at, order_id = datetime.fromisoformat(data["t"]), data["i"]
+        if created_at.tzinfo is None or not isinstance(order_id, str) or len(order_id) > 40:
+            raise ValueError
+        return created_at, order_id
+    except (ValueError, KeyError, TypeError):
+        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued", 422,
+                       {"fields": [{"field": "cursor", "message": "invalid cursor"}]}) from None
+
+
+def _status_filter(status: str):
+    now = clock.now()
+    if status == "pending":
+        return and_(Order.status == "pending", Order.expires_at > now)
+    if status == "expired":
+        return or_(Order.status == "expired", and_(Order.status == "pending", Order.expires_at <= now))
+    return Order.status == status
+
+
+def list_orders(merchant_id: str, *, status: str | None, limit: int, cursor: str | None) -> dict:
+    """(created_at, id) orders rows totally (ids break ties), and the cursor names the last row
+    seen by both, so an order created between two pages never shifts the later pages."""
+    stmt = (select(Order, QrCode.payload).join(QrCode, QrCode.id == Order.qr_code_id)
+            .where(Order.merchant_id == merchant_id)
+            .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1))
+    if status is not None:
+        stmt = stmt.where(_status_filter(status))
+    if cursor is not None:
+        created_at, order_id = _decode_cursor(cursor)
+        stmt = stmt.where(or_(Order.created_at < created_at,
+                              and_(Order.created_at == created_at, Order.id < order_id)))
+    rows = db.session.execute(stmt).all()
+    has_more, rows = len(rows) > limit, rows[:limit]
+    return {"data": [order_out(order, payload) for order, payload in rows], "has_more": has_more,
+            "next_cursor": _encode_cursor(rows[-1][0]) if has_more else None}
+
+
+# --- refunds, cancel, expiry -------------------------------------------------------------------
+
+def refund_order(merchant_id: str, order_id: str, *, amount: int, initiator_id: str | None,
+                 idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    """Merchant account -> the customer's wallet, tied to the payment by related_id. The order
+    row lock makes two refunds queue, so the second sees what the first took."""
+    def work():
+        order = _find(merchant_id, order_id, lock=True)
+        if order.status not in REFUNDABLE:
+            status = effective_status(order)
+            raise AppError(Code.ORDER_NOT_REFUNDABLE, f"a {status} order cannot be refunded", 409, {"status": status})
+        remaining = order.amount - order.refunded_amount
+        if amount > remaining:
+            raise AppError(Code.REFUND_EXCEEDS_REMAINING, f"only {remaining} of this order is left to refund",
+                           422, {"remaining": remaining, "requested": amount})
+        payment = db.session.get(Transaction, order.transaction_id)
+        wallet_id, account_id = payment.debit_account_id, payment.credit_account_id
+        txn = ledger.new_transaction(type="refund", status="succeeded", amount=amount, currency=order.currency,
+                                     debit_id=account_id, credit_id=wallet_id, initiator_id=initiator_id,
+                                     reference=order.reference, related_id=payment.id)
+        ledger.record_transfer(txn, kind="posted", debit_id=account_id, credit_id=wallet_id, amount=amount)
+        order.refunded_amount += amount
+        order.status = "refunded" if order.refunded_amount == order.amount else "partially_refunded"
+        order.updated_at = clock.now()
+        out = {"id": txn.id, "order_id": order.id, "payment_id": payment.id, "amount": amount,
+               "currency": order.currency, "status": txn.status, "order_status": order.status,
+               "refunded_amount": order.refunded_amount, "remaining": order.amount - order.refunded_amount,
+               "created_at": _iso(txn.created_at)}
+        emit(merchant_id, "refund.succeeded", out | {"reference": order.reference})
+        return 201, out
+
+    return run_once(idem, work)
+
+
+def cancel_order(merchant_id: str, order_id: str) -> dict:
+    """A pending order can no longer be paid; the code's row lock (taken first, as a payment
+    does) makes a payment racing the cancel end in exactly one of the two."""
+    with unit_of_work() as uow:
+        qr = _lock_code(_find(merchant_id, order_id).qr_code_id)
+        order = _find(merchant_id, order_id, lock=True)
+        status = effective_status(order)
+        if status != "pending":
+            raise AppError(Code.ORDER_NOT_PENDING, f"this order is {status}", 409, {"status": status})
+        qr.status = "canceled"
+        order.status, order.updated_at = "canceled", clock.now()
+        out = order_out(order, qr.payload)
+        emit(merchant_id, "order.canceled", out)
+        uow.commit()
+    return out
+
+
+def expire_due() -> int:
+    """Write down "expired" for pending orders past their expiry, one unit of work each (a
+    failure leaves the others done). Returns how many were expired."""
+    due = db.session.execute(select(Order.id).where(Order.status == "pending", Order.expires_at <= clock.now())
+                             .order_by(Order.expires_at)).scalars().all()
+    db.session.rollback()
+    return sum(retrying(functools.partial(_expire_one, order_id)) for order_id in due)
+
+
+def _expire_one(order_id: str) -> int:
+    with unit_of_work() as uow:
+        qr = _lock_code(db.session.get(Order, order_id).qr_code_id)
+        order = db.session.execute(_locked(select(Order).where(Order.id == order_id))).scalar_one()
+        if order.status != "pending" or effective_status(order) != "expired":
+            return 0  # paid or canceled while we were getting here
+        order.status, order.updated_at = "expired", clock.now()
+        emit(order.merchant_id, "order.expired", order_out(order, qr.payload))
+        uow.commit()
+    return 1
+
+
+# --- called by app.qr.payments inside the payment's unit of work --------------------------------
+
+def for_payment(qr_code_id: str) -> Order | None:
+    """The order behind a dynamic code, locked (the caller holds the code's lock already), or
+    None for a code that is not an order's. The code's own checks (paid, canceled, expired) ran
+    first; this one is the backstop should the two rows ever disagree."""
+    order = db.session.execute(_locked(select(Order).where(Order.qr_code_id == qr_code_id))).scalar_one_or_none()
+    if order is not None and (status := effective_status(order)) != "pending":
+        raise AppError(Code.ORDER_NOT_PENDING, f"this order is {status}", 409, {"status": status})
+    return order
+
+
+def mark_paid(order: Order, txn: Transaction, payload: str) -> None:
+    order.status, order.transaction_id, order.updated_at = "paid", txn.id, clock.now()
+    emit(order.merchant_id, "order.paid", order_out(order, payload))
