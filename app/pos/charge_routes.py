@@ -2,13 +2,12 @@
 approval of large charges in the app (bearer). Thin: schema, one service call."""
 from app.auth.current import current_user
 from app.core.idempotency import from_request
-from app.core.schemas import ErrorEnvelope
+from app.core.schemas import ErrorEnvelope, IdempotencyHeader
 from app.pos import charges, refunds
 from app.pos.api import pos_api, staff_api
 from app.pos.auth import current_terminal
 from app.pos.charge_schemas import (ChargeBody, ChargeOut, ChargePath, ConfirmBody, PaymentPath, PendingPaymentList,
                                     PendingPaymentOut, RefundBody, RefundOut)
-from app.core.schemas import IdempotencyHeader
 from app.pos.schemas import WaitQuery
 
 
@@ -54,9 +53,12 @@ def pending_payments():
 
 
 @staff_api.post("/payments/<payment_id>/confirm", responses={200: PendingPaymentOut, 410: ErrorEnvelope})
-def confirm_payment(path: PaymentPath, body: ConfirmBody):
+def confirm_payment(path: PaymentPath, body: ConfirmBody, header: IdempotencyHeader):
     """Approve a terminal's charge with the payment PIN; the money moves now."""
-    return charges.confirm_payment(current_user(), path.payment_id, body.pin)
+    user = current_user()
+    idem = from_request(user.id, header.idempotency_key, body.model_dump(exclude={"pin"}))
+    status, result = charges.confirm_payment(user, path.payment_id, body.pin, idem)
+    return result, status
 
 
 @staff_api.post("/payments/<payment_id>/decline", responses={200: PendingPaymentOut, 410: ErrorEnvelope})

@@ -236,22 +236,29 @@ def pending_payments(user: User) -> list[dict]:
     return [_payment_out(charge) for charge in rows]
 
 
-def confirm_payment(user: User, charge_id: str, pin: str) -> dict:
-    """The customer approves with their PIN; the money moves now."""
+def confirm_payment(user: User, charge_id: str, pin: str, idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    """The customer approves with their PIN; the money moves now. A retry with the same
+    Idempotency-Key gets the first answer (not "no longer pending")."""
+    return single_flight(idem, lambda: _confirm(user, charge_id, pin, idem))
+
+
+def _confirm(user: User, charge_id: str, pin: str, idem: IdempotencyRequest | None) -> tuple[int, dict]:
     charge = _customer_charge(user, charge_id)
     _require_pending(charge)  # before the PIN, so a stale approval costs no PIN attempt
     require_payment_pin(user, pin, charge.amount)
-    with unit_of_work() as uow:
+
+    def work():
         # Again under the lock: a decline, a reversal or the expiry may have come in between.
-        charge = _customer_charge(user, charge_id, lock=True)
-        _require_pending(charge)
-        if db.session.get(Account, charge.wallet_id).status != "active":
+        locked = _customer_charge(user, charge_id, lock=True)
+        _require_pending(locked)
+        if db.session.get(Account, locked.wallet_id).status != "active":
             raise AppError(Code.WALLET_FROZEN, "this wallet is frozen", 403)
-        _pay(charge)
-        out = _payment_out(charge)
-        uow.commit()
+        _pay(locked)
+        return 200, _payment_out(locked)
+
+    result = run_once(idem, work)
     publish(charge_id)
-    return out
+    return result
 
 
 def decline_payment(user: User, charge_id: str) -> dict:

@@ -33,12 +33,18 @@ def cancel_payment_request(path: PaymentRequestPath):
 
 
 @pos_api.post("/payment-requests/<request_id>/capture", responses={200: PaymentRequestOut})
-def capture_payment_request(path: PaymentRequestPath, body: CaptureBody):
+def capture_payment_request(path: PaymentRequestPath, body: CaptureBody, header: IdempotencyHeader):
     """Manual capture: take all of the customer's hold, or `amount` of it (send `{}` for all)."""
-    return payment_requests.capture(current_terminal(), path.request_id, body.amount)
+    terminal = current_terminal()
+    idem = from_request(terminal.id, header.idempotency_key, body.model_dump())
+    status, result = payment_requests.capture(terminal, path.request_id, body.amount, idem)
+    return result, status
 
 
 @pos_api.post("/payment-requests/<request_id>/void", responses={200: PaymentRequestOut})
-def void_payment_request(path: PaymentRequestPath):
+def void_payment_request(path: PaymentRequestPath, header: IdempotencyHeader):
     """Manual capture: release the customer's whole hold."""
-    return payment_requests.void(current_terminal(), path.request_id)
+    terminal = current_terminal()
+    status, result = payment_requests.void(terminal, path.request_id,
+                                           from_request(terminal.id, header.idempotency_key, None))
+    return result, status

@@ -131,20 +131,28 @@ def _authorized_hold_id(terminal: Terminal, request_id: str) -> str:
         status = _status(qr, _hold(qr))
         raise AppError(Code.PAYMENT_REQUEST_NOT_PENDING, f"this payment request is {status}, not an authorized "
                        "manual capture", 409, {"status": status})
-    hold_id = qr.paid_transaction_id
-    db.session.rollback()  # holds opens its own unit of work
-    return hold_id
+    return qr.paid_transaction_id
 
 
-def capture(terminal: Terminal, request_id: str, amount: int | None) -> dict:
+def capture(terminal: Terminal, request_id: str, amount: int | None,
+            idem: IdempotencyRequest | None) -> tuple[int, dict]:
     """Take `amount` (default: all) of the customer's hold; the rest is released."""
-    holds.capture(_authorized_hold_id(terminal, request_id), amount)
-    get_notifier().publish(_channel(request_id))
-    return _read(terminal, request_id)
+    return _resolve_hold(terminal, request_id, idem, lambda hold_id: holds.capture_hold(hold_id, amount))
 
 
-def void(terminal: Terminal, request_id: str) -> dict:
+def void(terminal: Terminal, request_id: str, idem: IdempotencyRequest | None) -> tuple[int, dict]:
     """Release the customer's whole hold."""
-    holds.void(_authorized_hold_id(terminal, request_id))
+    return _resolve_hold(terminal, request_id, idem, holds.void_hold)
+
+
+def _resolve_hold(terminal: Terminal, request_id: str, idem: IdempotencyRequest | None, resolve) -> tuple[int, dict]:
+    """One unit of work (a retry with the same Idempotency-Key gets the first answer), then the
+    wake-up for anyone following the request."""
+    def work():
+        resolve(_authorized_hold_id(terminal, request_id))
+        qr = _find(terminal, request_id)
+        return 200, request_out(qr, _hold(qr))
+
+    result = run_once(idem, work)
     get_notifier().publish(_channel(request_id))
-    return _read(terminal, request_id)
+    return result

@@ -176,3 +176,19 @@ def test_a_wait_on_a_final_charge_returns_at_once_and_waits_are_bounded(api):
 
     assert followed.json["status"] == "succeeded" and time.monotonic() - started < 1.0
     assert too_long.status_code == 422
+
+
+def test_a_confirmation_retried_with_its_idempotency_key_gets_the_first_answer_and_pays_once(api):
+    # given a charge waiting for the customer
+    terminal, alice, phone = shop_and_customer(api)
+    made = charged(terminal, phone, LARGE)
+    headers = {**alice.auth, "Idempotency-Key": "confirm-1"}
+
+    # when the app confirms, loses the answer and sends the same request again
+    first = api.client.post(f"/api/v1/payments/{made['id']}/confirm", json={"pin": PIN}, headers=headers)
+    again = api.client.post(f"/api/v1/payments/{made['id']}/confirm", json={"pin": PIN}, headers=headers)
+
+    # then both answers are the first one and the money moved once
+    assert first.status_code == again.status_code == 200, (first.json, again.json)
+    assert first.json == again.json
+    assert balance(api, alice) == 50_000 - LARGE

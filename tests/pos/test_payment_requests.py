@@ -230,3 +230,19 @@ def test_capture_is_refused_when_the_request_holds_nothing(api, terminal, payer)
     assert [(r.status_code, r.json["error"]["code"]) for r in answers] == \
         [(409, "payment_request_not_pending")] * 3
     assert api.wallet(payer)["balance"] == 4500
+
+
+def test_a_capture_retried_with_its_idempotency_key_gets_the_first_answer(app, api, terminal, payer):
+    # given a paid manual-capture request for 5.00
+    created = present(terminal, 500, capture="manual")
+    assert pay(api, payer, created["payload"]).status_code == 201
+
+    # when the terminal captures 3.00, loses the answer and retries with the same key
+    first = terminal.post(f"{REQUESTS}/{created['id']}/capture", json={"amount": 300}, key="cap-1")
+    again = terminal.post(f"{REQUESTS}/{created['id']}/capture", json={"amount": 300}, key="cap-1")
+
+    # then the retry gets the first answer (not already_captured) and 3.00 moved once
+    assert first.status_code == again.status_code == 200, (first.json, again.json)
+    assert first.json == again.json and first.json["status"] == "captured"
+    assert merchant_balance(app, terminal.merchant_id) == 300
+    assert api.verify_ledger() == []
