@@ -67,7 +67,6 @@ class Code(StrEnum):
     GONE = "gone"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     RATE_LIMITED = "rate_limited"
-    OTP_THROTTLED = "otp_throttled"
     # consumer payment codes
     PAYMENT_CODE_INVALID = "payment_code_invalid"  # 402: malformed, unknown or wrong code
     PAYMENT_CODE_EXPIRED = "payment_code_expired"  # 402: older than the current and previous period
@@ -100,7 +99,6 @@ class Code(StrEnum):
     DELIVERY_NOT_RETRYABLE = "delivery_not_retryable"  # 409
     # 5xx
     INTERNAL = "internal_error"
-    UNAVAILABLE = "service_unavailable"
 
 
 class AppError(Exception):
