@@ -43,10 +43,27 @@ def register_cli(app: Flask) -> None:
         click.echo("ledger verify: OK")
 
     @ledger.command("expire-holds")
-    def expire_holds():
-        """Release holds past their expiry."""
+    @click.option("--every", type=click.FloatRange(min=0.1), default=None,
+                  help="Keep running: sweep every this many seconds until SIGTERM/SIGINT.")
+    def expire_holds(every: float | None):
+        """Release holds past their expiry (once, for cron; or as a process with --every)."""
+        import time
+
         from app.wallet.holds import expire_due
-        click.echo(f"expired {expire_due()} hold(s)")
+        if every is None:
+            click.echo(f"expired {expire_due()} hold(s)")
+            return
+        stopping = []
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.append(True))
+        total = 0
+        while not stopping:
+            try:
+                total += expire_due()
+            except Exception as exc:  # a database restart must not end the sweeper: try again next round
+                click.echo(f"expire-holds: {exc.__class__.__name__}: {exc}", err=True)
+            time.sleep(every)
+        click.echo(f"expired {total} hold(s)")
 
     orders = AppGroup("orders", help="Online orders of the merchant gateway.")
     app.cli.add_command(orders)

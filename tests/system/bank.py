@@ -1,11 +1,16 @@
 """The bank test, in the manner of Jepsen's bank workload.
 
-Two gunicorn instances share one PostgreSQL database and one (private) Redis. Dozens of client
-threads move money at random through the HTTP API; some requests are cut off before their
-answer arrives and retried with the same Idempotency-Key on the other instance. Meanwhile a
-fault injector SIGKILLs gunicorn workers at random moments and restarts Redis once. At the end
-the books are checked: every currency sums to zero, no wallet is negative, every acknowledged
-operation exists exactly once, every retry got its first answer, and `flask ledger verify` passes.
+Two gunicorn instances share one PostgreSQL database and one (private) Redis, with the hold
+sweeper (`flask ledger expire-holds --every`) beside them. Dozens of client threads act as
+phones and shop terminals: transfers, QR payments, charges of payment codes, refunds (sometimes
+two cashiers refunding one sale in full at once), vending holds, captures and voids (sometimes
+a capture crossing a void). Some requests are cut off before their answer arrives and retried
+with the same Idempotency-Key on the other instance. Meanwhile a fault injector SIGKILLs
+gunicorn workers at random moments and restarts Redis once. At the end the books are checked
+(tests/system/checks.py): every currency sums to zero, no wallet is overdrawn, every effect has
+exactly one stored answer and every acknowledged id exists, every retry got its first answer,
+no sale refunded more than it took, every hold is captured, voided, expired or pending within
+its expiry, and `flask ledger verify` passes.
 
     python -m tests.system.bank --seconds 300 --clients 32     # the long form
 """
@@ -22,13 +27,15 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-
-import psycopg
 
 from bench import environment
 from bench.servers import Server, free_port
+from tests.system.checks import check
 from tests.system.client import Outcome, call_with_retries
+from tests.system.operations import Call, World, plan, run_together
+from tests.system.world import CodeBook, Memory, register_devices
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,8 +50,10 @@ class Report:
 
     def line(self) -> str:
         ops = ", ".join(f"{k} {v}" for k, v in sorted(self.operations.items()))
-        return (f"bank test: {sum(self.operations.values())} operations ({ops}); "
-                f"{len(self.faults)} faults injected; {len(self.violations)} violations")
+        refused = sum(1 for o in self.acknowledged.values() if o.status >= 400)
+        unanswered = sum(self.operations.values()) - len(self.acknowledged)
+        return (f"bank test: {sum(self.operations.values())} operations ({ops}; {refused} refused with a 4xx, "
+                f"{unanswered} unanswered); {len(self.faults)} faults injected; {len(self.violations)} violations")
 
 
 class PrivateRedis:
@@ -75,41 +84,38 @@ class PrivateRedis:
             self.process.wait()
 
 
-def _seed(env: dict, users: int, merchants: int, workdir: Path) -> dict:
-    out = workdir / "seed.json"
-    subprocess.run([sys.executable, "-m", "bench.seed", "--users", str(users), "--merchants", str(merchants),
-                    "--balance", "200000", "--out", str(out)], cwd=ROOT, env=env, check=True, capture_output=True)
-    return json.loads(out.read_text())
+def _seed(env: dict, users: int, merchants: int, workdir: Path) -> tuple[dict, list[dict]]:
+    out, tills = workdir / "seed.json", workdir / "tills.json"
+    for module, args in (("bench.seed", ["--users", str(users), "--merchants", str(merchants), "--balance", "200000"]),
+                         ("tests.system.world", ["--seed", str(out)])):
+        result = subprocess.run([sys.executable, "-m", module, *args, "--out", str(tills if "world" in module else out)],
+                                cwd=ROOT, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"{module} failed:\n{result.stderr[-3000:]}")
+    return json.loads(out.read_text()), json.loads(tills.read_text())
 
 
-def _operation(rng: random.Random, seed: dict) -> tuple[str, str, str, dict, dict]:
-    """(name, method, path, body, user) of one random operation."""
-    user = rng.choice(seed["users"])
-    if rng.random() < 0.5:
-        other = rng.choice([u for u in seed["users"] if u is not user])
-        return "transfer", "POST", "/api/v1/transfers", {"to": other["wallet"], "amount": rng.randint(1, 5000),
-                                                           "currency": seed["currency"]}, user
-    merchant = rng.choice(seed["merchants"])
-    return "qr_payment", "POST", "/api/v1/qr/payments", {"payload": merchant["payload"], "wallet_id": user["wallet"],
-                                                          "amount": rng.randint(1, 5000)}, user
-
-
-def _client_loop(seed: dict, servers: list[Server], deadline: float, report: Report, lock: threading.Lock,
+def _client_loop(world: World, urls: list[str], deadline: float, report: Report, lock: threading.Lock,
                  seq: int) -> None:
     rng = random.Random(seq)
-    while time.monotonic() < deadline:
-        name, method, path, body, user = _operation(rng, seed)
-        key = f"bank-{seq}-{rng.getrandbits(64):x}"
-        cut_first = rng.random() < 0.2  # as if the phone lost its connection mid-request
-        outcome = call_with_retries([s.url for s in servers], method, path, body, token=user["token"], key=key,
-                                    cut_first=cut_first, rng=rng)
+
+    def send(call: Call) -> None:
+        key = f"{call.name}-{seq}-{rng.getrandbits(64):x}"
+        cut_first = rng.random() < 0.2  # as if the phone or till lost its connection mid-request
+        outcome = call_with_retries(urls, call.method, call.path, call.body, headers_for=call.headers_for, key=key,
+                                    cut_first=cut_first, rng=random.Random(key))
         with lock:
-            report.operations[name] = report.operations.get(name, 0) + 1
+            report.operations[call.name] = report.operations.get(call.name, 0) + 1
             if outcome is None:
-                continue  # never answered before the run ended: may or may not have happened
+                return  # never answered before the run ended: may or may not have happened
             report.acknowledged[key] = outcome
             if len(set(outcome.seen)) > 1:
                 report.differing_replays.append((key, outcome.seen))
+        if call.on_answer is not None:
+            call.on_answer(outcome)
+
+    while time.monotonic() < deadline:
+        run_together(plan(world, rng), send)
 
 
 def _inject_faults(servers: list[Server], redis: PrivateRedis, deadline: float, report: Report, rng: random.Random,
@@ -136,50 +142,49 @@ def _inject_faults(servers: list[Server], redis: PrivateRedis, deadline: float, 
                 pass
 
 
-def _check(database_url: str, env: dict, report: Report) -> None:
-    with psycopg.connect(database_url) as conn:
-        for currency, total in conn.execute(
-                "SELECT currency, SUM(credits_posted - debits_posted) FROM accounts GROUP BY currency"):
-            if total != 0:
-                report.violations.append(f"{currency} sums to {total}, not 0")
-        for account_id, in conn.execute("SELECT id FROM accounts WHERE no_overdraft AND "
-                                        "debits_posted + debits_pending > credits_posted"):
-            report.violations.append(f"account {account_id} is overdrawn")
-        acknowledged_ids = [o.body.get("id") for o in report.acknowledged.values() if o.status == 201]
-        found = dict(conn.execute("SELECT id, COUNT(*) FROM transactions WHERE id = ANY(%s) GROUP BY id",
-                                  (acknowledged_ids,)).fetchall())
-        for txn_id in acknowledged_ids:
-            if found.get(txn_id) != 1:
-                report.violations.append(f"acknowledged {txn_id} exists {found.get(txn_id, 0)} times")
-        moved = conn.execute("SELECT COUNT(*) FROM transactions WHERE type IN ('transfer', 'payment')").fetchone()[0]
-        keyed = conn.execute("SELECT COUNT(*) FROM idempotency_records WHERE status_code = 201").fetchone()[0]
-        if moved != keyed:  # every request carried a key: each effect must have exactly one
-            report.violations.append(f"{moved} money movements but {keyed} idempotency keys answered 201")
-    for key, seen in report.differing_replays:
-        report.violations.append(f"key {key} got different answers: {seen}")
-    verify = environment.ledger_verify(env)
-    if not verify["ok"]:
-        report.violations.append(f"ledger verify failed: {verify['problems'][:5]}")
+HOLD_EXPIRES_IN, SWEEP_EVERY = 10, 1.0  # short, so that holds expire and are swept during the run
+
+
+def _world_env(database_url: str, redis_url: str) -> dict:
+    env = environment.app_env(database_url, redis_url, token_ttl=3600)
+    # Codes rotate every 10 s so a few devices per customer give enough of them; the refused-code
+    # lock-out is out of the way (a Redis restart or a slow retry must not lock a till out).
+    env.update({"HOLD_EXPIRES_IN": str(HOLD_EXPIRES_IN), "PAYMENT_CODE_PERIOD": "10",
+                "PAYMENT_CODE_MAX_FAILURES": "100000"})
+    return env
+
+
+def _start_sweeper(env: dict, workdir: Path) -> subprocess.Popen:
+    """`flask ledger expire-holds --every`, as production runs it next to the servers."""
+    log = open(workdir / "sweeper.log", "ab")
+    process = subprocess.Popen([str(environment.FLASK), "ledger", "expire-holds", "--every", str(SWEEP_EVERY)],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    return process
 
 
 def run(*, seconds: float, clients: int, users: int = 20, merchants: int = 3, fault_interval: float = 3.0,
-        base_url: str = "postgresql://postgres@127.0.0.1:5432") -> Report:
+        devices_per_user: int = 5, base_url: str = "postgresql://postgres@127.0.0.1:5432") -> Report:
     report, lock = Report(), threading.Lock()
     database_url = environment.recreate_database(base_url, "wallet_bank")
     redis = PrivateRedis()
     redis.start()
     servers: list[Server] = []
+    sweeper = None
     workdir = Path(tempfile.mkdtemp(prefix="bank-"))
     try:
-        env = environment.app_env(database_url, redis.url, token_ttl=3600)
+        env = _world_env(database_url, redis.url)
         environment.migrate(env)
-        seed = _seed(env, users, merchants, workdir)
+        seed, tills = _seed(env, users, merchants, workdir)
         for i in range(2):
             server = Server(env, workers=2, threads=4, log_path=workdir / f"gunicorn{i}.log")
             server.start()
             servers.append(server)
+        urls = [s.url for s in servers]
+        world = World(seed, tills, CodeBook(register_devices(seed, urls, devices_per_user)), Memory())
+        sweeper = _start_sweeper(env, workdir)
         deadline = time.monotonic() + seconds
-        threads = [threading.Thread(target=_client_loop, args=(seed, servers, deadline, report, lock, n))
+        threads = [threading.Thread(target=_client_loop, args=(world, urls, deadline, report, lock, n))
                    for n in range(clients)]
         faults = threading.Thread(target=_inject_faults,
                                   args=(servers, redis, deadline, report, random.Random(7), fault_interval))
@@ -187,8 +192,11 @@ def run(*, seconds: float, clients: int, users: int = 20, merchants: int = 3, fa
             thread.start()
         for thread in [*threads, faults]:
             thread.join()
-        _check(database_url, env, report)
+        check(database_url, env, report, hold_grace=timedelta(seconds=2 * SWEEP_EVERY + 3))
     finally:
+        if sweeper is not None:
+            sweeper.terminate()
+            sweeper.wait(10)
         for server in servers:
             server.stop()
         redis.kill()

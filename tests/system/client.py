@@ -1,16 +1,25 @@
-"""An HTTP client that behaves like a phone on a bad network: it may lose a request's answer
-and retries with the same Idempotency-Key, possibly on another server, until it gets one."""
+"""An HTTP client that behaves like a phone or a till on a bad network: it may lose a request's
+answer and retries with the same Idempotency-Key, possibly on another server, until it gets one.
+
+Who is calling is a `headers_for(method, path, payload)` function: a bearer token for a phone, a
+fresh signature (new nonce and timestamp) per attempt for a terminal, as real firmware must.
+"""
 from __future__ import annotations
 
 import http.client
 import json
 import random
+import secrets
 import socket
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import urlparse
 
+from app.pos import signing
+
 GIVE_UP_AFTER = 30.0
+HeadersFor = Callable[[str, str, bytes], dict]
 
 
 @dataclass
@@ -18,6 +27,18 @@ class Outcome:
     status: int
     body: dict
     seen: list[tuple[int, str]] = field(default_factory=list)  # every definitive answer for the key
+
+
+def bearer(token: str) -> HeadersFor:
+    return lambda method, path, payload: {"Authorization": f"Bearer {token}"}
+
+
+def terminal(terminal_id: str, secret: str) -> HeadersFor:
+    def headers(method: str, path: str, payload: bytes) -> dict:
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
+        return {"X-Terminal-Id": terminal_id, "X-Timestamp": timestamp, "X-Nonce": nonce,
+                "X-Signature": signing.sign(secret, method, path, timestamp, nonce, payload)}
+    return headers
 
 
 def _send(url: str, method: str, path: str, payload: bytes, headers: dict, timeout: float) -> tuple[int, bytes]:
@@ -31,10 +52,11 @@ def _send(url: str, method: str, path: str, payload: bytes, headers: dict, timeo
         conn.close()
 
 
-def call_with_retries(urls: list[str], method: str, path: str, body: dict, *, token: str, key: str,
-                      cut_first: bool, rng: random.Random) -> Outcome | None:
-    payload = json.dumps(body).encode()
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key, "Content-Type": "application/json"}
+def call_with_retries(urls: list[str], method: str, path: str, body: dict | None, *, headers_for: HeadersFor,
+                      key: str, cut_first: bool, rng: random.Random) -> Outcome | None:
+    """The first definitive (non-5xx) answer, plus maybe one deliberate replay of the same key;
+    None if nothing answered within GIVE_UP_AFTER (the operation may or may not have happened)."""
+    payload = b"" if body is None else json.dumps(body).encode()
     outcome: Outcome | None = None
     deadline = time.monotonic() + GIVE_UP_AFTER
     attempt = 0
@@ -43,12 +65,15 @@ def call_with_retries(urls: list[str], method: str, path: str, body: dict, *, to
         # The first try of a "cut" request gives up after 2 ms: the server may still finish it.
         timeout = 0.002 if cut_first and attempt == 0 else 10.0
         attempt += 1
+        headers = {"Idempotency-Key": key, **headers_for(method, path, payload)}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         try:
             status, raw = _send(url, method, path, payload, headers, timeout)
         except (OSError, http.client.HTTPException, socket.timeout):
             time.sleep(0.02)
             continue
-        if status >= 500:  # a killed worker or Redis down: not an answer, try again
+        if status >= 500 or status == 429:  # a killed worker, Redis down, "later": not an answer
             time.sleep(0.05)
             continue
         answer = (status, raw.decode())

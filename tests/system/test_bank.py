@@ -1,4 +1,8 @@
-"""The bank test, short form for CI (about a minute). The long form: python -m tests.system.bank."""
+"""The bank test, short form for CI (about 40 s). The long form: python -m tests.system.bank.
+
+Shown to fail: with the charge row's FOR UPDATE taken out of refunds (app/pos/refunds.py), two
+cashiers refunding one sale at once both succeeded and the run reported dozens of violations
+("charge ... of 3056 recorded 3056 refunded, gave back 6112"); restored, none."""
 import shutil
 
 import pytest
@@ -17,6 +21,8 @@ def test_money_is_never_created_lost_or_spent_twice_under_faults():
 
     print("\n" + "\n".join(report.faults) + "\n" + report.line())
     assert sum(report.operations.values()) > 100
+    for operation in ("transfer", "qr_payment", "charge", "refund", "authorize", "capture", "void"):
+        assert report.operations.get(operation, 0) > 0, operation
     assert any("SIGKILL" in fault for fault in report.faults)
     assert "restarted redis" in report.faults
     assert report.violations == []
