@@ -8,14 +8,15 @@ from __future__ import annotations
 import base64
 import json
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from app.core.schemas import RequestParams
 from app.core.errors import AppError, Code
 
 POSITION_MAX = 2 ** 63 - 1  # a signed 64-bit column (BIGINT); larger values crash the query
 
 
-class PageQuery(BaseModel):
+class PageQuery(RequestParams):
     limit: int = Field(20, ge=1, le=100, description="page size, 1..100")
     cursor: str | None = Field(None, max_length=200, description="next_cursor from the previous page")
 

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.core.schemas import Strict
+from app.core.schemas import RequestParams, Strict
 
 
 class RegisterTerminalBody(Strict):
@@ -49,5 +49,5 @@ class TerminalConfig(BaseModel):
     server_time: int
 
 
-class WaitQuery(BaseModel):
+class WaitQuery(RequestParams):
     wait: float = Field(0, ge=0, le=30, description="seconds to wait for a final status (long poll)")

@@ -3,6 +3,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from app.core.schemas import RequestParams
 from app.core.fields import Amount, CurrencyCode
 from app.pos.schemas import Strict
 
@@ -55,7 +56,7 @@ class SettlementPath(BaseModel):
     merchant_id: str = Field(max_length=40)
 
 
-class SettlementQuery(BaseModel):
+class SettlementQuery(RequestParams):
     date: dt.date | None = Field(None, description="the UTC day, YYYY-MM-DD (default: today)")
 
 

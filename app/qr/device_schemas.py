@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.schemas import RequestParams
+
 
 class DeviceBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -17,7 +19,7 @@ class PaymentCodePath(BaseModel):
     wallet_id: str = Field(max_length=40)
 
 
-class PaymentCodeQuery(BaseModel):
+class PaymentCodeQuery(RequestParams):
     device_id: str = Field(max_length=40, description="the registered device that shows the code")
 
 

@@ -4,7 +4,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.core.fields import Amount, CurrencyCode, Pin
-from app.core.schemas import Strict
+from app.core.schemas import RequestParams, Strict
 
 
 # No control characters: EMV text never has them, and PostgreSQL cannot even compare a string
@@ -34,7 +34,7 @@ class ImagePath(BaseModel):
     qr_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
-class ImageQuery(BaseModel):
+class ImageQuery(RequestParams):
     size: int = Field(10, ge=1, le=20, description="pixels per module (drawing is pure Python: kept modest)")
     border: int = Field(4, ge=0, le=16, description="quiet zone, in modules")
 

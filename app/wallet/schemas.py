@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from app.core.fields import Amount, CurrencyCode, Pin
 from app.core.pagination import PageQuery
-from app.core.schemas import Strict
+from app.core.schemas import RequestParams, Strict
 from app.wallet.history_filters import HistoryFilters
 
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -41,7 +41,7 @@ class TransferBody(Strict):
     pin: Pin | None = None
 
 
-class HistoryFilterQuery(BaseModel):
+class HistoryFilterQuery(RequestParams):
     """The filters of a history list and of its CSV export."""
     type: str | None = Field(None, pattern=WORDS, description="topup, transfer, payment, refund, reversal, hold; "
                              "several separated by commas")
