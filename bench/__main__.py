@@ -1,16 +1,18 @@
 """python -m bench: payments per second through the API, against pgbench on the same machine.
 
     .venv/bin/python -m bench [--seconds N] [--clients C] [--users U] [--merchants M]
-                              [--workloads p2p,qr_spread,qr_hot,history] [--quick]
+                              [--workloads p2p,qr_spread,qr_hot,history,pos_charge] [--quick]
 
 Drops and recreates the wallet_bench database, flushes Redis db 9, seeds, runs pgbench, starts
-gunicorn, drives each workload over HTTP, stops gunicorn, runs `flask ledger verify`, prints a
-table and writes bench/results/<UTC time>.json. Exit status 1 if the ledger does not verify.
+gunicorn, the webhook worker and a webhook receiver, drives each workload over HTTP, lets the
+worker drain, stops them, runs `flask ledger verify`, prints a table and writes
+bench/results/<UTC time>.json. Exit status 1 if the ledger does not verify.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import secrets
 import signal
 import sys
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from bench import cpu, environment, load, pgbench, report
 from bench.servers import Server
+from bench.webhooks import Webhooks
 
 QUICK = {"users": 100, "merchants": 5, "seconds": 3, "clients": 8, "warmup": 1}
 DEFAULTS = {"users": 1000, "merchants": 50, "seconds": 30, "clients": 16, "warmup": 3}
@@ -44,6 +47,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="wallet_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
+    parser.add_argument("--code-period", type=int, default=5,
+                        help="PAYMENT_CODE_PERIOD for the servers, seconds (production: 30); see --pos-rate")
+    parser.add_argument("--pos-rate", type=int, default=400,
+                        help="pos_charge: charges/s the seeded devices can supply (devices = rate x period)")
+    parser.add_argument("--drain", type=int, default=30, help="seconds to let the webhook worker catch up at the end")
+    parser.add_argument("--webhook-batch", type=int, help="flask webhooks work --batch (default: WEBHOOK_BATCH, 10)")
     args = parser.parse_args(argv)
     for name, default in DEFAULTS.items():
         if getattr(args, name) is None:
@@ -84,21 +93,52 @@ def run_pgbench(args, meter_url: str) -> dict | None:
     return figures
 
 
-def run_workload(args, server: Server, meter: cpu.CpuMeter, workload: str, data_dir: Path, currency: str,
-                 pg_tps: float | None) -> dict:
+def run_workload(args, server: Server, hooks: Webhooks, meter: cpu.CpuMeter, workload: str, data_dir: Path,
+                 seed: dict, book, pg_tps: float | None) -> dict:
     run_id = secrets.token_hex(4)
+    common = {"clients": args.clients, "currency": seed["currency"], "generator": args.loadgen, "book": book}
     if args.warmup:
-        load.run(server.url, workload, data_dir, clients=args.clients, seconds=args.warmup, run_id=run_id + "w",
-                 currency=currency, generator=args.loadgen)
-    before = meter.snapshot(server.pids())
-    figures = load.run(server.url, workload, data_dir, clients=args.clients, seconds=args.seconds, run_id=run_id,
-                       currency=currency, generator=args.loadgen)
+        load.run(server.url, workload, data_dir, seconds=args.warmup, run_id=run_id + "w", **common)
+    before, hooks_before = meter.snapshot(server.pids() + hooks.pids(), hooks.pids()), hooks.stats()
+    figures = load.run(server.url, workload, data_dir, seconds=args.seconds, run_id=run_id, **common)
     row = {"workload": workload, "money": workload in load.MONEY, **figures, **load.rates(figures),
-           "cpu": cpu.split(before, meter.snapshot(server.pids()))}
+           "cpu": cpu.split(before, meter.snapshot(server.pids() + hooks.pids(), hooks.pids()))}
+    delivered = hooks.stats()["deliveries"] - hooks_before["deliveries"]
+    row["webhooks"] = {"delivered": delivered, "per_second": round(delivered / row["cpu"]["wall_seconds"], 1),
+                       "backlog_after": hooks.outbox()["due"]}
     row["ratio_to_pgbench"] = round(row["ok_per_second"] / pg_tps, 3) if pg_tps else None
-    say(f"{workload}: {row['ok_per_second']} ok/s, p99 {row['p99_ms']} ms, errors {row['error_rate']:.2%}"
-        + (f" (first: {row['error_sample'][:160]})" if row.get("error_sample") else ""))
+    say(f"{workload}: {row['ok_per_second']} ok/s, p99 {row['p99_ms']} ms, errors {row['error_rate']:.2%}, "
+        f"webhooks {row['webhooks']['per_second']}/s (backlog {row['webhooks']['backlog_after']})"
+        + (f" (first: {row['error_sample'][:160]})" if row.get("error_sample") else "")
+        + (f" (first 402: {row['sample_402'][:160]})" if row.get("sample_402") else ""))
+    if row.get("pos_waits") or row.get("starved"):
+        say(f"{workload}: the code supply ran out {row.get('pos_waits', 0)} times (waited for the next period; "
+            f"{row.get('starved', 0)} probes sent instead): the figure is a floor, raise --pos-rate")
+    hooks.check()
     return row
+
+
+def seed_world(args, env: dict, data_dir: Path, hooks: Webhooks):
+    """Seed, write the load generator's files; the seed and, for pos_charge, its CodeBook."""
+    from bench.pos import CodeBook  # imports app modules (the signing and TOTP code), so only here
+
+    devices = math.ceil(args.pos_rate * args.code_period) if "pos_charge" in args.workloads else 0
+    t0 = time.monotonic()
+    environment.seed(env, users=args.users, merchants=args.merchants, balance=args.balance, devices=devices,
+                     webhook_url=hooks.base_url, out=data_dir / "seed.json")
+    seed = json.loads((data_dir / "seed.json").read_text())
+    load.write_data(seed, data_dir)
+    say(f"seeded in {time.monotonic() - t0:.1f} s: {args.users} users, {args.merchants} merchants with a terminal "
+        f"and a webhook endpoint each" + (f", {len(seed['payment_codes']['devices'])} payment-code devices" if devices
+                                           else ""))
+    if not devices:
+        return seed, None
+    book = CodeBook(seed)
+    capped = seed["payment_codes"]["capped_at"]
+    say(f"pos_charge: PAYMENT_CODE_PERIOD={book.period} s for this run (production 30 s), so the devices supply "
+        f"{book.supply_per_second():.0f} codes/s" + (f" (capped by the app's {capped // args.users} devices per user; "
+                                                     "more --users for more)" if capped else ""))
+    return seed, book
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,9 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         f"(+{args.warmup} s warm-up), gunicorn gthread {args.workers}x{args.threads}, load from {args.loadgen}; "
         "rate limiting OFF (RATELIMIT_ENABLED=false)")
     database_url = f"{args.pg.rstrip('/')}/{args.database}"
-    env = environment.app_env(database_url, args.redis_url, token_ttl=12 * 3600)
-    server = None
+    env = environment.app_env(database_url, args.redis_url, token_ttl=12 * 3600, code_period=args.code_period)
+    server = hooks = None
     rows: list[dict] = []
+    webhooks: dict = {}
     with tempfile.TemporaryDirectory(prefix="wallet-bench-") as tmp:
         data_dir = Path(tmp)
         try:
@@ -118,32 +159,36 @@ def main(argv: list[str] | None = None) -> int:
             environment.recreate_database(args.pg, args.database)
             environment.migrate(env)
             environment.flush_redis(args.redis_url)
-            t0 = time.monotonic()
-            environment.seed(env, users=args.users, merchants=args.merchants, balance=args.balance,
-                             out=data_dir / "seed.json")
-            seed = json.loads((data_dir / "seed.json").read_text())
-            load.write_data(seed, data_dir)
-            say(f"seeded in {time.monotonic() - t0:.1f} s")
+            # Made before seeding: the endpoints the seed registers point at its receiver's port.
+            hooks = Webhooks(env, data_dir, database_url, batch=args.webhook_batch)
+            seed, book = seed_world(args, env, data_dir, hooks)
             pg = run_pgbench(args, environment.admin_url(args.pg))
 
             server = Server(env, workers=args.workers, threads=args.threads, log_path=data_dir / "gunicorn.log")
             server.start()
-            say(f"gunicorn ready on {server.url} (pids {server.pids()})")
+            hooks.start(seed)
+            say(f"gunicorn ready on {server.url} (pids {server.pids()}), webhook worker pid {hooks.pids()}")
             meter = cpu.CpuMeter(environment.admin_url(args.pg), args.database)
             try:
                 for workload in args.workloads:
-                    rows.append(run_workload(args, server, meter, workload, data_dir, seed["currency"],
+                    rows.append(run_workload(args, server, hooks, meter, workload, data_dir, seed, book,
                                              pg and pg["tps"]))
             finally:
                 meter.close()
+            webhooks["drained_in_seconds"] = hooks.drain(args.drain)
+            webhooks.update(receiver=hooks.stats(), outbox=hooks.outbox())
         except BaseException:
-            if server is not None and server.log_tail():
-                print("--- gunicorn log (tail) ---\n" + server.log_tail(), file=sys.stderr)
+            for name, tail in (("gunicorn", server and server.log_tail()),
+                               ("webhook worker", hooks and hooks.log_tail())):
+                if tail:
+                    print(f"--- {name} log (tail) ---\n{tail}", file=sys.stderr)
             raise
         finally:
+            if hooks is not None:
+                hooks.stop()
             if server is not None:
                 server.stop()
-                say("gunicorn stopped")
+                say("gunicorn and the webhook worker stopped")
 
     say("flask ledger verify")
     verify = environment.ledger_verify(env)
@@ -151,11 +196,12 @@ def main(argv: list[str] | None = None) -> int:
                   environment.server_version(args.pg), load.wrk_version() if args.loadgen == "wrk" else "python"),
               "parameters": {k: v for k, v in vars(args).items() if k not in ("pg",)} | {
                   "rate_limiting": False, "gunicorn": server.command()[1:] if server else None},
-              "pgbench": pg, "workloads": rows, "ledger_verify": verify}
+              "pgbench": pg, "workloads": rows, "webhooks": webhooks, "ledger_verify": verify}
     path = report.write(result, started)
     print()
     print(report.table(rows, pg))
-    print(report.NOTES.format(ncpu=result["machine"]["nproc"]))
+    print(report.NOTES.format(ncpu=result["machine"]["nproc"], period=args.code_period))
+    print(report.webhooks_line(webhooks))
     print(f"{verify['summary']}" + ("" if verify["ok"] else f" {verify['problems']}"))
     print(f"results: {path.relative_to(environment.ROOT)}")
     return 0 if verify["ok"] else 1

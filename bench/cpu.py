@@ -4,7 +4,9 @@ For each process: utime + stime (+ cutime + cstime, the time of its children tha
 were reaped), in clock ticks. Summing over the processes alive at each snapshot and taking the
 difference counts a worker or backend that exits mid-run too: its time moves into its
 parent's cutime. Three figures:
-- app: gunicorn master + workers;
+- app: gunicorn master + workers, and the webhook worker (`flask webhooks work`): the outbox
+  it drains is written by the payments, so sending it is part of a payment's cost; its own
+  share is also given apart (worker);
 - db: the backends of the benchmark's own database plus the server's background processes
   (checkpointer, WAL writer, ...), found in pg_stat_activity: the PostgreSQL server is shared,
   and other databases' backends (colleagues' test suites) are left out;
@@ -57,6 +59,7 @@ def machine_ticks() -> tuple[int, int]:
 class Snapshot:
     at: float
     app: int
+    worker: int
     db: int
     db_all: int
     busy: int
@@ -76,7 +79,8 @@ class CpuMeter:
                                  "WHERE pid <> pg_backend_pid()").fetchall()
         return {pid for pid, datname, kind in rows if datname == self.database or kind != "client backend"}
 
-    def snapshot(self, app_pids: list[int]) -> Snapshot:
+    def snapshot(self, app_pids: list[int], worker_pids: list[int] = ()) -> Snapshot:
+        """`worker_pids` are counted in app as well as on their own."""
         ours = self._ours()
         pg = postgres_pids()
         # The postmaster is in no pg_stat_activity row; count its own time, not its children's
@@ -84,8 +88,9 @@ class CpuMeter:
         postmaster = [pid for pid in pg if pid not in ours and _is_postmaster(pid)]
         db = sum(_times(pid, children=False) for pid in pg if pid in ours) + sum(_times(p, False) for p in postmaster)
         busy, total = machine_ticks()
-        return Snapshot(at=time.monotonic(), app=sum(_times(pid) for pid in app_pids), db=db,
-                        db_all=sum(_times(pid) for pid in pg), busy=busy, total=total)
+        worker = sum(_times(pid) for pid in worker_pids)
+        return Snapshot(at=time.monotonic(), app=sum(_times(pid) for pid in app_pids) + worker, worker=worker,
+                        db=db, db_all=sum(_times(pid) for pid in pg), busy=busy, total=total)
 
 
 def _is_postmaster(pid: int) -> bool:
@@ -102,7 +107,7 @@ def split(before: Snapshot, after: Snapshot) -> dict:
     """Seconds of CPU and percent of wall time (100% = one core busy) between two snapshots."""
     wall = max(after.at - before.at, 1e-9)
     out = {"wall_seconds": round(wall, 3)}
-    for name in ("app", "db", "db_all"):
+    for name in ("app", "worker", "db", "db_all"):
         seconds = (getattr(after, name) - getattr(before, name)) / TICK
         out[f"{name}_cpu_seconds"] = round(seconds, 2)
         out[f"{name}_cpu_percent"] = round(100 * seconds / wall, 1)

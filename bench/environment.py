@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FLASK = ROOT / ".venv" / "bin" / "flask"
 
 
-def app_env(database_url: str, redis_url: str, *, token_ttl: int) -> dict[str, str]:
+def app_env(database_url: str, redis_url: str, *, token_ttl: int, code_period: int | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "APP_ENV": "production",
@@ -36,6 +36,10 @@ def app_env(database_url: str, redis_url: str, *, token_ttl: int) -> dict[str, s
         "ACCESS_TOKEN_TTL": str(token_ttl),
         "PYTHONUNBUFFERED": "1",
     })
+    if code_period:
+        # A payment code is usable once per device per period, so the devices to seed grow with
+        # the period (rate x period); a shorter one than production's 30 s keeps seeding fast.
+        env["PAYMENT_CODE_PERIOD"] = str(code_period)
     return env
 
 
@@ -80,9 +84,12 @@ def ledger_verify(env: dict) -> dict:
             "problems": [line for line in lines if line.startswith("MISMATCH")][:20]}
 
 
-def seed(env: dict, *, users: int, merchants: int, balance: int, out: Path) -> None:
+def seed(env: dict, *, users: int, merchants: int, balance: int, devices: int, webhook_url: str | None,
+         out: Path) -> None:
     command = [sys.executable, "-m", "bench.seed", "--users", str(users), "--merchants", str(merchants),
-               "--balance", str(balance), "--out", str(out)]
+               "--balance", str(balance), "--devices", str(devices), "--out", str(out)]
+    if webhook_url:
+        command += ["--webhook-url", webhook_url]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"seeding failed ({result.returncode}):\n{result.stdout}{result.stderr}")

@@ -1,7 +1,10 @@
 """Load generation: wrk with bench/workload.lua when installed, else bench.pyload.
 
-Both return the same figures: requests, ok (2xx), s402 (insufficient funds), other (any other
-status), timeouts, socket errors, latency percentiles in ms, and a sample error body.
+Both return the same figures: requests, ok (2xx), s402 (insufficient funds; for pos_charge any
+refused charge), other (any other status), timeouts, socket errors, latency percentiles in ms,
+and sample bodies of an error and of a 402. pos_charge also reports how often the generator
+waited for the next code period (pos_waits) and the probes it sent instead of a charge
+(starved); bench/pos.py writes its requests before each run and learns which codes it used.
 """
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-WORKLOADS = ("p2p", "qr_spread", "qr_hot", "history")
-MONEY = {"p2p", "qr_spread", "qr_hot"}
+WORKLOADS = ("p2p", "qr_spread", "qr_hot", "history", "pos_charge")
+MONEY = {"p2p", "qr_spread", "qr_hot", "pos_charge"}
 LUA = Path(__file__).resolve().parent / "workload.lua"
 
 
@@ -44,41 +47,66 @@ def children_cpu() -> float:
 
 
 def run_wrk(url: str, workload: str, data_dir: Path, *, clients: int, seconds: float, run_id: str,
-            currency: str) -> dict:
+            currency: str, period: int) -> dict:
     threads = max(1, min(2, clients))
     command = [wrk_path(), "-t", str(threads), "-c", str(clients), "-d", f"{max(1, round(seconds))}s",
-               "--timeout", "10s", "-s", str(LUA), url, workload, str(data_dir), run_id, currency]
+               "--timeout", "10s", "-s", str(LUA), url, workload, str(data_dir), run_id, currency,
+               str(threads), str(period)]
     before = children_cpu()
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     figures = parse_wrk(result.stdout)
+    if workload == "pos_charge":
+        figures["pos_threads"] = threads
     figures["loadgen_cpu_seconds"] = round(children_cpu() - before, 2)
     return figures
 
 
 def parse_wrk(stdout: str) -> dict:
     raw: dict[str, str] = {}
+    taken, waits = [], 0
     for line in stdout.splitlines():
         if line.startswith("BENCH "):
             _, key, value = (line + " ").split(" ", 2)
-            raw[key] = value.strip()
+            if key == "pos_taken":  # one line per (step, thread)
+                taken.append(tuple(int(x) for x in value.split()))
+            elif key == "pos_waits":  # one line per thread
+                waits += int(value)
+            else:
+                raw[key] = value.strip()
     if "requests" not in raw:
         raise RuntimeError(f"wrk printed no figures:\n{stdout}")
-    figures = {key: int(raw[key]) for key in ("requests", "ok", "s402", "other", "timeouts", "socket_errors")}
+    figures = {key: int(raw[key]) for key in ("requests", "ok", "s402", "other", "timeouts", "socket_errors",
+                                              "starved")}
+    figures["requests"] -= figures["starved"]  # probes, not charges (workload.lua, charge())
+    if taken or waits:
+        figures.update(pos_taken=taken, pos_waits=waits)
     figures["seconds"] = int(raw["duration_us"]) / 1e6
     for key in ("p50", "p90", "p95", "p99", "p99.9", "mean", "max"):
         figures[f"{key}_ms"] = round(int(float(raw[f"{key}_us"])) / 1000, 2)
     figures["error_sample"] = raw.get("error_sample") or None
+    figures["sample_402"] = raw.get("sample_402") or None
     return figures
 
 
 def run(url: str, workload: str, data_dir: Path, *, clients: int, seconds: float, run_id: str, currency: str,
-        generator: str) -> dict:
+        generator: str, book=None) -> dict:
+    """One run. For pos_charge, `book` (a bench.pos.CodeBook) writes the signed requests first
+    and afterwards marks the codes the generator used, so the next run does not send them again."""
+    period = book.period if book else 30
+    if workload == "pos_charge":
+        book.write(data_dir, seconds)
     if generator == "wrk":
-        return run_wrk(url, workload, data_dir, clients=clients, seconds=seconds, run_id=run_id, currency=currency)
-    from bench.pyload import run_python
-    return run_python(url, workload, data_dir, clients=clients, seconds=seconds, run_id=run_id, currency=currency)
+        figures = run_wrk(url, workload, data_dir, clients=clients, seconds=seconds, run_id=run_id,
+                          currency=currency, period=period)
+    else:
+        from bench.pyload import run_python
+        figures = run_python(url, workload, data_dir, clients=clients, seconds=seconds, run_id=run_id,
+                             currency=currency, period=period)
+    if workload == "pos_charge":
+        figures["pos_codes_used"] = book.consumed(figures.pop("pos_taken", []), figures.pop("pos_threads"))
+    return figures
 
 
 def rates(figures: dict) -> dict:

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.pos import Feed
+
 TIMEOUT = 10.0
 
 
@@ -42,12 +44,14 @@ def _request(workload: str, rnd: random.Random, users, payloads, key: str, curre
 
 
 def run_python(url: str, workload: str, data_dir: Path, *, clients: int, seconds: float, run_id: str,
-               currency: str) -> dict:
+               currency: str, period: int = 30) -> dict:
     users, payloads = _load(data_dir)
+    feed = Feed(data_dir, period) if workload == "pos_charge" else None
     host, port = urlsplit(url).hostname, urlsplit(url).port
-    counts = {"requests": 0, "ok": 0, "s402": 0, "other": 0, "timeouts": 0, "socket_errors": 0}
+    counts = {"requests": 0, "ok": 0, "s402": 0, "other": 0, "timeouts": 0, "socket_errors": 0, "starved": 0}
     latencies: list[float] = []
     samples: list[str] = []
+    samples_402: list[str] = []
     lock = threading.Lock()
     started = time.monotonic()
     deadline = started + seconds
@@ -59,7 +63,14 @@ def run_python(url: str, workload: str, data_dir: Path, *, clients: int, seconds
         n = 0
         while time.monotonic() < deadline:
             n += 1
-            method, path, body, headers = _request(workload, rnd, users, payloads, f"{run_id}-py{index}-{n}", currency)
+            if feed is not None:
+                request = feed.next(deadline)  # may wait for the next code period: before t0
+                if request is None:
+                    break
+                method, path, body, headers = request
+            else:
+                method, path, body, headers = _request(workload, rnd, users, payloads, f"{run_id}-py{index}-{n}",
+                                                       currency)
             t0 = time.perf_counter()
             try:
                 conn.request(method, path, body=body, headers=headers)
@@ -79,6 +90,8 @@ def run_python(url: str, workload: str, data_dir: Path, *, clients: int, seconds
                 local["ok"] += 1
             elif response.status == 402:
                 local["s402"] += 1
+                if not samples_402:
+                    samples_402.append(data[:300].decode(errors="replace"))
             else:
                 local["other"] += 1
                 if not samples:
@@ -98,6 +111,7 @@ def run_python(url: str, workload: str, data_dir: Path, *, clients: int, seconds
     elapsed = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     figures = {**counts, "seconds": elapsed, "error_sample": samples[0] if samples else None,
+               "sample_402": samples_402[0] if samples_402 else None, **(feed.report() if feed else {}),
                "loadgen_cpu_seconds": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2)}
     figures.update(percentiles(latencies))
     return figures

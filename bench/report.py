@@ -58,7 +58,8 @@ def _cell(value, digits: int = 1) -> str:
 
 
 COLUMNS = [("workload", 10), ("req/s", 8), ("ok/s", 8), ("p50 ms", 8), ("p95 ms", 8), ("p99 ms", 8),
-           ("err %", 7), ("402 %", 7), ("app CPU%", 9), ("DB CPU%", 8), ("box CPU%", 9), ("vs pgbench", 10)]
+           ("err %", 7), ("402 %", 7), ("app CPU%", 9), ("DB CPU%", 8), ("box CPU%", 9), ("hooks/s", 8),
+           ("vs pgbench", 10)]
 
 
 def table(rows: list[dict], pgbench: dict | None) -> str:
@@ -68,8 +69,8 @@ def table(rows: list[dict], pgbench: dict | None) -> str:
         values = [row["workload"], row["requests_per_second"], row["ok_per_second"], row["p50_ms"], row["p95_ms"],
                   row["p99_ms"], 100 * row["error_rate"], 100 * row["insufficient_funds_rate"],
                   cpu["app_cpu_percent"], cpu["db_cpu_percent"], cpu["machine_busy_percent"],
-                  row.get("ratio_to_pgbench")]
-        digits = [0, 1, 1, 1, 1, 1, 2, 2, 0, 0, 0, 2]
+                  (row.get("webhooks") or {}).get("per_second"), row.get("ratio_to_pgbench")]
+        digits = [0, 1, 1, 1, 1, 1, 2, 2, 0, 0, 0, 1, 2]
         lines.append("  ".join(_cell(v, d).rjust(w) for v, d, (_, w) in zip(values, digits, COLUMNS)))
     if pgbench:
         cpu = pgbench.get("cpu") or {}
@@ -79,10 +80,24 @@ def table(rows: list[dict], pgbench: dict | None) -> str:
     return "\n".join(lines)
 
 
-NOTES = ("ok/s is payments per second for p2p/qr_* (2xx only), pages per second for history; "
-         "vs pgbench = ok/s / pgbench TPS. CPU % is of one core (this box has {ncpu}); DB = the bench database's "
-         "backends + PostgreSQL's background processes; box = every process on the machine (load generator "
-         "and anybody else included). Rate limiting is OFF in the servers (RATELIMIT_ENABLED=false).")
+NOTES = ("ok/s is payments per second for p2p/qr_*/pos_charge (2xx only), pages per second for history; "
+         "vs pgbench = ok/s / pgbench TPS. 402 % is insufficient funds, for pos_charge any refused charge "
+         "(payment_code_used would mean the generator reused a code). CPU % is of one core (this box has "
+         "{ncpu}); app = gunicorn + the webhook worker; DB = the bench database's backends + PostgreSQL's "
+         "background processes; box = every process on the machine (load generator and anybody else "
+         "included). hooks/s = webhooks the receiver got during the workload. Rate limiting is OFF in the "
+         "servers (RATELIMIT_ENABLED=false); PAYMENT_CODE_PERIOD={period} s (production 30 s).")
+
+
+def webhooks_line(webhooks: dict) -> str:
+    receiver, outbox = webhooks.get("receiver") or {}, webhooks.get("outbox") or {}
+    if not receiver:
+        return "webhooks: no figures (the run stopped early)"
+    drained = webhooks.get("drained_in_seconds")
+    return (f"webhooks: {receiver['deliveries']} delivered ({receiver['unique']} distinct ids, "
+            f"{receiver['bad_signature']} bad signatures) by one `flask webhooks work`; outbox after "
+            + ("draining " + (f"{drained} s" if drained is not None else "(timed out)")) + ": "
+            + ", ".join(f"{k} {v}" for k, v in sorted(outbox.items()) if k != "due"))
 
 
 def write(result: dict, started: datetime) -> Path:

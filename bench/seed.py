@@ -3,12 +3,15 @@
 Run as a subprocess by `python -m bench` (so the app reads the per-run secrets from its
 environment, exactly as the servers do):
 
-    python -m bench.seed --users 1000 --merchants 50 --balance 5000000 --out seed.json
+    python -m bench.seed --users 1000 --merchants 50 --balance 5000000 --devices 2000 \
+        --webhook-url http://127.0.0.1:PORT/hooks/ --out seed.json
 
 Every balance is a real top-up through `ledger.record_transfer` (float -> wallet), so
 `flask ledger verify` holds. Users sign in once: a session and a token pair per user from
 `open_session`, the same code the log-in endpoint runs. Passwords are argon2 at the app's
 production cost, hashed once and shared: nobody logs in with them during the benchmark.
+Terminal side (bench/seed_pos.py): payment-code devices for the users, a POS terminal and a
+webhook endpoint (to the bench's receiver) per merchant.
 """
 from __future__ import annotations
 
@@ -30,7 +33,9 @@ def _user(db, User, new_id, now, *, index: int, password_hash: str, kind: str):
     return user
 
 
-def seed(users: int, merchants: int, balance: int) -> dict:
+def seed(users: int, merchants: int, balance: int, devices: int = 0, webhook_url: str | None = None) -> dict:
+    from sqlalchemy import select
+
     from app import create_app
     from app.auth import crypto
     from app.auth.models import User
@@ -43,6 +48,7 @@ def seed(users: int, merchants: int, balance: int) -> dict:
     from app.merchant.services import create_merchant
     from app.qr.services import issue_code
     from app.wallet import ledger
+    from bench import seed_pos
 
     app = create_app()
     out = {"users": [], "merchants": []}
@@ -72,14 +78,21 @@ def seed(users: int, merchants: int, balance: int) -> dict:
                 ledger.open_account(kind="user", currency=currency, user_id=owner.id)
                 owners.append(owner.email)
             uow.commit()
-        for i, owner in enumerate(owners):
+        for i, owner_email in enumerate(owners):
             merchant = create_merchant(name=f"Bench Shop {i}", city="Singapore", country="SG", mcc="5814",
-                                       currency=currency, owner=owner)
+                                       currency=currency, owner=owner_email)
             with unit_of_work() as uow:
                 qr = issue_code(db.session.get(Merchant, merchant["id"]), kind="static", currency=currency,
                                 amount=None, reference=None, expires_in=None)
                 uow.commit()
-            out["merchants"].append({"id": merchant["id"], "qr_id": qr.id, "payload": qr.payload})
+            row = {"id": merchant["id"], "qr_id": qr.id, "payload": qr.payload}
+            owner = db.session.execute(select(User).where(User.email == owner_email)).scalar_one()
+            row["terminal"] = seed_pos.register_terminal(owner, merchant["id"])
+            if webhook_url:
+                row["webhook"] = seed_pos.register_webhook(app, owner, merchant["id"], webhook_url)
+            out["merchants"].append(row)
+        if devices:
+            out["payment_codes"] = seed_pos.register_devices(app, [u["id"] for u in out["users"]], devices)
     return out
 
 
@@ -88,14 +101,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, required=True)
     parser.add_argument("--merchants", type=int, required=True)
     parser.add_argument("--balance", type=int, required=True)
+    parser.add_argument("--devices", type=int, default=0, help="payment-code devices, spread over the users")
+    parser.add_argument("--webhook-url", help="base URL of the webhook receiver; the merchant id is appended")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     started = time.monotonic()
-    data = seed(args.users, args.merchants, args.balance)
+    data = seed(args.users, args.merchants, args.balance, args.devices, args.webhook_url)
     data["seconds"] = round(time.monotonic() - started, 2)
     with open(args.out, "w") as fh:
         json.dump(data, fh)
-    print(f"seeded {args.users} users and {args.merchants} merchants in {data['seconds']} s", file=sys.stderr)
+    devices = len(data.get("payment_codes", {}).get("devices", []))
+    print(f"seeded {args.users} users, {args.merchants} merchants, {devices} devices in {data['seconds']} s",
+          file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,64 @@
+"""Seeding for the terminal side, in the seed's app context (bench/seed.py calls these):
+payment-code devices for users, one POS terminal per merchant, one webhook endpoint per merchant.
+
+All through the app's own services (app.qr.devices, app.pos.terminals, app.merchant.webhooks),
+so secrets are made and stored encrypted exactly as for real clients; the seed keeps the
+plaintext secrets that the registration answers show once, for the load generator.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+
+def register_devices(app, user_ids: list[str], wanted: int) -> dict:
+    """`wanted` devices spread round-robin over the users (so charges spread over wallets too),
+    at most MAX_ACTIVE_DEVICES per user: the app refuses more, and so would a real phone farm."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.extensions import db
+    from app.qr.devices import MAX_ACTIVE_DEVICES, register_device
+
+    count = min(wanted, len(user_ids) * MAX_ACTIVE_DEVICES)
+    users = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(user_ids))).scalars()}
+    devices, prefix = [], None
+    for j in range(count):
+        answer = register_device(users[user_ids[j % len(user_ids)]], f"Bench phone {j}")
+        prefix = answer["prefix"]
+        # Slot 0: each bench user has one wallet, the first in GET /wallets.
+        devices.append({"handle": answer["handle"], "secret": answer["secret"], "slot": 0})
+    return {"prefix": prefix, "period": app.config["PAYMENT_CODE_PERIOD"], "wanted": wanted,
+            "capped_at": len(user_ids) * MAX_ACTIVE_DEVICES if count < wanted else None, "devices": devices}
+
+
+def register_terminal(owner, merchant_id: str) -> dict:
+    from app.pos.terminals import register
+
+    answer = register(owner, merchant_id, kind="pos", label="Bench till 1")
+    return {"id": answer["id"], "secret": answer["secret"]}
+
+
+@contextmanager
+def _non_production_url_rules(app):
+    """check_url accepts only public https URLs when APP_ENV=production, and has no setting to
+    allow a local receiver (tests run with APP_ENV=testing, where http://127.0.0.1 is fine). The
+    bench servers must run as production, and its receiver is http on 127.0.0.1, so the seed
+    alone registers endpoints under the non-production rules (http, private hosts; every other
+    check stays). Nothing re-checks the URL at send time; the servers never see this flag."""
+    saved = app.config["APP_ENV"]
+    app.config["APP_ENV"] = "development"
+    try:
+        yield
+    finally:
+        app.config["APP_ENV"] = saved
+
+
+def register_webhook(app, owner, merchant_id: str, base_url: str) -> dict:
+    """An endpoint subscribed to every event type, at <base_url><merchant id> so the receiver
+    knows which secret verifies each delivery."""
+    from app.merchant.events import SUBSCRIBABLE
+    from app.merchant.webhooks import create_endpoint
+
+    with _non_production_url_rules(app):
+        answer = create_endpoint(owner, merchant_id, url=base_url + merchant_id, event_types=list(SUBSCRIBABLE))
+    return {"id": answer["id"], "url": answer["url"], "secret": answer["secret"]}
