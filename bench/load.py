@@ -14,7 +14,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-WORKLOADS = ("p2p", "qr_spread", "qr_hot", "history", "pos_charge")
+WORKLOADS = ("p2p", "qr_spread", "qr_hot", "history", "pos_charge", "wallet_read", "healthz")
+# wallet_read (a signed-in GET of one wallet) and healthz (no database, no auth) are references:
+# what the same servers do per second with almost no work, the ceiling for any payment.
 MONEY = {"p2p", "qr_spread", "qr_hot", "pos_charge"}
 LUA = Path(__file__).resolve().parent / "workload.lua"
 

@@ -30,6 +30,10 @@ def _request(workload: str, rnd: random.Random, users, payloads, key: str, curre
     headers = {"Authorization": f"Bearer {token}"}
     if workload == "history":
         return "GET", f"/api/v1/wallets/{wallet}/transactions?limit=20", None, headers
+    if workload == "wallet_read":
+        return "GET", f"/api/v1/wallets/{wallet}", None, headers
+    if workload == "healthz":
+        return "GET", "/healthz", None, {}
     headers.update({"Content-Type": "application/json", "Idempotency-Key": key})
     amount = rnd.randint(1, 999)
     if workload == "p2p":

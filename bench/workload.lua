@@ -91,6 +91,11 @@ function request()
     return wrk.format("GET", "/api/v1/wallets/" .. user[2] .. "/transactions?limit=20",
                       { ["Authorization"] = user[1] })
   end
+  -- References, not payments: a signed-in read of one row, and the framework alone.
+  if workload == "wallet_read" then
+    return wrk.format("GET", "/api/v1/wallets/" .. user[2], { ["Authorization"] = user[1] })
+  end
+  if workload == "healthz" then return wrk.format("GET", "/healthz") end
   local amount = math.random(1, 999)
   if workload == "p2p" then
     local to = users[math.random(#users)]
