@@ -164,9 +164,10 @@ def single_flight(req: IdempotencyRequest | None, run: Callable[[], Result]) -> 
     answer (409 idempotency_in_progress after 5 s) instead of resolving the code again, which
     would be refused as used and, stored first, would answer both with that refusal.
     """
-    stored = stored_answer(req)
-    if stored is not None or req is None:
-        return stored if stored is not None else run()
+    if req is None:
+        return run()
+    # No look at the stored answer before taking the marker: it would be one more query on every
+    # charge for the benefit of retries only, which find their answer right after taking it.
     store = get_store()
     marker = f"idem:in-flight:{req.scope}:{hashlib.sha256(req.key.encode()).hexdigest()}"
     for _ in range(WAIT_FOR_FIRST_POLLS):
