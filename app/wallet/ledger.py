@@ -15,8 +15,8 @@ from app.core import clock
 from app.core.errors import AppError, Code
 from app.core.ids import new_id
 from app.extensions import db
-from app.wallet import rules
-from app.wallet.models import GENESIS_HASH, Account, Entry, Transaction, Transfer
+from app.wallet import ledger_writes, rules
+from app.wallet.models import GENESIS_HASH, Account, Transaction, Transfer
 
 TOPUP_FLOAT = "topup_float"
 
@@ -41,16 +41,11 @@ def _balances(account: Account) -> rules.Balances:
                           account.debits_pending, account.credits_pending)
 
 
-def _apply(account: Account, after: rules.Balances, transfer: Transfer, side: str, now: datetime) -> Entry:
-    entry = Entry(account_id=account.id, seq=account.entry_count + 1, transfer_id=transfer.id,
-                  transaction_id=transfer.transaction_id,
-                  amount=rules.signed_amount(transfer.kind, transfer.amount, side),
-                  balance_after=after.balance, prev_hash=account.last_hash, created_at=now)
-    account.debits_posted, account.credits_posted = after.debits_posted, after.credits_posted
-    account.debits_pending, account.credits_pending = after.debits_pending, after.credits_pending
-    account.entry_count += 1
-    account.last_hash = transfer.hash
-    return entry
+def _entry(account: Account, after: rules.Balances, transfer: Transfer, side: str) -> dict:
+    return {"account_id": account.id, "seq": account.entry_count + 1, "transfer_id": transfer.id,
+            "transaction_id": transfer.transaction_id,
+            "amount": rules.signed_amount(transfer.kind, transfer.amount, side),
+            "balance_after": after.balance, "prev_hash": account.last_hash, "created_at": transfer.created_at}
 
 
 def record_transfer(txn: Transaction, *, kind: str, debit_id: str, credit_id: str, amount: int,
@@ -80,11 +75,9 @@ def record_transfer(txn: Transaction, *, kind: str, debit_id: str, credit_id: st
         id=transfer.id, transaction_id=txn.id, kind=kind, debit_account_id=debit.id,
         credit_account_id=credit.id, amount=amount, currency=txn.currency, pending_id=transfer.pending_id,
         created_at=now, debit_prev_hash=debit.last_hash, credit_prev_hash=credit.last_hash)
-    db.session.add(transfer)
-    db.session.flush()  # the entries reference it; without relationships the ORM does not order inserts
-    db.session.add(_apply(debit, debit_after, transfer, "debit", now))
-    db.session.add(_apply(credit, credit_after, transfer, "credit", now))
-    db.session.flush()
+    ledger_writes.insert_row(transfer)
+    entries = [_entry(debit, debit_after, transfer, "debit"), _entry(credit, credit_after, transfer, "credit")]
+    ledger_writes.post([(debit, debit_after), (credit, credit_after)], transfer.hash, entries)
     return transfer
 
 
@@ -95,8 +88,7 @@ def new_transaction(*, type: str, status: str, amount: int, currency: str, debit
                       debit_account_id=debit_id, credit_account_id=credit_id, initiator_id=initiator_id,
                       reference=reference, note=note, related_id=related_id, terminal_id=terminal_id,
                       created_at=clock.now())
-    db.session.add(txn)
-    db.session.flush()
+    ledger_writes.insert_row(txn)
     return txn
 
 
