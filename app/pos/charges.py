@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.auth.services.pin import require_payment_pin
+from app.auth.services.pin import refuse_if_pin_locked, require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
 from app.core.idempotency import IdempotencyRequest, run_once, single_flight
@@ -88,18 +88,20 @@ def terminal_charge(terminal: Terminal, charge_id: str, *, lock: bool = False) -
     return _find(charge_id, PosCharge.terminal_id == terminal.id, lock=lock)
 
 
-def _pay(charge: PosCharge) -> None:
-    """Customer wallet -> merchant account, inside the caller's unit of work."""
+def _pay(charge: PosCharge, account_id: str | None = None) -> None:
+    """Customer wallet -> merchant account, inside the caller's unit of work. A terminal's charge
+    passes the account id it checked before resolving the code, saving a query; a confirmation
+    looks it up here."""
     hold_batch_open(charge.terminal_id)
-    account = merchant_account(charge.merchant_id, charge.currency)
+    account_id = account_id or merchant_account(charge.merchant_id, charge.currency).id
     txn = ledger.new_transaction(type="payment", status="succeeded", amount=charge.amount,
-                                 currency=charge.currency, debit_id=charge.wallet_id, credit_id=account.id,
+                                 currency=charge.currency, debit_id=charge.wallet_id, credit_id=account_id,
                                  initiator_id=charge.user_id, reference=charge.reference,
                                  terminal_id=charge.terminal_id)
     # Emitted before the transfer on purpose: if the ledger refuses it (insufficient funds), the
     # unit of work rolls back with the event in it, so a payment that did not happen is never sent.
     emit(charge.merchant_id, "payment.succeeded", charge_event(charge, id=txn.id, transaction_id=txn.id))
-    ledger.record_transfer(txn, kind="posted", debit_id=charge.wallet_id, credit_id=account.id,
+    ledger.record_transfer(txn, kind="posted", debit_id=charge.wallet_id, credit_id=account_id,
                            amount=charge.amount)
     charge.status, charge.transaction_id = "succeeded", txn.id
     charge.captured_amount, charge.updated_at = charge.amount, clock.now()
@@ -114,12 +116,13 @@ def charge_event(charge: PosCharge, **extra) -> dict:
 
 # --- the terminal ------------------------------------------------------------------------------
 
-def _require_merchant_account(terminal: Terminal, currency: str) -> None:
+def _require_merchant_account(terminal: Terminal, currency: str) -> str:
     # Checked before the code is resolved: a till set to the wrong currency must not use up codes.
     merchant = db.session.get(Merchant, terminal.merchant_id)
     account = merchant_account(terminal.merchant_id, currency)
     if merchant is None or merchant.status != "active" or account is None or account.status != "active":
         raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this merchant cannot take payments in {currency}", 422)
+    return account.id
 
 
 def _new_charge(terminal: Terminal, payer: dict, *, amount: int, currency: str, reference: str | None,
@@ -142,15 +145,14 @@ def create_charge(terminal: Terminal, *, payment_code: str, amount: int, currenc
 
 def _charge(terminal: Terminal, payment_code: str, amount: int, currency: str, reference: str | None,
             idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    _require_merchant_account(terminal, currency)
+    account_id = _require_merchant_account(terminal, currency)
     payer: dict = {}
     refusal: AppError | None = None
     try:
         wallet, device = resolve_payment_code(payment_code, caller=terminal.id)
         payer = {"wallet_id": wallet.id, "user_id": device.user_id}
-        # Amount 0 checks only the PIN lock: a customer locked out by wrong PINs pays nothing,
-        # small amounts included, until the lock ends.
-        require_payment_pin(db.session.get(User, device.user_id), None, 0)
+        # A customer locked out by wrong PINs pays nothing, small amounts included, until the lock ends.
+        refuse_if_pin_locked(device.user_id)
     except AppError as exc:
         if exc.code == Code.TOO_MANY_ATTEMPTS:
             raise  # the terminal is shut out; no charge happened, so none is recorded or stored
@@ -170,7 +172,7 @@ def _charge(terminal: Terminal, payment_code: str, amount: int, currency: str, r
             # Nothing moves until the customer approves with their PIN in the app.
             charge.expires_at = charge.created_at + timedelta(seconds=current_app.config["CHARGE_CONFIRMATION_TTL"])
         else:
-            _pay(charge)
+            _pay(charge, account_id)
         db.session.flush()
         return 201, charge_out(charge)
 

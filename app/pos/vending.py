@@ -15,6 +15,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from app.auth.services.pin import refuse_if_pin_locked
 from app.core import clock
 from app.core.errors import AppError, Code, envelope, not_found
 from app.core.idempotency import IdempotencyRequest, run_once, single_flight
@@ -105,6 +106,7 @@ def _authorize(terminal: Terminal, payment_code: str, amount: int, currency: str
     try:
         wallet, device = resolve_payment_code(payment_code, caller=terminal.id)
         payer = (wallet.id, device.user_id)
+        refuse_if_pin_locked(device.user_id)  # as for a till's charge: a PIN lock stops every payment
     except AppError as exc:
         if exc.status == 429:
             raise  # the terminal is locked out: nothing was presented, nothing to record

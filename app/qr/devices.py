@@ -29,7 +29,7 @@ from app.extensions import db
 from app.qr import payment_codes
 from app.qr.device_models import Device
 from app.wallet.models import Account
-from app.wallet.services import list_wallets, owned_wallet
+from app.wallet.services import owned_wallet, wallets_of
 
 # A handful of devices per person (phone, tablet, watch); more is a script filling the handle space.
 MAX_ACTIVE_DEVICES = 10
@@ -115,9 +115,9 @@ def revoke_device(user: User, device_id: str) -> None:
 
 
 def _slot_of(user: User, wallet_id: str) -> int:
-    # The slot is the wallet's place in GET /wallets (list_wallets' order), so the app can work it
+    # The slot is the wallet's place in GET /wallets (the order of wallets_of), so the app can work it
     # out from the list it already has; wallets are never deleted, so a slot never moves.
-    ids = [w["id"] for w in list_wallets(user)]
+    ids = [w.id for w in wallets_of(user)]
     return ids.index(wallet_id)
 
 
@@ -205,10 +205,10 @@ def _resolve(code: str) -> tuple[Account, Device]:
     owner = db.session.get(User, device.user_id)
     if device.revoked_at is not None or owner is None or owner.status != "active":
         raise _refused(Code.PAYMENT_CODE_REVOKED, "this device can no longer pay")
-    wallets = list_wallets(owner)
+    wallets = wallets_of(owner)
     if slot >= len(wallets):
         raise invalid
-    account = db.session.get(Account, wallets[slot]["id"])
+    account = wallets[slot]
     if account.status != "active":
         raise AppError(Code.WALLET_FROZEN, "this wallet is frozen", 403)
     # Last, so only a code that is otherwise good is used up. The mark must outlive the two

@@ -36,10 +36,14 @@ def owned_wallet(user: User, wallet_id: str) -> Account:
     return account
 
 
+def wallets_of(user: User) -> list[Account]:
+    """The user's wallets in GET /wallets order (also the payment-code slot order)."""
+    return list(db.session.execute(select(Account).where(Account.user_id == user.id, Account.kind == "user")
+                                   .order_by(Account.created_at, Account.id)).scalars())
+
+
 def list_wallets(user: User) -> list[dict]:
-    rows = db.session.execute(select(Account).where(Account.user_id == user.id, Account.kind == "user")
-                              .order_by(Account.created_at, Account.id)).scalars()
-    return [wallet_out(a) for a in rows]
+    return [wallet_out(a) for a in wallets_of(user)]
 
 
 def get_wallet(user: User, wallet_id: str) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from app.core import clock
+from app.core.store import get_store
 from tests.pos.factories import make_terminal
 from tests.pos.vending_codes import customer
 
@@ -218,6 +219,23 @@ def test_refused_authorizations_are_402_with_the_authorization_id(api):
     assert "available" not in poor.json["error"]["details"]  # the customer's balance is not the shop's business
     refused(capture(terminal, poor.json["error"]["details"]["authorization_id"], 10), 409, "hold_not_pending")
     assert wallet_of(api, buyer)["available"] == 50
+
+
+def test_a_pin_locked_customer_gets_no_hold_even_for_a_small_amount(app, api):
+    # given a customer whose payments are locked after wrong PINs (a machine cannot take a PIN)
+    terminal = make_terminal(api, kind="vending")
+    buyer = customer(api, balance=2000)
+    with app.app_context():
+        get_store().set(f"pin:lock:{buyer.person.id}", 1800)
+
+    # when the machine authorizes 1.00 on the customer's code
+    response = authorize(terminal, buyer.code(), 100)
+
+    # then it is a recorded, failed authorization and nothing is held
+    error = refused(response, 402, "pin_locked")
+    recorded = terminal.get(f"{AUTHORIZATIONS}/{error['details']['authorization_id']}").json
+    assert (recorded["status"], recorded["failure_code"]) == ("failed", "pin_locked")
+    assert (wallet_of(api, buyer)["available"], wallet_of(api, buyer)["held"]) == (2000, 0)
 
 
 def test_a_hold_above_the_no_pin_amount_is_refused_without_using_the_code(app, api):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
 def test_money_is_never_created_lost_or_spent_twice_under_faults():
     from tests.system.bank import run
 
-    report = run(seconds=25, clients=16, users=20, merchants=3, fault_interval=3.0)
+    report = run(seconds=25, clients=24, users=20, merchants=3, fault_interval=3.0)
 
     print("\n" + "\n".join(report.faults) + "\n" + report.line())
     assert sum(report.operations.values()) > 100

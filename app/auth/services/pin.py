@@ -40,10 +40,15 @@ def _check(user: User, pin: str | None) -> None:
     raise AppError(Code.PIN_INVALID, "the PIN is wrong", 403)
 
 
+def refuse_if_pin_locked(user_id: str) -> None:
+    """A PIN lock stops every payment, small ones too (a terminal's charge of a scanned code)."""
+    if get_store().exists(f"pin:lock:{user_id}"):
+        raise _locked_error()
+
+
 def require_payment_pin(user: User, pin: str | None, amount: int) -> None:
     """Call before a payment's unit of work. A PIN lock stops every payment, small ones too."""
-    if get_store().exists(f"pin:lock:{user.id}"):
-        raise _locked_error()
+    refuse_if_pin_locked(user.id)
     if amount > current_app.config["NO_PIN_AMOUNT"] or pin is not None:
         _check(user, pin)
 
