@@ -54,6 +54,11 @@ def recreate_database(base: str, name: str) -> str:
     return f"{base.rstrip('/')}/{name}"
 
 
+def checkpoint(base: str) -> None:
+    with psycopg.connect(admin_url(base), autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 def server_version(base: str) -> str:
     with psycopg.connect(admin_url(base), autocommit=True) as conn:
         return conn.execute("SELECT version()").fetchone()[0]
