@@ -5,7 +5,7 @@
 Recreates the wallet_profile database, seeds 200 users and 5 merchants with bench.seed, then
 sends the requests through Flask's test client (no HTTP server: what is left is the app, the
 ORM and the database round trips) and prints pyinstrument's call tree and the time per request.
-Needs `pip install pyinstrument` (not a runtime dependency).
+pyinstrument comes with requirements-dev.txt (it is not a runtime dependency).
 """
 from __future__ import annotations
 
