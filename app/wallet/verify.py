@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
@@ -21,7 +21,26 @@ from app.wallet import rules
 from app.wallet.models import GENESIS_HASH, Account, Entry, Transfer
 
 
+def _one_snapshot() -> None:
+    """Read everything as of one moment. Payments go on while verify runs (a nightly cron job):
+    under READ COMMITTED each of the queries below would see a different moment, and a transfer
+    committed between them would look like a broken chain (the bank test caught exactly that).
+    SQLite's read transaction is one snapshot already."""
+    db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        db.session.execute(text("SET TRANSACTION READ ONLY"))
+
+
 def verify_ledger() -> list[str]:
+    _one_snapshot()
+    try:
+        return _verify()
+    finally:
+        db.session.rollback()  # end the snapshot; nothing was written
+
+
+def _verify() -> list[str]:
     problems: list[str] = []
     session = db.session
     debit_entry, credit_entry = aliased(Entry), aliased(Entry)

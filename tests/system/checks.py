@@ -94,6 +94,8 @@ def _holds(conn, grace: timedelta, violations: list[str]) -> None:
 def check(database_url: str, env: dict, report, *, hold_grace: timedelta) -> None:
     violations = report.violations
     with psycopg.connect(database_url) as conn:
+        # One snapshot for every check: the servers and the hold sweeper are still running.
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         _sums(conn, violations)
         _exactly_once(conn, violations)
         _acknowledged_exist(conn, report.acknowledged, violations)

@@ -1,8 +1,12 @@
 """`flask ledger verify` recomputes chains and balances and catches tampering."""
-from sqlalchemy import select, text
+import threading
+
+from sqlalchemy import event, select, text
 
 from app.extensions import db
 from app.wallet.models import Account, Transfer
+from app.wallet.verify import verify_ledger
+from tests.conftest import postgres_only
 
 
 def _run_verify(app):
@@ -77,3 +81,31 @@ def test_the_database_refuses_an_overdraft_even_without_the_code(app, api):
         balance = db.session.get(Account, alice.wallet_id).balance
     assert refused
     assert balance == 500
+
+
+@postgres_only
+def test_verify_reads_one_moment_while_payments_go_on(app, api):
+    # given some history, and a payment that commits while verify is between its queries (just
+    # before it reads the entries, after it has read the transfers)
+    alice, bob = api.person(balance=5000), api.person()
+    api.transfer(alice, bob.phone, 100)
+    paid: list = []
+
+    def pay_in_between(_conn, _cursor, statement, *_):
+        if "FROM entries" in statement and "ORDER BY entries.account_id" in statement and not paid:
+            worker = threading.Thread(target=lambda: paid.append(api.transfer(alice, bob.phone, 200).status_code))
+            worker.start()
+            worker.join()
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", pay_in_between)
+        try:
+            # when verify runs
+            problems = verify_ledger()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", pay_in_between)
+
+    # then the payment happened meanwhile, and verify saw one consistent ledger, not a broken chain
+    assert paid == [201]
+    assert problems == []
+    assert api.verify_ledger() == []
