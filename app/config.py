@@ -128,6 +128,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "WEBHOOK_LEASE": _int(env, "WEBHOOK_LEASE", 60),
         "WEBHOOK_BATCH": _int(env, "WEBHOOK_BATCH", 10),
         "WEBHOOK_POLL_INTERVAL": _int(env, "WEBHOOK_POLL_INTERVAL", 1),
+        # Staging and benchmarks only: webhook URLs may be http and point at private or loopback
+        # addresses even with APP_ENV=production. Never with real merchants (it opens SSRF).
+        "WEBHOOK_ALLOW_LOCAL": _bool(env, "WEBHOOK_ALLOW_LOCAL", False),
         # Tokens
         "JWT_ISSUER": env.get("JWT_ISSUER", "wallet"),
         "JWT_AUDIENCE": env.get("JWT_AUDIENCE", "wallet-api"),

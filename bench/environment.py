@@ -32,6 +32,8 @@ def app_env(database_url: str, redis_url: str, *, token_ttl: int, code_period: i
         "HASH_PEPPER": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         # The benchmark measures payments, not the limiter (every request comes from 127.0.0.1).
         "RATELIMIT_ENABLED": "false",
+        # The merchants' webhook receiver is http on 127.0.0.1 (bench/receiver.py).
+        "WEBHOOK_ALLOW_LOCAL": "true",
         # Tokens are issued once at seed time and must outlive the whole run.
         "ACCESS_TOKEN_TTL": str(token_ttl),
         "PYTHONUNBUFFERED": "1",

@@ -7,7 +7,6 @@ plaintext secrets that the registration answers show once, for the load generato
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 
 def register_devices(app, user_ids: list[str], wanted: int) -> dict:
@@ -38,27 +37,12 @@ def register_terminal(owner, merchant_id: str) -> dict:
     return {"id": answer["id"], "secret": answer["secret"]}
 
 
-@contextmanager
-def _non_production_url_rules(app):
-    """check_url accepts only public https URLs when APP_ENV=production, and has no setting to
-    allow a local receiver (tests run with APP_ENV=testing, where http://127.0.0.1 is fine). The
-    bench servers must run as production, and its receiver is http on 127.0.0.1, so the seed
-    alone registers endpoints under the non-production rules (http, private hosts; every other
-    check stays). Nothing re-checks the URL at send time; the servers never see this flag."""
-    saved = app.config["APP_ENV"]
-    app.config["APP_ENV"] = "development"
-    try:
-        yield
-    finally:
-        app.config["APP_ENV"] = saved
-
-
 def register_webhook(app, owner, merchant_id: str, base_url: str) -> dict:
     """An endpoint subscribed to every event type, at <base_url><merchant id> so the receiver
     knows which secret verifies each delivery."""
     from app.merchant.events import SUBSCRIBABLE
     from app.merchant.webhooks import create_endpoint
 
-    with _non_production_url_rules(app):
-        answer = create_endpoint(owner, merchant_id, url=base_url + merchant_id, event_types=list(SUBSCRIBABLE))
+    # The receiver is http on 127.0.0.1: allowed by WEBHOOK_ALLOW_LOCAL in the bench's environment.
+    answer = create_endpoint(owner, merchant_id, url=base_url + merchant_id, event_types=list(SUBSCRIBABLE))
     return {"id": answer["id"], "url": answer["url"], "secret": answer["secret"]}

@@ -7,7 +7,8 @@ One round:
            and the transaction COMMITS before anything is sent: no HTTP call ever holds a
            database transaction or lock, and another worker sees the row as not due.
 2. send    over HTTP with urllib, the round's deliveries in parallel threads (no database
-           there), WEBHOOK_TIMEOUT seconds, redirects not followed (a 3xx is a failure).
+           there), WEBHOOK_TIMEOUT seconds, redirects not followed (a 3xx is a failure), and in
+           production only to public addresses, checked at connect time (webhook_transport).
 3. record  (one short transaction) an attempt row and the outcome: 2xx succeeded; otherwise the
            next attempt after WEBHOOK_RETRY_SCHEDULE[attempts - 1] seconds (+-20% jitter), and
            failed after the last one (then only `.../retry` sends it again).
@@ -38,6 +39,8 @@ from app.core import clock
 from app.core.uow import retrying, unit_of_work
 from app.extensions import db
 from app.merchant import webhook_signing as signing
+from app.merchant import webhook_transport as transport
+from app.merchant import webhooks
 from app.merchant.gateway_models import (
     WebhookAttempt,
     WebhookDelivery,
@@ -134,24 +137,15 @@ def claim(limit: int) -> tuple[list[Job], int]:
     return retrying(attempt)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A 3xx is an answer, not an instruction: following it could send the event (and a valid
-    signature) somewhere the merchant never registered."""
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def send(job: Job, timeout: float) -> Outcome:
-    """One HTTP POST; no database here. Signed at send time: webhook-timestamp is this attempt's."""
+def send(job: Job, timeout: float, public_only: bool = False) -> Outcome:
+    """One HTTP POST; no database here. Signed at send time: webhook-timestamp is this attempt's.
+    `public_only` (production): refuse hosts that resolve inside our network (webhook_transport)."""
     started, tick = clock.now(), time.monotonic()
     headers = signing.headers(job.secret, job.msg_id, int(started.timestamp()), job.payload)
     request = urllib.request.Request(job.url, data=job.payload.encode(), headers=headers, method="POST")
     status, error = None, None
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        with transport.opener(public_only).open(request, timeout=timeout) as response:
             status = response.status
     except urllib.error.HTTPError as exc:
         status, error = exc.code, f"HTTP {exc.code}"
@@ -199,8 +193,9 @@ def work_once(limit: int) -> int:
     if not jobs:
         return handled
     timeout = current_app.config["WEBHOOK_TIMEOUT"]
+    public_only = webhooks.public_only()
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        outcomes = list(pool.map(lambda job: send(job, timeout), jobs))
+        outcomes = list(pool.map(lambda job: send(job, timeout, public_only), jobs))
     for job, outcome in zip(jobs, outcomes):
         log.info("webhook %s to %s: %s", job.msg_id, job.delivery_id, outcome.status_code or outcome.error)
     record(list(zip(jobs, outcomes)))

@@ -52,10 +52,16 @@ def _url_invalid(reason: str) -> AppError:
     return AppError(Code.WEBHOOK_URL_INVALID, f"url: {reason}", 422, {"reason": reason})
 
 
+def public_only() -> bool:
+    """Production rules for webhook targets (https, public addresses), unless WEBHOOK_ALLOW_LOCAL."""
+    config = current_app.config
+    return config["APP_ENV"] == "production" and not config["WEBHOOK_ALLOW_LOCAL"]
+
+
 def check_url(url: str) -> str:
     """https only in production, http too elsewhere (a receiver on a laptop). No credentials in
     the URL: they would sit in our logs and the merchant's list in clear."""
-    production = current_app.config["APP_ENV"] == "production"
+    production = public_only()
     if len(url) > URL_MAX:
         raise _url_invalid(f"at most {URL_MAX} characters")
     if not url.isprintable() or any(c.isspace() for c in url):
@@ -75,7 +81,8 @@ def check_url(url: str) -> str:
     if parts.fragment:
         raise _url_invalid("no fragment (#...)")
     if production and _internal_host(parts.hostname):
-        # Cheap SSRF guard for literal addresses; a DNS name that resolves inward is not caught here.
+        # SSRF guard for literal addresses; a DNS name that resolves inward is refused by the worker
+        # when it connects (app.merchant.webhook_transport).
         raise _url_invalid("the host must be a public address")
     return url
 

@@ -83,6 +83,17 @@ def test_development_accepts_http_and_production_only_public_https(app, api, sho
     assert register(api, owner, merchant["id"], URL).status_code == 201
 
 
+def test_webhook_allow_local_lets_a_staging_or_bench_production_register_a_local_receiver(app, api, shop,
+                                                                                          monkeypatch):
+    owner, merchant = shop
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_LOCAL", True)
+
+    assert register(api, owner, merchant["id"], "http://127.0.0.1:8000/hooks").status_code == 201
+    refused = register(api, owner, merchant["id"], "ftp://127.0.0.1/hooks")  # the other rules stay
+    assert refused.json["error"]["code"] == "webhook_url_invalid"
+
+
 @pytest.mark.parametrize("events", [["payment.refunded"], [], ["webhook.test"], ["payment.succeeded", 3]])
 def test_unknown_event_types_are_422(api, shop, events):
     owner, merchant = shop

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
+
 from app.core import clock
+from app.extensions import db
+from app.merchant.gateway_models import WebhookDelivery, WebhookEndpoint
 from tests.merchant.webhook_receiver import (
     Receiver,
     deliver,
@@ -222,3 +226,32 @@ def test_refunds_reversals_captures_voids_and_batch_closes_are_delivered(app, ap
         [batch] = by_type["batch.closed"]
         assert batch["batch_id"] == closed["id"] and batch["totals"] == closed["totals"]
         assert len(set(receiver.ids())) == len(receiver.ids())
+
+
+def test_in_production_the_worker_refuses_a_host_that_resolves_inside_the_network(app, api, monkeypatch):
+    # given an endpoint whose host name resolves to a loopback address (registered where that is
+    # allowed; in production a DNS name passes registration and may point inward later)
+    with Receiver() as inside:
+        owner, terminal, _ = shop(api, inside, events=["batch.closed"])
+        with app.app_context():
+            db.session.execute(update(WebhookEndpoint).values(url=inside.url.replace("127.0.0.1", "localhost")))
+            db.session.commit()
+        assert terminal.post("/api/v1/pos/batches/close", {}).status_code == 201
+
+        # when the worker runs as in production
+        monkeypatch.setitem(app.config, "APP_ENV", "production")
+        deliver(app)
+
+        # then nothing reached the receiver, and the attempt says why; the delivery waits for a retry
+        assert inside.hits == []
+        [delivery] = deliveries(api, owner, terminal.merchant_id)
+        assert "not a public address" in delivery["last_error"]
+        assert (delivery["status"], delivery["attempts"]) == ("pending", 1)
+
+        # and with WEBHOOK_ALLOW_LOCAL (staging, the bench) the same endpoint is reached
+        monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_LOCAL", True)
+        with app.app_context():
+            db.session.execute(update(WebhookDelivery).values(next_attempt_at=clock.now()))
+            db.session.commit()
+        deliver(app)
+        assert len(inside.hits) == 1
