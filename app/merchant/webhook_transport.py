@@ -32,15 +32,17 @@ def _public_socket(host: str, port: int, timeout: float | None) -> socket.socket
         address = ipaddress.ip_address(sockaddr[0])
         if not address.is_global:
             raise AddressNotAllowed(f"{host} resolves to {address}, not a public address")
-    family, kind, proto, _, sockaddr = infos[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.settimeout(timeout)
-        sock.connect(sockaddr)
-    except OSError:
-        sock.close()
-        raise
-    return sock
+    error: OSError = OSError(f"{host} has no address")
+    for family, kind, proto, _, sockaddr in infos:  # every one was checked: try them in turn
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error
 
 
 class _PublicHTTPConnection(http.client.HTTPConnection):

@@ -61,7 +61,7 @@ def public_only() -> bool:
 def check_url(url: str) -> str:
     """https only in production, http too elsewhere (a receiver on a laptop). No credentials in
     the URL: they would sit in our logs and the merchant's list in clear."""
-    production = public_only()
+    strict = public_only()
     if len(url) > URL_MAX:
         raise _url_invalid(f"at most {URL_MAX} characters")
     if not url.isprintable() or any(c.isspace() for c in url):
@@ -71,7 +71,7 @@ def check_url(url: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
     except ValueError:
         raise _url_invalid("not a URL") from None
-    allowed = ("https",) if production else ("https", "http")
+    allowed = ("https",) if strict else ("https", "http")
     if parts.scheme.lower() not in allowed:
         raise _url_invalid(f"the scheme must be {' or '.join(allowed)}")
     if not parts.hostname:
@@ -80,7 +80,7 @@ def check_url(url: str) -> str:
         raise _url_invalid("no user name or password in the URL")
     if parts.fragment:
         raise _url_invalid("no fragment (#...)")
-    if production and _internal_host(parts.hostname):
+    if strict and _internal_host(parts.hostname):
         # SSRF guard for literal addresses; a DNS name that resolves inward is refused by the worker
         # when it connects (app.merchant.webhook_transport).
         raise _url_invalid("the host must be a public address")
