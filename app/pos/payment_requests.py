@@ -22,6 +22,7 @@ from app.core.idempotency import IdempotencyRequest, run_once
 from app.core.notify import get_notifier, wait_until
 from app.core.uow import unit_of_work
 from app.extensions import db
+from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.pos.models import Terminal
 from app.qr import services as qr_services
@@ -123,15 +124,14 @@ def cancel(terminal: Terminal, request_id: str) -> dict:
     return out
 
 
-def _authorized_hold_id(terminal: Terminal, request_id: str) -> str:
+def _authorized_hold(qr: QrCode) -> Transaction:
     """The hold behind a paid manual-capture request. Whether it is still open is decided by
     app.wallet.holds under its lock (a second capture, capture after void, and so on)."""
-    qr = _find(terminal, request_id)
     if qr.capture != "manual" or qr.status != "paid":
         status = _status(qr, _hold(qr))
         raise AppError(Code.PAYMENT_REQUEST_NOT_PENDING, f"this payment request is {status}, not an authorized "
                        "manual capture", 409, {"status": status})
-    return qr.paid_transaction_id
+    return _hold(qr)
 
 
 def capture(terminal: Terminal, request_id: str, amount: int | None,
@@ -145,12 +145,26 @@ def void(terminal: Terminal, request_id: str, idem: IdempotencyRequest | None) -
     return _resolve_hold(terminal, request_id, idem, holds.void_hold)
 
 
+def _event(qr: QrCode, hold: Transaction) -> dict:
+    """The same fields as a vending machine's authorization events, named by the request."""
+    amount = holds.captured_amount(hold) if hold.status == "captured" else hold.amount
+    return {"payment_request_id": qr.id, "merchant_id": qr.merchant_id, "terminal_id": qr.terminal_id,
+            "transaction_id": hold.id, "currency": hold.currency, "reference": qr.reference,
+            "created_at": clock.as_utc(qr.created_at).isoformat(), "amount": amount,
+            "authorized_amount": hold.amount}
+
+
 def _resolve_hold(terminal: Terminal, request_id: str, idem: IdempotencyRequest | None, resolve) -> tuple[int, dict]:
     """One unit of work (a retry with the same Idempotency-Key gets the first answer), then the
-    wake-up for anyone following the request."""
+    wake-up for anyone following the request. The request's row is locked first (the order a
+    payment takes too), so a capture and a void of one request queue, and only the one that
+    changed the hold tells the merchant (authorization.captured / authorization.voided)."""
     def work():
-        resolve(_authorized_hold_id(terminal, request_id))
-        qr = _find(terminal, request_id)
+        qr = _find(terminal, request_id, lock=True)
+        was = _authorized_hold(qr).status
+        hold = resolve(qr.paid_transaction_id)
+        if hold.status != was and hold.status in ("captured", "voided"):  # not a repeated void, nor expiry
+            emit(qr.merchant_id, f"authorization.{hold.status}", _event(qr, hold))
         return 200, request_out(qr, _hold(qr))
 
     result = run_once(idem, work)

@@ -97,6 +97,12 @@ def _resolve(txn_id: str, kind: str, amount: int | None, *, expiring: bool = Fal
     return txn
 
 
+def captured_amount(txn: Transaction) -> int:
+    """What a hold's capture took (the rest was released); 0 if it was not captured."""
+    resolution = ledger.pending_resolution(_pending_leg(txn.id))
+    return resolution.amount if resolution is not None and resolution.kind == "post_pending" else 0
+
+
 def capture_hold(txn_id: str, amount: int | None = None) -> Transaction:
     """Inside an open unit of work: take `amount` (default all) of the hold, release the rest."""
     return _resolve(txn_id, "post_pending", amount)

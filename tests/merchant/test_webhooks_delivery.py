@@ -19,6 +19,7 @@ from tests.merchant.webhook_receiver import (
 from tests.pos.factories import make_terminal
 from tests.pos.payment_codes import PIN, charge, charged, phone_of, set_pin
 from tests.pos.vending_codes import customer
+from tests.qr.factories import pay
 
 
 def shop(api, receiver: Receiver, *, kind: str = "pos", events: list[str] | None = None):
@@ -255,3 +256,31 @@ def test_in_production_the_worker_refuses_a_host_that_resolves_inside_the_networ
             db.session.commit()
         deliver(app)
         assert len(inside.hits) == 1
+
+
+def test_a_terminals_manual_capture_and_void_are_delivered_once_each(app, api):
+    # given a terminal's two manual-capture requests that a customer paid (money only held)
+    with Receiver() as receiver:
+        owner, till, _ = shop(api, receiver, events=["authorization.captured", "authorization.voided"])
+        alice = api.person(name="Alice", balance=5000)
+        body = {"currency": "USD", "reference": "T1-7", "capture": "manual"}
+        requests = [till.post("/api/v1/pos/payment-requests", {"amount": amount, **body}).json for amount in (500, 400)]
+        for request in requests:
+            assert pay(api, alice, request["payload"]).status_code == 201
+
+        # when the terminal captures 3.00 of the first and voids the second (twice: a retry)
+        first, second = (f"/api/v1/pos/payment-requests/{r['id']}" for r in requests)
+        assert till.post(f"{first}/capture", {"amount": 300}).status_code == 200
+        assert till.post(f"{second}/void").status_code == 200
+        assert till.post(f"{second}/void").status_code == 200
+        deliver(app)
+
+        # then the merchant hears of each once, with what was taken and what was held
+        by_type = {p["type"]: p["data"] for p in receiver.verified()}
+        assert len(receiver.verified()) == 2
+        captured, voided = by_type["authorization.captured"], by_type["authorization.voided"]
+        assert (captured["payment_request_id"], captured["amount"], captured["authorized_amount"]) == (
+            requests[0]["id"], 300, 500)
+        assert captured["terminal_id"] == till.terminal_id and captured["transaction_id"]
+        assert (voided["payment_request_id"], voided["amount"], voided["authorized_amount"]) == (
+            requests[1]["id"], 400, 400)
