@@ -33,7 +33,8 @@ def _user(db, User, new_id, now, *, index: int, password_hash: str, kind: str):
     return user
 
 
-def seed(users: int, merchants: int, balance: int, devices: int = 0, webhook_url: str | None = None) -> dict:
+def seed(users: int, merchants: int, balance: int, devices: int = 0, webhook_url: str | None = None,
+         vending: bool = False) -> dict:
     from sqlalchemy import select
 
     from app import create_app
@@ -88,6 +89,8 @@ def seed(users: int, merchants: int, balance: int, devices: int = 0, webhook_url
             row = {"id": merchant["id"], "qr_id": qr.id, "payload": qr.payload}
             owner = db.session.execute(select(User).where(User.email == owner_email)).scalar_one()
             row["terminal"] = seed_pos.register_terminal(owner, merchant["id"])
+            if vending:  # the bank test's vending machines
+                row["vending"] = seed_pos.register_terminal(owner, merchant["id"], kind="vending")
             if webhook_url:
                 row["webhook"] = seed_pos.register_webhook(app, owner, merchant["id"], webhook_url)
             out["merchants"].append(row)
@@ -103,10 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--balance", type=int, required=True)
     parser.add_argument("--devices", type=int, default=0, help="payment-code devices, spread over the users")
     parser.add_argument("--webhook-url", help="base URL of the webhook receiver; the merchant id is appended")
+    parser.add_argument("--vending", action="store_true", help="also a vending terminal per merchant")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     started = time.monotonic()
-    data = seed(args.users, args.merchants, args.balance, args.devices, args.webhook_url)
+    data = seed(args.users, args.merchants, args.balance, args.devices, args.webhook_url, args.vending)
     data["seconds"] = round(time.monotonic() - started, 2)
     with open(args.out, "w") as fh:
         json.dump(data, fh)

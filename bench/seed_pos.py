@@ -30,10 +30,10 @@ def register_devices(app, user_ids: list[str], wanted: int) -> dict:
             "capped_at": len(user_ids) * MAX_ACTIVE_DEVICES if count < wanted else None, "devices": devices}
 
 
-def register_terminal(owner, merchant_id: str) -> dict:
+def register_terminal(owner, merchant_id: str, kind: str = "pos") -> dict:
     from app.pos.terminals import register
 
-    answer = register(owner, merchant_id, kind="pos", label="Bench till 1")
+    answer = register(owner, merchant_id, kind=kind, label=f"Bench {kind} 1")
     return {"id": answer["id"], "secret": answer["secret"]}
 
 

@@ -35,7 +35,7 @@ from bench.servers import Server, free_port
 from tests.system.checks import check
 from tests.system.client import Outcome, call_with_retries
 from tests.system.operations import Call, World, plan, run_together
-from tests.system.world import CodeBook, Memory, register_devices
+from tests.system.world import CodeBook, Memory, register_devices, tills_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,15 +84,14 @@ class PrivateRedis:
             self.process.wait()
 
 
-def _seed(env: dict, users: int, merchants: int, workdir: Path) -> tuple[dict, list[dict]]:
-    out, tills = workdir / "seed.json", workdir / "tills.json"
-    for module, args in (("bench.seed", ["--users", str(users), "--merchants", str(merchants), "--balance", "200000"]),
-                         ("tests.system.world", ["--seed", str(out)])):
-        result = subprocess.run([sys.executable, "-m", module, *args, "--out", str(tills if "world" in module else out)],
-                                cwd=ROOT, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"{module} failed:\n{result.stderr[-3000:]}")
-    return json.loads(out.read_text()), json.loads(tills.read_text())
+def _seed(env: dict, users: int, merchants: int, workdir: Path) -> dict:
+    out = workdir / "seed.json"
+    result = subprocess.run([sys.executable, "-m", "bench.seed", "--users", str(users), "--merchants", str(merchants),
+                             "--balance", "200000", "--vending", "--out", str(out)],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"bench.seed failed:\n{result.stderr[-3000:]}")
+    return json.loads(out.read_text())
 
 
 def _client_loop(world: World, urls: list[str], deadline: float, report: Report, lock: threading.Lock,
@@ -175,13 +174,13 @@ def run(*, seconds: float, clients: int, users: int = 20, merchants: int = 3, fa
     try:
         env = _world_env(database_url, redis.url)
         environment.migrate(env)
-        seed, tills = _seed(env, users, merchants, workdir)
+        seed = _seed(env, users, merchants, workdir)
         for i in range(2):
             server = Server(env, workers=2, threads=4, log_path=workdir / f"gunicorn{i}.log")
             server.start()
             servers.append(server)
         urls = [s.url for s in servers]
-        world = World(seed, tills, CodeBook(register_devices(seed, urls, devices_per_user)), Memory())
+        world = World(seed, tills_of(seed), CodeBook(register_devices(seed, urls, devices_per_user)), Memory())
         sweeper = _start_sweeper(env, workdir)
         deadline = time.monotonic() + seconds
         threads = [threading.Thread(target=_client_loop, args=(world, urls, deadline, report, lock, n))

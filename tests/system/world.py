@@ -2,16 +2,13 @@
 with a till and a vending machine, and what the clients remember of their acknowledged charges
 and authorizations (so that later operations can refund, capture or void them).
 
-Terminals are registered in-process with the app's own service (`python -m tests.system.world`,
-run with the servers' environment, like bench.seed); payment-code devices over HTTP, as a phone
+Terminals come from the seed (`bench.seed --vending`: a till and a vending machine per merchant,
+registered with the app's own service); payment-code devices are registered over HTTP, as a phone
 registers itself.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import random
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -86,37 +83,7 @@ def terminal_headers(till: dict):
     return terminal(till["id"], till["secret"])
 
 
-def register_terminals(seed: dict) -> list[dict]:
-    """In-process: a till and a vending machine for each seeded merchant, by its owner."""
-    from sqlalchemy import select
-
-    from app import create_app
-    from app.auth.models import User
-    from app.extensions import db
-    from app.pos.terminals import register
-
-    app = create_app()
-    tills = []
-    with app.app_context():
-        for i, merchant in enumerate(seed["merchants"]):
-            owner = db.session.execute(select(User).filter_by(email=f"owner{i}@bench.test")).scalar_one()
-            for kind in ("pos", "vending"):
-                out = register(owner, merchant["id"], kind=kind, label=f"{kind} {i}")
-                tills.append({"id": out["id"], "secret": out["secret"], "kind": kind, "merchant_id": merchant["id"]})
-    return tills
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.system.world")
-    parser.add_argument("--seed", required=True, help="the seed.json bench.seed wrote")
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args(argv)
-    with open(args.seed) as fh:
-        tills = register_terminals(json.load(fh))
-    with open(args.out, "w") as fh:
-        json.dump(tills, fh)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def tills_of(seed: dict) -> list[dict]:
+    """Each merchant's till and vending machine, as bench.seed --vending registered them."""
+    return [{"kind": kind, "merchant_id": m["id"], **m[field]}
+            for m in seed["merchants"] for kind, field in (("pos", "terminal"), ("vending", "vending"))]
