@@ -165,7 +165,7 @@ def _resolve_hold(terminal: Terminal, request_id: str, idem: IdempotencyRequest 
         hold = resolve(qr.paid_transaction_id)
         if hold.status != was and hold.status in ("captured", "voided"):  # not a repeated void, nor expiry
             emit(qr.merchant_id, f"authorization.{hold.status}", _event(qr, hold))
-        return 200, request_out(qr, _hold(qr))
+        return 200, request_out(qr, hold)  # the hold as resolved: no need to read it again
 
     result = run_once(idem, work)
     get_notifier().publish(_channel(request_id))
