@@ -22,13 +22,13 @@ def authenticate() -> None:
     """before_request hook of every blueprint that needs a signed-in user."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AppError(Code.UNAUTHORIZED, "sign in: send Authorization: Bearer <access token>", 401)
+        raise AppError(Code.UNAUTHORIZED, "sign in: send Authorization: Bearer <access token>")
     claims = tokens.decode(token.strip(), "access")
     if not claims.get("sid") or get_store().exists(revoked_key(claims["sid"])):
-        raise AppError(Code.TOKEN_REVOKED, "this session has ended; sign in again", 401)
+        raise AppError(Code.TOKEN_REVOKED, "this session has ended; sign in again")
     user = db.session.get(User, claims["sub"])
     if user is None or user.status != "active":
-        raise AppError(Code.TOKEN_INVALID, "the token is not valid", 401)
+        raise AppError(Code.TOKEN_INVALID, "the token is not valid")
     # Detach the user and end the read transaction: the connection goes back to the pool at
     # once, and a unit of work's fresh start does not expire (and re-select) the user. Services
     # that change the user load their own copy inside their unit of work.
@@ -48,4 +48,4 @@ def current_claims() -> dict:
 def require_admin() -> None:
     authenticate()
     if g.user.role != "admin":
-        raise AppError(Code.FORBIDDEN, "administrators only", 403)
+        raise AppError(Code.FORBIDDEN, "administrators only")

@@ -72,7 +72,7 @@ def check(user: User | None, purpose: str, code: str) -> tuple[bool, OtpCode | N
     if row is None or row.attempts >= current_app.config["OTP_MAX_ATTEMPTS"]:
         return False, row
     if clock.as_utc(row.expires_at) <= clock.now():
-        raise AppError(Code.OTP_EXPIRED, "the code has expired; ask for a new one", 401)
+        raise AppError(Code.OTP_EXPIRED, "the code has expired; ask for a new one")
     if not crypto.same(row.code_hash, _digest(row.id, code)):
         row.attempts += 1
         return False, row

@@ -45,11 +45,11 @@ def decode(token: str, typ: str) -> dict:
             raise jwt.InvalidKeyError("unknown key id")
         claims = _decode(token, secret)
     except jwt.ExpiredSignatureError:
-        raise AppError(Code.TOKEN_EXPIRED, "the token has expired", 401) from None
+        raise AppError(Code.TOKEN_EXPIRED, "the token has expired") from None
     except jwt.PyJWTError:
-        raise AppError(Code.TOKEN_INVALID, "the token is not valid", 401) from None
+        raise AppError(Code.TOKEN_INVALID, "the token is not valid") from None
     if claims.get("typ") != typ:
-        raise AppError(Code.TOKEN_INVALID, f"an {typ} token is required", 401)
+        raise AppError(Code.TOKEN_INVALID, f"an {typ} token is required")
     return claims
 
 

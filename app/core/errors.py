@@ -16,104 +16,129 @@ log = logging.getLogger(__name__)
 
 
 class Code(StrEnum):
-    # 400 / 422: bad input
-    BAD_REQUEST = "bad_request"
-    VALIDATION_ERROR = "validation_error"
-    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
-    SELF_TRANSFER = "self_transfer"
-    CURRENCY_NOT_SUPPORTED = "currency_not_supported"
-    BALANCE_LIMIT_EXCEEDED = "balance_limit_exceeded"
-    AMOUNT_TOO_LARGE = "amount_too_large"
-    WEAK_PASSWORD = "weak_password"
-    WEAK_PIN = "weak_pin"
-    # 401: no or bad credentials
-    UNAUTHORIZED = "unauthorized"
-    INVALID_CREDENTIALS = "invalid_credentials"
-    TOKEN_INVALID = "token_invalid"
-    TOKEN_EXPIRED = "token_expired"
-    TOKEN_REVOKED = "token_revoked"
-    OTP_INVALID = "otp_invalid"
-    OTP_EXPIRED = "otp_expired"
-    MFA_INVALID = "mfa_invalid"
-    # 402: payment refused
-    INSUFFICIENT_FUNDS = "insufficient_funds"
-    CARD_DECLINED = "card_declined"
-    # 403: not allowed
-    FORBIDDEN = "forbidden"
-    NOT_VERIFIED = "not_verified"
-    ACCOUNT_LOCKED = "account_locked"
-    WALLET_FROZEN = "wallet_frozen"
-    RECIPIENT_FROZEN = "recipient_frozen"
-    PIN_REQUIRED = "pin_required"
-    PIN_INVALID = "pin_invalid"
-    PIN_LOCKED = "pin_locked"
-    # 404, 405, 409, 410, 413, 429
-    NOT_FOUND = "not_found"
-    RECIPIENT_NOT_FOUND = "recipient_not_found"
-    METHOD_NOT_ALLOWED = "method_not_allowed"
-    CONFLICT = "conflict"
-    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
-    IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
-    ALREADY_EXISTS = "already_exists"
-    HOLD_NOT_PENDING = "hold_not_pending"
-    HOLD_EXPIRED = "hold_expired"
-    AMOUNT_EXCEEDS_HOLD = "amount_exceeds_hold"
+    """Every error code with its one HTTP status: a raise names the code, the status follows.
+
+    The only override is a terminal's refused payment, answered 402 whatever the reason (see
+    `AppError.as_payment_refusal`): the till shows "payment refused" and the code says why.
+    """
+
+    def __new__(cls, value: str, status: int):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.status = status
+        return member
+
+    status: int
+
+    # bad input
+    BAD_REQUEST = "bad_request", 400
+    VALIDATION_ERROR = "validation_error", 422
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid", 400
+    SELF_TRANSFER = "self_transfer", 422
+    CURRENCY_NOT_SUPPORTED = "currency_not_supported", 422
+    BALANCE_LIMIT_EXCEEDED = "balance_limit_exceeded", 422
+    AMOUNT_TOO_LARGE = "amount_too_large", 422
+    AMOUNT_EXCEEDS_HOLD = "amount_exceeds_hold", 422
+    WEAK_PASSWORD = "weak_password", 422
+    WEAK_PIN = "weak_pin", 422
+    # no or bad credentials
+    UNAUTHORIZED = "unauthorized", 401
+    INVALID_CREDENTIALS = "invalid_credentials", 401
+    TOKEN_INVALID = "token_invalid", 401
+    TOKEN_EXPIRED = "token_expired", 401
+    TOKEN_REVOKED = "token_revoked", 401
+    OTP_INVALID = "otp_invalid", 401
+    OTP_EXPIRED = "otp_expired", 401
+    MFA_INVALID = "mfa_invalid", 401
+    # payment refused
+    INSUFFICIENT_FUNDS = "insufficient_funds", 402
+    CARD_DECLINED = "card_declined", 402
+    # not allowed
+    FORBIDDEN = "forbidden", 403
+    NOT_VERIFIED = "not_verified", 403
+    ACCOUNT_LOCKED = "account_locked", 403
+    WALLET_FROZEN = "wallet_frozen", 403
+    RECIPIENT_FROZEN = "recipient_frozen", 403
+    PIN_REQUIRED = "pin_required", 403
+    PIN_INVALID = "pin_invalid", 403
+    PIN_LOCKED = "pin_locked", 403
+    # not there, not now
+    NOT_FOUND = "not_found", 404
+    RECIPIENT_NOT_FOUND = "recipient_not_found", 404
+    METHOD_NOT_ALLOWED = "method_not_allowed", 405
+    CONFLICT = "conflict", 409
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict", 409
+    IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress", 409  # the first attempt is still running: retry
+    ALREADY_EXISTS = "already_exists", 409
+    HOLD_NOT_PENDING = "hold_not_pending", 409
+    HOLD_EXPIRED = "hold_expired", 410
+    GONE = "gone", 410
+    PAYLOAD_TOO_LARGE = "payload_too_large", 413
+    RATE_LIMITED = "rate_limited", 429
     # merchant-presented QR payments
-    QR_INVALID = "qr_invalid"  # 422: not an EMV code, or a broken one
-    QR_NOT_PAYABLE = "qr_not_payable"  # 422: another scheme's code, or one we did not issue / altered
-    QR_ALREADY_PAID = "qr_already_paid"  # 409
-    QR_EXPIRED = "qr_expired"  # 410
-    QR_CANCELED = "qr_canceled"  # 409
-    GONE = "gone"
-    PAYLOAD_TOO_LARGE = "payload_too_large"
-    RATE_LIMITED = "rate_limited"
+    QR_INVALID = "qr_invalid", 422  # not an EMV code, or a broken one
+    QR_NOT_PAYABLE = "qr_not_payable", 422  # another scheme's code, or one we did not issue / altered
+    QR_ALREADY_PAID = "qr_already_paid", 409
+    QR_EXPIRED = "qr_expired", 410
+    QR_CANCELED = "qr_canceled", 409
     # consumer payment codes
-    PAYMENT_CODE_INVALID = "payment_code_invalid"  # 402: malformed, unknown or wrong code
-    PAYMENT_CODE_EXPIRED = "payment_code_expired"  # 402: older than the current and previous period
-    PAYMENT_CODE_USED = "payment_code_used"  # 402: single use
-    PAYMENT_CODE_REVOKED = "payment_code_revoked"  # 402: the device (or its owner) can no longer pay
-    TOO_MANY_ATTEMPTS = "too_many_attempts"  # 429: too many refused codes from one terminal
-    DEVICE_REVOKED = "device_revoked"  # 410: asking a revoked device for a code
-    TOO_MANY_DEVICES = "too_many_devices"  # 409
-    WALLET_SLOT_UNAVAILABLE = "wallet_slot_unavailable"  # 422: only the first ten wallets have a slot
+    PAYMENT_CODE_INVALID = "payment_code_invalid", 402  # malformed, unknown or wrong code
+    PAYMENT_CODE_EXPIRED = "payment_code_expired", 402  # older than the current and previous period
+    PAYMENT_CODE_USED = "payment_code_used", 402  # single use
+    PAYMENT_CODE_REVOKED = "payment_code_revoked", 402  # the device (or its owner) can no longer pay
+    TOO_MANY_ATTEMPTS = "too_many_attempts", 429  # too many refused codes from one terminal
+    DEVICE_REVOKED = "device_revoked", 410  # asking a revoked device for a code
+    TOO_MANY_DEVICES = "too_many_devices", 409
+    WALLET_SLOT_UNAVAILABLE = "wallet_slot_unavailable", 422  # only the first ten wallets have a slot
     # terminals
-    TERMINAL_UNKNOWN = "terminal_unknown"  # 401
-    SIGNATURE_INVALID = "signature_invalid"  # 401
-    TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range"  # 401
-    NONCE_REUSED = "nonce_reused"  # 401
-    TERMINAL_DISABLED = "terminal_disabled"  # 403
-    PAYMENT_REQUEST_NOT_PENDING = "payment_request_not_pending"  # 409: cancel after payment, and so on
-    CONFIRMATION_EXPIRED = "confirmation_expired"  # 410: the customer did not approve in time
-    CHARGE_NOT_PENDING = "charge_not_pending"  # 409: confirm a charge that is no longer waiting
-    REFUND_EXCEEDS_REMAINING = "refund_exceeds_remaining"  # 422
-    NOT_REFUNDABLE = "not_refundable"  # 409: a failed, reversed or unconfirmed charge
-    REVERSAL_WINDOW_CLOSED = "reversal_window_closed"  # 409
-    ALREADY_CAPTURED = "already_captured"  # 409: a second capture
-    AUTHORIZATION_VOIDED = "authorization_voided"  # 409: capture after void (or expiry)
+    TERMINAL_UNKNOWN = "terminal_unknown", 401
+    SIGNATURE_INVALID = "signature_invalid", 401
+    TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range", 401
+    NONCE_REUSED = "nonce_reused", 401
+    TERMINAL_DISABLED = "terminal_disabled", 403
+    PAYMENT_REQUEST_NOT_PENDING = "payment_request_not_pending", 409  # cancel after payment, and so on
+    CONFIRMATION_EXPIRED = "confirmation_expired", 410  # the customer did not approve in time
+    CHARGE_NOT_PENDING = "charge_not_pending", 409  # confirm a charge that is no longer waiting
+    REFUND_EXCEEDS_REMAINING = "refund_exceeds_remaining", 422
+    NOT_REFUNDABLE = "not_refundable", 409  # a failed, reversed or unconfirmed charge
+    REVERSAL_WINDOW_CLOSED = "reversal_window_closed", 409
+    ALREADY_CAPTURED = "already_captured", 409  # a second capture
+    AUTHORIZATION_VOIDED = "authorization_voided", 409  # capture after void (or expiry)
     # merchant gateway
-    INVALID_API_KEY = "invalid_api_key"  # 401
-    REFERENCE_TAKEN = "reference_taken"  # 409: an order reference is unique per merchant
-    ORDER_NOT_PENDING = "order_not_pending"  # 409
-    ORDER_NOT_REFUNDABLE = "order_not_refundable"  # 409
-    WEBHOOK_URL_INVALID = "webhook_url_invalid"  # 422
-    DELIVERY_NOT_RETRYABLE = "delivery_not_retryable"  # 409
-    # 5xx
-    INTERNAL = "internal_error"
+    INVALID_API_KEY = "invalid_api_key", 401
+    REFERENCE_TAKEN = "reference_taken", 409  # an order reference is unique per merchant
+    ORDER_NOT_PENDING = "order_not_pending", 409
+    ORDER_NOT_REFUNDABLE = "order_not_refundable", 409
+    WEBHOOK_URL_INVALID = "webhook_url_invalid", 422
+    DELIVERY_NOT_RETRYABLE = "delivery_not_retryable", 409
+    # the server's fault
+    INTERNAL = "internal_error", 500
+
+
+PAYMENT_REFUSED = 402  # what a terminal hears for any refused payment (see AppError.as_payment_refusal)
 
 
 class AppError(Exception):
-    """A refusal the client can act on. Services raise it; the handler renders the envelope."""
+    """A refusal the client can act on. Services raise it; the handler renders the envelope with
+    the code's status."""
 
-    def __init__(self, code: Code, message: str, status: int = 400, details: dict | None = None,
-                 headers: dict | None = None):
+    def __init__(self, code: Code, message: str, details: dict | None = None, headers: dict | None = None):
         super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+        self.code, self.message, self.status = code, message, code.status
         self.details = details or {}
         self.headers = headers or {}
 
+    def as_payment_refusal(self, **details) -> "AppError":
+        """The same refusal as a terminal hears it: 402 whatever the code, and only `details` (the
+        failed charge's id): the shop must not learn the customer's balance. The one place a code's
+        status is overridden."""
+        refused = AppError(self.code, self.message, details, self.headers)
+        refused.status = PAYMENT_REFUSED
+        return refused
+
 
 def not_found(what: str = "resource") -> AppError:
-    return AppError(Code.NOT_FOUND, f"{what} not found", 404)
+    return AppError(Code.NOT_FOUND, f"{what} not found")
 
 
 def envelope(code: str, message: str, details: dict | None = None) -> dict:

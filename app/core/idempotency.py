@@ -48,7 +48,7 @@ def make_request(scope: str, key: str | None, method: str, path: str, body: dict
     if key is None:
         return None
     if not key or len(key) > KEY_MAX or not key.isprintable():
-        raise AppError(Code.IDEMPOTENCY_KEY_INVALID, f"Idempotency-Key must be 1..{KEY_MAX} printable characters", 400)
+        raise AppError(Code.IDEMPOTENCY_KEY_INVALID, f"Idempotency-Key must be 1..{KEY_MAX} printable characters")
     return IdempotencyRequest(scope, key, fingerprint(method, path, body))
 
 
@@ -81,7 +81,7 @@ def _claim(req: IdempotencyRequest) -> Result | None:
         return _claim(req)
     if stored.fingerprint != req.fingerprint:
         raise AppError(Code.IDEMPOTENCY_CONFLICT,
-                       "this Idempotency-Key was used with a different request", 409)
+                       "this Idempotency-Key was used with a different request")
     return stored.status_code, json.loads(stored.body)
 
 
@@ -95,7 +95,7 @@ def stored_answer(req: IdempotencyRequest | None) -> Result | None:
         return None
     if stored.fingerprint != req.fingerprint:
         raise AppError(Code.IDEMPOTENCY_CONFLICT,
-                       "this Idempotency-Key was used with a different request", 409)
+                       "this Idempotency-Key was used with a different request")
     return stored.status_code, json.loads(stored.body)
 
 
@@ -187,8 +187,7 @@ def single_flight(req: IdempotencyRequest | None, run: Callable[[], Result]) -> 
         stored = _fresh_answer(req)
         if stored is not None:
             return stored
-    raise AppError(Code.IDEMPOTENCY_IN_PROGRESS, "a request with this Idempotency-Key is still running; retry it",
-                   409, headers={"Retry-After": "1"})
+    raise AppError(Code.IDEMPOTENCY_IN_PROGRESS, "a request with this Idempotency-Key is still running; retry it", headers={"Retry-After": "1"})
 
 
 def _fresh_answer(req: IdempotencyRequest) -> Result | None:

@@ -36,7 +36,7 @@ def decode_cursor(cursor: str | None) -> int | None:
             raise ValueError
         return position
     except (ValueError, KeyError, TypeError):
-        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued", 422,
+        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued",
                        {"fields": [{"field": "cursor", "message": "invalid cursor"}]}) from None
 
 

@@ -22,15 +22,15 @@ def authenticate_api_key() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise AppError(Code.UNAUTHORIZED, "send Authorization: Bearer <merchant API key>", 401)
+        raise AppError(Code.UNAUTHORIZED, "send Authorization: Bearer <merchant API key>")
     if not token.startswith(api_keys.KEY_PREFIX) or len(token) > MAX_KEY_LENGTH:
-        raise AppError(Code.INVALID_API_KEY, "this endpoint takes a merchant API key (mk_...), not a user token", 401)
+        raise AppError(Code.INVALID_API_KEY, "this endpoint takes a merchant API key (mk_...), not a user token")
     key = api_keys.find_active(token)
     if key is None:
-        raise AppError(Code.INVALID_API_KEY, "this API key is unknown or revoked", 401)
+        raise AppError(Code.INVALID_API_KEY, "this API key is unknown or revoked")
     merchant = db.session.get(Merchant, key.merchant_id)
     if merchant is None or merchant.status != "active":
-        raise AppError(Code.FORBIDDEN, "this merchant is not active", 403)
+        raise AppError(Code.FORBIDDEN, "this merchant is not active")
     key_id, touch = key.id, api_keys.due_for_touch(key)
     # Detached and the read transaction ended, as app.auth.current does for users: services open
     # their own units of work and must not find a transaction already running.

@@ -88,7 +88,7 @@ def create_order(merchant_id: str, *, amount: int, currency: str, reference: str
                  expires_in: int | None, idem: IdempotencyRequest | None) -> tuple[int, dict]:
     def work():
         if db.session.execute(select(Order.id).filter_by(merchant_id=merchant_id, reference=reference)).first():
-            raise AppError(Code.REFERENCE_TAKEN, "this merchant already has an order with this reference", 409)
+            raise AppError(Code.REFERENCE_TAKEN, "this merchant already has an order with this reference")
         merchant = db.session.get(Merchant, merchant_id)
         qr = qr_services.issue_code(merchant, kind="dynamic", currency=currency, amount=amount,
                                     reference=code_reference(reference), expires_in=expires_in)
@@ -103,8 +103,7 @@ def create_order(merchant_id: str, *, amount: int, currency: str, reference: str
             # the unique constraint does not (the second INSERT waits for the first and fails).
             if "merchant_reference" not in str(exc.orig) and "orders.reference" not in str(exc.orig):
                 raise
-            raise AppError(Code.REFERENCE_TAKEN, "this merchant already has an order with this reference",
-                           409) from None
+            raise AppError(Code.REFERENCE_TAKEN, "this merchant already has an order with this reference") from None
         return 201, order_out(order, qr.payload)
 
     return run_once(idem, work)
@@ -130,7 +129,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
             raise ValueError
         return created_at, order_id
     except (ValueError, KeyError, TypeError):
-        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued", 422,
+        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued",
                        {"fields": [{"field": "cursor", "message": "invalid cursor"}]}) from None
 
 
@@ -171,11 +170,10 @@ def refund_order(merchant_id: str, order_id: str, *, amount: int, initiator_id: 
         order = _find(merchant_id, order_id, lock=True)
         if order.status not in REFUNDABLE:
             status = effective_status(order)
-            raise AppError(Code.ORDER_NOT_REFUNDABLE, f"a {status} order cannot be refunded", 409, {"status": status})
+            raise AppError(Code.ORDER_NOT_REFUNDABLE, f"a {status} order cannot be refunded", {"status": status})
         remaining = order.amount - order.refunded_amount
         if amount > remaining:
-            raise AppError(Code.REFUND_EXCEEDS_REMAINING, f"only {remaining} of this order is left to refund",
-                           422, {"remaining": remaining, "requested": amount})
+            raise AppError(Code.REFUND_EXCEEDS_REMAINING, f"only {remaining} of this order is left to refund", {"remaining": remaining, "requested": amount})
         payment = db.session.get(Transaction, order.transaction_id)
         wallet_id, account_id = payment.debit_account_id, payment.credit_account_id
         txn = ledger.new_transaction(type="refund", status="succeeded", amount=amount, currency=order.currency,
@@ -203,7 +201,7 @@ def cancel_order(merchant_id: str, order_id: str) -> dict:
         order = _find(merchant_id, order_id, lock=True)
         status = effective_status(order)
         if status != "pending":
-            raise AppError(Code.ORDER_NOT_PENDING, f"this order is {status}", 409, {"status": status})
+            raise AppError(Code.ORDER_NOT_PENDING, f"this order is {status}", {"status": status})
         qr.status = "canceled"
         order.status, order.updated_at = "canceled", clock.now()
         out = order_out(order, qr.payload)
@@ -241,7 +239,7 @@ def for_payment(qr_code_id: str) -> Order | None:
     first; this one is the backstop should the two rows ever disagree."""
     order = db.session.execute(_locked(select(Order).where(Order.qr_code_id == qr_code_id))).scalar_one_or_none()
     if order is not None and (status := effective_status(order)) != "pending":
-        raise AppError(Code.ORDER_NOT_PENDING, f"this order is {status}", 409, {"status": status})
+        raise AppError(Code.ORDER_NOT_PENDING, f"this order is {status}", {"status": status})
     return order
 
 

@@ -29,7 +29,7 @@ def create_merchant(*, name: str, city: str, country: str, mcc: str, currency: s
         # Verified only: anyone can register someone else's phone or e-mail and never verify it.
         if user is None or user.status != "active" or not user.verified:
             raise AppError(Code.VALIDATION_ERROR, "owner must be the phone or e-mail of an existing, verified "
-                           "user", 422, {"fields": [{"field": "owner", "message": "no such verified user"}]})
+                           "user", {"fields": [{"field": "owner", "message": "no such verified user"}]})
         merchant = Merchant(id=new_id("mer"), name=name, city=city, country=country, mcc=mcc, currency=currency,
                             language=language, status="active", created_at=clock.now())
         db.session.add(merchant)

@@ -49,7 +49,7 @@ def endpoint_out(endpoint: WebhookEndpoint, secret: str | None = None) -> dict:
 
 
 def _url_invalid(reason: str) -> AppError:
-    return AppError(Code.WEBHOOK_URL_INVALID, f"url: {reason}", 422, {"reason": reason})
+    return AppError(Code.WEBHOOK_URL_INVALID, f"url: {reason}", {"reason": reason})
 
 
 def public_only() -> bool:
@@ -150,7 +150,7 @@ def send_test(user: User, merchant_id: str, endpoint_id: str) -> dict:
     with unit_of_work() as uow:
         endpoint = _owned(user, merchant_id, endpoint_id)
         if endpoint.status != "active":
-            raise AppError(Code.CONFLICT, "this endpoint is disabled; enable it first", 409)
+            raise AppError(Code.CONFLICT, "this endpoint is disabled; enable it first")
         event = events.emit(endpoint.merchant_id, events.TEST_EVENT,
                             {"endpoint_id": endpoint.id, "created_at": _iso(clock.now())}, endpoint_id=endpoint.id)
         db.session.flush()
@@ -175,7 +175,7 @@ def _after(cursor: str | None):
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         created_at, delivery_id = datetime.fromisoformat(raw["t"]), str(raw["i"])
     except (ValueError, KeyError, TypeError):
-        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued", 422,
+        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued",
                        {"fields": [{"field": "cursor", "message": "invalid cursor"}]}) from None
     return or_(WebhookDelivery.created_at < created_at,
                and_(WebhookDelivery.created_at == created_at, WebhookDelivery.id < delivery_id))
@@ -225,10 +225,10 @@ def retry_delivery(user: User, merchant_id: str, delivery_id: str) -> dict:
         if delivery is None:
             raise not_found("webhook delivery")
         if delivery.status == "succeeded":
-            raise AppError(Code.DELIVERY_NOT_RETRYABLE, "this delivery already succeeded", 409,
+            raise AppError(Code.DELIVERY_NOT_RETRYABLE, "this delivery already succeeded",
                            {"status": delivery.status})
         if db.session.get(WebhookEndpoint, delivery.endpoint_id).status != "active":
-            raise AppError(Code.DELIVERY_NOT_RETRYABLE, "its endpoint is disabled; enable it first", 409,
+            raise AppError(Code.DELIVERY_NOT_RETRYABLE, "its endpoint is disabled; enable it first",
                            {"status": delivery.status})
         logged = db.session.execute(select(func.count()).select_from(WebhookAttempt)
                                     .where(WebhookAttempt.delivery_id == delivery.id)).scalar_one()

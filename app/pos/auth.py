@@ -19,7 +19,7 @@ from app.pos.models import Terminal
 
 
 def _refuse(code: Code, message: str) -> AppError:
-    return AppError(code, message, 401)
+    return AppError(code, message)
 
 
 def _path_with_query() -> str:
@@ -47,7 +47,7 @@ def authenticate_terminal() -> None:
         raise _refuse(Code.TIMESTAMP_OUT_OF_RANGE,
                       f"X-Timestamp is more than {signing.MAX_SKEW_SECONDS} s away from the server's clock")
     if terminal.status != "active":
-        raise AppError(Code.TERMINAL_DISABLED, "this terminal is disabled", 403)
+        raise AppError(Code.TERMINAL_DISABLED, "this terminal is disabled")
     if not get_store().set_nx(f"pos:nonce:{terminal.id}:{nonce}", 2 * signing.MAX_SKEW_SECONDS):
         raise _refuse(Code.NONCE_REUSED, "this nonce was already used")
     db.session.expunge(terminal)

@@ -121,7 +121,7 @@ def _require_merchant_account(terminal: Terminal, currency: str) -> str:
     merchant = db.session.get(Merchant, terminal.merchant_id)
     account = merchant_account(terminal.merchant_id, currency)
     if merchant is None or merchant.status != "active" or account is None or account.status != "active":
-        raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this merchant cannot take payments in {currency}", 422)
+        raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this merchant cannot take payments in {currency}")
     return account.id
 
 
@@ -164,9 +164,9 @@ def _charge(terminal: Terminal, payment_code: str, amount: int, currency: str, r
         wallet = db.session.get(Account, payer["wallet_id"])
         if wallet.currency != currency:
             raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"the customer's code pays from a {wallet.currency} "
-                           f"wallet, not {currency}", 402)
+                           f"wallet, not {currency}")
         if wallet.status != "active":
-            raise AppError(Code.WALLET_FROZEN, "the customer's wallet is frozen", 402)
+            raise AppError(Code.WALLET_FROZEN, "the customer's wallet is frozen")
         charge = _new_charge(terminal, payer, amount=amount, currency=currency, reference=reference, status=PENDING)
         if amount > current_app.config["NO_PIN_AMOUNT"]:
             # Nothing moves until the customer approves with their PIN in the app.
@@ -182,7 +182,7 @@ def _charge(terminal: Terminal, payment_code: str, amount: int, currency: str, r
         charge.failure_code = str(exc.code)
         emit(charge.merchant_id, "payment.failed", charge_event(charge, failure_code=charge.failure_code))
         # Only the charge id goes back: the merchant must not learn the customer's balance.
-        return AppError(exc.code, exc.message, 402, {"charge_id": charge.id})
+        return exc.as_payment_refusal(charge_id=charge.id)
 
     return run_once(idem, work, on_refusal=record_failure)
 
@@ -213,9 +213,9 @@ def _customer_charge(user: User, charge_id: str, *, lock: bool = False) -> PosCh
 def _require_pending(charge: PosCharge) -> None:
     status = effective_status(charge)
     if status == "expired":
-        raise AppError(Code.CONFIRMATION_EXPIRED, "this payment was not approved in time; ask for a new one", 410)
+        raise AppError(Code.CONFIRMATION_EXPIRED, "this payment was not approved in time; ask for a new one")
     if status != PENDING:
-        raise AppError(Code.CHARGE_NOT_PENDING, f"this payment is already {status}", 409, {"status": status})
+        raise AppError(Code.CHARGE_NOT_PENDING, f"this payment is already {status}", {"status": status})
 
 
 def _payment_out(charge: PosCharge) -> dict:
@@ -254,7 +254,7 @@ def _confirm(user: User, charge_id: str, pin: str, idem: IdempotencyRequest | No
         locked = _customer_charge(user, charge_id, lock=True)
         _require_pending(locked)
         if db.session.get(Account, locked.wallet_id).status != "active":
-            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen", 403)
+            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
         _pay(locked)
         return 200, _payment_out(locked)
 

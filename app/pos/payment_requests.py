@@ -115,7 +115,7 @@ def cancel(terminal: Terminal, request_id: str) -> dict:
         qr = _find(terminal, request_id, lock=True)
         status = _status(qr, _hold(qr))
         if status != "pending":
-            raise AppError(Code.PAYMENT_REQUEST_NOT_PENDING, f"this payment request is {status}", 409,
+            raise AppError(Code.PAYMENT_REQUEST_NOT_PENDING, f"this payment request is {status}",
                            {"status": status})
         qr.status = "canceled"
         out = request_out(qr)
@@ -130,7 +130,7 @@ def _authorized_hold(qr: QrCode) -> Transaction:
     if qr.capture != "manual" or qr.status != "paid":
         status = _status(qr, _hold(qr))
         raise AppError(Code.PAYMENT_REQUEST_NOT_PENDING, f"this payment request is {status}, not an authorized "
-                       "manual capture", 409, {"status": status})
+                       "manual capture", {"status": status})
     return _hold(qr)
 
 

@@ -55,7 +55,7 @@ def reverse_charge(terminal: Terminal, charge_id: str, *, idem: IdempotencyReque
         window = current_app.config["REVERSAL_WINDOW"]
         if clock.now() >= clock.as_utc(charge.created_at) + timedelta(seconds=window):
             raise AppError(Code.REVERSAL_WINDOW_CLOSED, f"a charge can be reversed for {window} s; refund it "
-                           "instead", 409, {"reversal_window": window})
+                           "instead", {"reversal_window": window})
         left = charge.captured_amount - charge.refunded_amount
         if charge.status == "succeeded" and left > 0:
             txn = _give_back(charge, type="reversal", amount=left)
@@ -77,11 +77,10 @@ def refund_charge(terminal: Terminal, charge_id: str, *, amount: int,
         charge = terminal_charge(terminal, charge_id, lock=True)
         if charge.status != "succeeded":
             status = effective_status(charge)
-            raise AppError(Code.NOT_REFUNDABLE, f"a {status} charge cannot be refunded", 409, {"status": status})
+            raise AppError(Code.NOT_REFUNDABLE, f"a {status} charge cannot be refunded", {"status": status})
         remaining = charge.captured_amount - charge.refunded_amount
         if amount > remaining:
-            raise AppError(Code.REFUND_EXCEEDS_REMAINING, f"only {remaining} of this charge is left to refund",
-                           422, {"remaining": remaining, "requested": amount})
+            raise AppError(Code.REFUND_EXCEEDS_REMAINING, f"only {remaining} of this charge is left to refund", {"remaining": remaining, "requested": amount})
         txn = _give_back(charge, type="refund", amount=amount)
         charge.refunded_amount += amount
         emit(charge.merchant_id, "refund.succeeded", _refund_event(charge, txn, amount, reversal=False))

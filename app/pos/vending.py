@@ -63,14 +63,14 @@ def _payee(terminal: Terminal, currency: str | None, amount: int) -> tuple[str, 
     merchant = db.session.get(Merchant, terminal.merchant_id)
     currency = currency or merchant.currency
     if currency != merchant.currency:
-        raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this terminal takes {merchant.currency} only", 422)
+        raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this terminal takes {merchant.currency} only")
     limit = current_app.config["NO_PIN_AMOUNT"]
     if amount > limit:
         raise AppError(Code.AMOUNT_TOO_LARGE, f"a vending hold is at most {limit} minor units: the customer "
-                       "cannot enter a PIN at a machine", 422, {"max_amount": limit})
+                       "cannot enter a PIN at a machine", {"max_amount": limit})
     account = merchant_account(merchant.id, currency)
     if merchant.status != "active" or account is None or account.status != "active":
-        raise AppError(Code.FORBIDDEN, "this merchant cannot take payments now", 403)
+        raise AppError(Code.FORBIDDEN, "this merchant cannot take payments now")
     return account.id, currency
 
 
@@ -90,7 +90,8 @@ def _failed(terminal: Terminal, refusal: AppError, *, amount: int, currency: str
     """Recorded, and answered 402 whatever the reason: the terminal shows "payment refused"."""
     charge = _new_charge(terminal, amount=amount, currency=currency, reference=reference, status="failed",
                          user_id=user_id, wallet_id=wallet_id, failure_code=str(refusal.code))
-    return 402, envelope(refusal.code, refusal.message, refusal.details | {"authorization_id": charge.id})
+    refused = refusal.as_payment_refusal(authorization_id=charge.id)
+    return refused.status, envelope(refused.code, refused.message, refused.details)
 
 
 def authorize(terminal: Terminal, *, payment_code: str, amount: int, currency: str | None,
@@ -108,7 +109,7 @@ def _authorize(terminal: Terminal, payment_code: str, amount: int, currency: str
         payer = (wallet.id, device.user_id)
         refuse_if_pin_locked(device.user_id)  # as for a till's charge: a PIN lock stops every payment
     except AppError as exc:
-        if exc.status == 429:
+        if exc.code == Code.TOO_MANY_ATTEMPTS:
             raise  # the terminal is locked out: nothing was presented, nothing to record
         refusal = exc
     asked = {"amount": amount, "currency": currency, "reference": reference}
@@ -123,11 +124,11 @@ def _authorize(terminal: Terminal, payment_code: str, amount: int, currency: str
         # terminal belongs to the merchant, not to the customer.
         problem = None
         if wallet.currency != currency:
-            problem = AppError(Code.CURRENCY_NOT_SUPPORTED, f"this wallet does not hold {currency}", 402)
+            problem = AppError(Code.CURRENCY_NOT_SUPPORTED, f"this wallet does not hold {currency}")
         elif wallet.status != "active":
-            problem = AppError(Code.WALLET_FROZEN, "this wallet is frozen", 402)
+            problem = AppError(Code.WALLET_FROZEN, "this wallet is frozen")
         elif wallet.available < amount:
-            problem = AppError(Code.INSUFFICIENT_FUNDS, "not enough money in the wallet", 402,
+            problem = AppError(Code.INSUFFICIENT_FUNDS, "not enough money in the wallet",
                                {"requested": amount})
         if problem is not None:
             return _failed(terminal, problem, user_id=user_id, wallet_id=wallet_id, **asked)
@@ -156,7 +157,7 @@ def _own(terminal: Terminal, authorization_id: str, *, lock: bool = False) -> Po
 
 def _hold_of(charge: PosCharge) -> str:
     if charge.transaction_id is None:
-        raise AppError(Code.HOLD_NOT_PENDING, "this authorization was refused; nothing is held", 409,
+        raise AppError(Code.HOLD_NOT_PENDING, "this authorization was refused; nothing is held",
                        {"failure_code": charge.failure_code})
     return charge.transaction_id
 

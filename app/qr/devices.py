@@ -74,7 +74,7 @@ def _free_handle() -> str:
 def register_device(user: User, name: str) -> dict:
     """A new device and its seed. The seed is shown once, here; afterwards it is only kept encrypted."""
     if not user.verified:
-        raise AppError(Code.NOT_VERIFIED, "verify your phone or e-mail before registering a device", 403)
+        raise AppError(Code.NOT_VERIFIED, "verify your phone or e-mail before registering a device")
     prefix, period = _settings()
     secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends for HMAC-SHA1
     for attempt in range(_HANDLE_ATTEMPTS):
@@ -84,7 +84,7 @@ def register_device(user: User, name: str) -> dict:
                     Device.user_id == user.id, Device.revoked_at.is_(None))).scalar_one()
                 if active >= MAX_ACTIVE_DEVICES:
                     raise AppError(Code.TOO_MANY_DEVICES,
-                                   f"at most {MAX_ACTIVE_DEVICES} devices; revoke one first", 409)
+                                   f"at most {MAX_ACTIVE_DEVICES} devices; revoke one first")
                 device = Device(id=new_id("dev"), user_id=user.id, name=name, handle=_free_handle(),
                                 secret=crypto.encrypt(secret), created_at=clock.now())
                 db.session.add(device)
@@ -126,12 +126,12 @@ def current_code(user: User, wallet_id: str, device_id: str) -> dict:
     wallet = owned_wallet(user, wallet_id)
     device = _owned_device(user, device_id)
     if device.revoked_at is not None:
-        raise AppError(Code.DEVICE_REVOKED, "this device was revoked; register it again", 410)
+        raise AppError(Code.DEVICE_REVOKED, "this device was revoked; register it again")
     if wallet.status != "active":
-        raise AppError(Code.WALLET_FROZEN, "this wallet is frozen", 403)
+        raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
     slot = _slot_of(user, wallet.id)
     if slot > 9:
-        raise AppError(Code.WALLET_SLOT_UNAVAILABLE, "only your first ten wallets can pay by code", 422)
+        raise AppError(Code.WALLET_SLOT_UNAVAILABLE, "only your first ten wallets can pay by code")
     prefix, period = _settings()
     now = clock.now().timestamp()
     code = payment_codes.make_code(prefix, device.handle, slot, crypto.decrypt(device.secret), now,
@@ -155,7 +155,7 @@ def _refuse_if_locked(caller: str) -> None:
     until = get_store().get(lock_key)
     if until is not None:
         seconds = max(1, math.ceil(float(until) - clock.now().timestamp()))
-        raise AppError(Code.TOO_MANY_ATTEMPTS, "too many refused payment codes; try again later", 429,
+        raise AppError(Code.TOO_MANY_ATTEMPTS, "too many refused payment codes; try again later",
                        {"retry_after": seconds}, {"Retry-After": str(seconds)})
 
 
@@ -171,7 +171,7 @@ def _count_failure(caller: str) -> None:
 
 
 def _refused(code: Code, message: str) -> AppError:
-    return AppError(code, message, 402)
+    return AppError(code, message)
 
 
 def _matching_step(secret: str, otp: str, now: float, period: int) -> tuple[int | None, bool]:
@@ -210,7 +210,7 @@ def _resolve(code: str) -> tuple[Account, Device]:
         raise invalid
     account = wallets[slot]
     if account.status != "active":
-        raise AppError(Code.WALLET_FROZEN, "this wallet is frozen", 403)
+        raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
     # Last, so only a code that is otherwise good is used up. The mark must outlive the two
     # periods in which the step is accepted; one more period covers clock differences.
     if not get_store().set_nx(f"paycode:used:{handle}:{step}", 3 * period):

@@ -39,22 +39,22 @@ def _our_code(payload: str) -> QrCode:
     try:
         reading = read(emv.decode(payload), current_app.config["QR_GUID"])
     except emv.EmvError as exc:
-        raise AppError(Code.QR_INVALID, str(exc), 422, {"tag": exc.tag, "reason": exc.reason}) from None
+        raise AppError(Code.QR_INVALID, str(exc), {"tag": exc.tag, "reason": exc.reason}) from None
     if reading.scheme != "ours":
         raise AppError(Code.QR_NOT_PAYABLE, f"a {reading.scheme} code; this wallet pays only its own "
-                       "merchants' codes", 422)
+                       "merchants' codes")
     qr = db.session.get(QrCode, reading.ours.get("02") or "")
     if qr is None or qr.merchant_id != reading.ours.get("01") or qr.payload != payload:
-        raise AppError(Code.QR_NOT_PAYABLE, "this code was not issued by us or has been altered", 422)
+        raise AppError(Code.QR_NOT_PAYABLE, "this code was not issued by us or has been altered")
     return qr
 
 
 def _amount_for(qr: QrCode, amount: int | None) -> int:
     if qr.kind == "dynamic" and amount is not None:
-        raise AppError(Code.VALIDATION_ERROR, "this code carries its amount; do not send one", 422,
+        raise AppError(Code.VALIDATION_ERROR, "this code carries its amount; do not send one",
                        {"fields": [{"field": "amount", "message": "not allowed for a dynamic code"}]})
     if qr.kind == "static" and amount is None:
-        raise AppError(Code.VALIDATION_ERROR, "this code has no amount; send the amount to pay", 422,
+        raise AppError(Code.VALIDATION_ERROR, "this code has no amount; send the amount to pay",
                        {"fields": [{"field": "amount", "message": "required for a static code"}]})
     return qr.amount if qr.kind == "dynamic" else amount
 
@@ -103,20 +103,20 @@ def pay(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: st
         stmt = select(QrCode).where(QrCode.id == qr_id).execution_options(populate_existing=True)
         code = db.session.execute(stmt.with_for_update() if kind == "dynamic" else stmt).scalar_one()
         if code.status == "paid":
-            raise AppError(Code.QR_ALREADY_PAID, "this code has already been paid", 409)
+            raise AppError(Code.QR_ALREADY_PAID, "this code has already been paid")
         if code.status == "canceled":
-            raise AppError(Code.QR_CANCELED, "this code was canceled by the merchant", 409)
+            raise AppError(Code.QR_CANCELED, "this code was canceled by the merchant")
         if code.expires_at is not None and clock.as_utc(code.expires_at) <= clock.now():
-            raise AppError(Code.QR_EXPIRED, "this code has expired; ask for a new one", 410)
+            raise AppError(Code.QR_EXPIRED, "this code has expired; ask for a new one")
         if wallet.currency != code.currency:
             raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this code is in {code.currency}; pay from a "
-                           f"{code.currency} wallet", 422)
+                           f"{code.currency} wallet")
         if wallet.status != "active":
-            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen", 403)
+            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
         merchant = db.session.get(Merchant, code.merchant_id)
         account = merchant_account(merchant.id, code.currency)
         if merchant.status != "active" or account is None or account.status != "active":
-            raise AppError(Code.QR_NOT_PAYABLE, "this merchant cannot take payments now", 422)
+            raise AppError(Code.QR_NOT_PAYABLE, "this merchant cannot take payments now")
         # Locked after the code (the order every order use case follows). The payment carries
         # the order's full reference: the code holds at most 25 characters of it.
         order = orders.for_payment(code.id) if code.kind == "dynamic" else None

@@ -42,12 +42,12 @@ def issue_code(merchant: Merchant, *, kind: str, currency: str, amount: int | No
     payment request passes its id (the payment is then booked to it) and may ask for a manual
     capture (paying places a hold that the terminal captures or voids later)."""
     if merchant_account(merchant.id, currency) is None:
-        raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this merchant does not accept {currency}", 422)
+        raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this merchant does not accept {currency}")
     if kind == "static" and (amount is not None or expires_in is not None):
         raise AppError(Code.VALIDATION_ERROR, "a static code has no amount and does not expire; the payer "
-                       "types the amount", 422, {"fields": [{"field": "amount", "message": "not allowed"}]})
+                       "types the amount", {"fields": [{"field": "amount", "message": "not allowed"}]})
     if kind == "dynamic" and amount is None:
-        raise AppError(Code.VALIDATION_ERROR, "a dynamic code needs an amount", 422,
+        raise AppError(Code.VALIDATION_ERROR, "a dynamic code needs an amount",
                        {"fields": [{"field": "amount", "message": "required"}]})
     qr = QrCode(id=new_id("qr"), merchant_id=merchant.id, kind=kind, currency=currency, amount=amount,
                 reference=reference, terminal_label=terminal_label, terminal_id=terminal_id, capture=capture,
@@ -103,7 +103,7 @@ def decode(payload: str) -> dict:
     try:
         parsed = emv.decode(payload)
     except emv.EmvError as exc:
-        raise AppError(Code.QR_INVALID, str(exc), 422, {"tag": exc.tag, "reason": exc.reason}) from None
+        raise AppError(Code.QR_INVALID, str(exc), {"tag": exc.tag, "reason": exc.reason}) from None
     reading = read(parsed, current_app.config["QR_GUID"])
     language = parsed.language_template or {}
     merchant = {"name": language.get("01") or parsed.merchant_name, "city": language.get("02") or parsed.merchant_city,

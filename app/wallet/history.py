@@ -118,6 +118,6 @@ def decode_positions(cursor: str | None, newest: dict[str, int]) -> Positions:
             if account_id in positions:
                 positions[account_id] = seq
     except (ValueError, KeyError, TypeError):
-        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued", 422,
+        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued",
                        {"fields": [{"field": "cursor", "message": "invalid cursor"}]}) from None
     return positions

@@ -55,7 +55,7 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
         start = datetime(year, number, 1, tzinfo=UTC)
         end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
     except (ValueError, OverflowError):
-        raise AppError(Code.VALIDATION_ERROR, "month must be YYYY-MM", 422,
+        raise AppError(Code.VALIDATION_ERROR, "month must be YYYY-MM",
                        {"fields": [{"field": "month", "message": "expected YYYY-MM, e.g. 2026-03"}]}) from None
     return start, end
 

@@ -60,11 +60,11 @@ def authorize(*, debit_id: str, credit_id: str, amount: int, currency: str, expi
 
 def _refuse_resolved(resolution: Transfer, kind: str) -> None:
     if resolution.kind == "post_pending":
-        raise AppError(Code.ALREADY_CAPTURED, "this authorization was already captured", 409,
+        raise AppError(Code.ALREADY_CAPTURED, "this authorization was already captured",
                        {"captured_amount": resolution.amount})
     if kind == "post_pending":
         raise AppError(Code.AUTHORIZATION_VOIDED, "this authorization was voided or has expired; nothing is "
-                       "held any more", 409)
+                       "held any more")
 
 
 def _resolve(txn_id: str, kind: str, amount: int | None, *, expiring: bool = False) -> Transaction:
@@ -76,17 +76,17 @@ def _resolve(txn_id: str, kind: str, amount: int | None, *, expiring: bool = Fal
     resolution = ledger.pending_resolution(pending)
     if resolution is not None:
         if expiring:
-            raise AppError(Code.HOLD_NOT_PENDING, "this hold was already resolved", 409)
+            raise AppError(Code.HOLD_NOT_PENDING, "this hold was already resolved")
         _refuse_resolved(resolution, kind)
         return txn  # a second void: already released, nothing more to do
     expired = clock.as_utc(pending.expires_at) <= clock.now()
     if kind == "post_pending" and expired:
-        raise AppError(Code.HOLD_EXPIRED, "this hold has expired", 410)
+        raise AppError(Code.HOLD_EXPIRED, "this hold has expired")
     if expiring and not expired:
-        raise AppError(Code.HOLD_NOT_PENDING, "this hold has not expired yet", 409)
+        raise AppError(Code.HOLD_NOT_PENDING, "this hold has not expired yet")
     post = pending.amount if amount is None else amount
     if kind == "post_pending" and post > pending.amount:
-        raise AppError(Code.AMOUNT_EXCEEDS_HOLD, "the capture is larger than the hold", 422,
+        raise AppError(Code.AMOUNT_EXCEEDS_HOLD, "the capture is larger than the hold",
                        {"held": pending.amount, "requested": post})
     # A partial capture posts `post` and releases the rest in the same transfer (TigerBeetle's
     # post_pending with a smaller amount): the pending debit goes away whole.

@@ -54,17 +54,17 @@ def record_transfer(txn: Transaction, *, kind: str, debit_id: str, credit_id: st
     accounts = lock_accounts([debit_id, credit_id])
     debit, credit = accounts[debit_id], accounts[credit_id]
     if debit.currency != credit.currency or debit.currency != txn.currency:
-        raise AppError(Code.CURRENCY_NOT_SUPPORTED, "both accounts must hold the transfer's currency", 422)
+        raise AppError(Code.CURRENCY_NOT_SUPPORTED, "both accounts must hold the transfer's currency")
     debit_effect, credit_effect = rules.effects(kind, amount, pending.amount if pending else 0)
     debit_after = _balances(debit).plus(debit_effect)
     credit_after = _balances(credit).plus(credit_effect)
     if not debit_after.valid(debit.no_overdraft):
-        raise AppError(Code.INSUFFICIENT_FUNDS, "not enough money in the wallet", 402,
+        raise AppError(Code.INSUFFICIENT_FUNDS, "not enough money in the wallet",
                        {"available": debit.available, "requested": amount})
     if not credit_after.valid(credit.no_overdraft):
-        raise AppError(Code.CONFLICT, "the receiving account cannot take this transfer", 409)
+        raise AppError(Code.CONFLICT, "the receiving account cannot take this transfer")
     if credit_balance_cap is not None and credit_after.balance + credit_after.credits_pending > credit_balance_cap:
-        raise AppError(Code.BALANCE_LIMIT_EXCEEDED, "the wallet would exceed its maximum balance", 422,
+        raise AppError(Code.BALANCE_LIMIT_EXCEEDED, "the wallet would exceed its maximum balance",
                        {"max_balance": credit_balance_cap})
 
     now = clock.now()

@@ -27,10 +27,10 @@ class SandboxProvider:
     def charge(self, *, source: str, amount: int, currency: str, idempotency_key: str | None) -> Charge:
         if source in self._DECLINES:
             code, message = self._DECLINES[source]
-            raise AppError(code, message, 402, {"source": source})
+            raise AppError(code, message, {"source": source})
         if source != "tok_visa":
             raise AppError(Code.VALIDATION_ERROR, "unknown funding source; the sandbox takes tok_visa, "
-                           "tok_chargeDeclined or tok_insufficientFunds", 422,
+                           "tok_chargeDeclined or tok_insufficientFunds",
                            {"fields": [{"field": "source", "message": "unknown funding source"}]})
         return Charge(provider=self.name, reference=f"sandbox:{currency}:{amount}")
 

@@ -24,7 +24,7 @@ from app.wallet.providers import provider
 
 def require_verified(user: User) -> None:
     if not user.verified:
-        raise AppError(Code.NOT_VERIFIED, "verify your phone or e-mail before moving money", 403)
+        raise AppError(Code.NOT_VERIFIED, "verify your phone or e-mail before moving money")
 
 
 def owned_wallet(user: User, wallet_id: str) -> Account:
@@ -55,11 +55,11 @@ def open_wallet(user: User, currency: str) -> dict:
     try:
         with unit_of_work() as uow:
             if db.session.execute(select(Account.id).filter_by(user_id=user.id, currency=currency)).first():
-                raise AppError(Code.ALREADY_EXISTS, f"you already have a {currency} wallet", 409)
+                raise AppError(Code.ALREADY_EXISTS, f"you already have a {currency} wallet")
             account = ledger.open_account(kind="user", currency=currency, user_id=user.id)
             uow.commit()
     except IntegrityError:  # the same request twice at once: the unique constraint decides
-        raise AppError(Code.ALREADY_EXISTS, f"you already have a {currency} wallet", 409) from None
+        raise AppError(Code.ALREADY_EXISTS, f"you already have a {currency} wallet") from None
     return wallet_out(account)
 
 
@@ -70,10 +70,10 @@ def topup(user: User, wallet_id: str, *, amount: int, source: str,
     def work():
         wallet = owned_wallet(user, wallet_id)
         if wallet.status != "active":
-            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen", 403)
+            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
         cap = current_app.config["MAX_WALLET_BALANCE"]
         if wallet.balance + wallet.credits_pending + amount > cap:  # checked again under the lock
-            raise AppError(Code.BALANCE_LIMIT_EXCEEDED, "the wallet would exceed its maximum balance", 422,
+            raise AppError(Code.BALANCE_LIMIT_EXCEEDED, "the wallet would exceed its maximum balance",
                            {"max_balance": cap})
         # The sandbox answers at once. A real processor would be called before the transaction
         # (a pending top-up) and settled by its webhook; the ledger call below would not change.
@@ -97,21 +97,21 @@ def _recipient_wallet(sender: User, to: str, currency: str) -> tuple[Account, Us
         owner = db.session.get(User, account.user_id) if account is not None else None
         # A disabled or unverified owner is as unreachable by wallet id as by phone or e-mail.
         if account is None or owner is None or not owner.verified or owner.status != "active":
-            raise AppError(Code.RECIPIENT_NOT_FOUND, "no wallet with this id", 404)
+            raise AppError(Code.RECIPIENT_NOT_FOUND, "no wallet with this id")
         if account.currency != currency:
-            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"that wallet holds {account.currency}, not {currency}", 422)
+            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"that wallet holds {account.currency}, not {currency}")
     else:
         owner = find_user(to)
         if owner is None or not owner.verified or owner.status != "active":
-            raise AppError(Code.RECIPIENT_NOT_FOUND, "nobody we know has this phone number or e-mail", 404)
+            raise AppError(Code.RECIPIENT_NOT_FOUND, "nobody we know has this phone number or e-mail")
         account = db.session.execute(select(Account).filter_by(
             user_id=owner.id, currency=currency, kind="user")).scalar_one_or_none()
         if account is None:
-            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"the recipient has no {currency} wallet", 422)
+            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"the recipient has no {currency} wallet")
     if account.user_id == sender.id:
-        raise AppError(Code.SELF_TRANSFER, "you cannot send money to yourself", 422)
+        raise AppError(Code.SELF_TRANSFER, "you cannot send money to yourself")
     if account.status != "active":
-        raise AppError(Code.RECIPIENT_FROZEN, "the recipient's wallet cannot receive money", 403)
+        raise AppError(Code.RECIPIENT_FROZEN, "the recipient's wallet cannot receive money")
     return account, owner
 
 
@@ -124,9 +124,9 @@ def transfer(user: User, *, to: str, amount: int, currency: str, note: str | Non
         source = db.session.execute(select(Account).filter_by(
             user_id=user.id, currency=currency, kind="user")).scalar_one_or_none()
         if source is None:
-            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"you have no {currency} wallet", 422)
+            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"you have no {currency} wallet")
         if source.status != "active":
-            raise AppError(Code.WALLET_FROZEN, "your wallet is frozen", 403)
+            raise AppError(Code.WALLET_FROZEN, "your wallet is frozen")
         target, recipient = _recipient_wallet(user, to, currency)
         txn = ledger.new_transaction(type="transfer", status="succeeded", amount=amount, currency=currency,
                                      debit_id=source.id, credit_id=target.id, initiator_id=user.id, note=note)

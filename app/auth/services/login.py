@@ -26,7 +26,7 @@ def _refuse_if_locked(identifier: str) -> None:
     _, lock_key = _lock_keys(identifier)
     if get_store().exists(lock_key):
         seconds = current_app.config["LOGIN_LOCK_SECONDS"]
-        raise AppError(Code.ACCOUNT_LOCKED, "too many failed attempts; try again later", 403,
+        raise AppError(Code.ACCOUNT_LOCKED, "too many failed attempts; try again later",
                        {"retry_after": seconds}, {"Retry-After": str(seconds)})
 
 
@@ -40,7 +40,7 @@ def _count_failure(identifier: str) -> None:
 
 
 def _invalid() -> AppError:
-    return AppError(Code.INVALID_CREDENTIALS, "the identifier or password is wrong", 401)
+    return AppError(Code.INVALID_CREDENTIALS, "the identifier or password is wrong")
 
 
 def login(*, identifier: str, password: str, device_name: str | None, ip: str | None) -> dict:
@@ -70,16 +70,16 @@ def login_mfa(*, mfa_token: str, code: str, device_name: str | None, ip: str | N
     claims = tokens.decode(mfa_token, "mfa")
     store = get_store()
     if store.exists(f"mfa:used:{claims['jti']}"):
-        raise AppError(Code.TOKEN_REVOKED, "this sign-in step was already completed; start again", 401)
+        raise AppError(Code.TOKEN_REVOKED, "this sign-in step was already completed; start again")
     user = db.session.get(User, claims["sub"])
     if user is None or user.status != "active" or not user.totp_enabled:
-        raise AppError(Code.TOKEN_INVALID, "the token is not valid", 401)
+        raise AppError(Code.TOKEN_INVALID, "the token is not valid")
     if not totp.check_code_or_recovery(user, code):
         if store.incr(f"mfa:fail:{claims['jti']}", 300) >= current_app.config["OTP_MAX_ATTEMPTS"]:
             store.set(f"mfa:used:{claims['jti']}", 300)
-        raise AppError(Code.MFA_INVALID, "the authenticator or recovery code is wrong", 401)
+        raise AppError(Code.MFA_INVALID, "the authenticator or recovery code is wrong")
     if not store.set_nx(f"mfa:used:{claims['jti']}", 300):
-        raise AppError(Code.TOKEN_REVOKED, "this sign-in step was already completed; start again", 401)
+        raise AppError(Code.TOKEN_REVOKED, "this sign-in step was already completed; start again")
     return _sign_in(user, device_name, ip)
 
 
@@ -100,4 +100,4 @@ def otp_login(*, identifier: str, code: str, device_name: str | None, ip: str | 
             uow.commit()
             return pair
     _count_failure(identifier)
-    raise AppError(Code.OTP_INVALID, "the code is wrong or no longer valid", 401)
+    raise AppError(Code.OTP_INVALID, "the code is wrong or no longer valid")

@@ -18,7 +18,7 @@ from app.extensions import db
 
 def _locked_error() -> AppError:
     seconds = current_app.config["PIN_LOCK_SECONDS"]
-    return AppError(Code.PIN_LOCKED, "too many wrong PINs; payments are locked for a while", 403,
+    return AppError(Code.PIN_LOCKED, "too many wrong PINs; payments are locked for a while",
                     {"retry_after": seconds}, {"Retry-After": str(seconds)})
 
 
@@ -27,7 +27,7 @@ def _check(user: User, pin: str | None) -> None:
     if store.exists(f"pin:lock:{user.id}"):
         raise _locked_error()
     if not user.pin_hash or not pin:
-        raise AppError(Code.PIN_REQUIRED, "this payment needs your payment PIN", 403,
+        raise AppError(Code.PIN_REQUIRED, "this payment needs your payment PIN",
                        {"pin_set": bool(user.pin_hash)})
     if crypto.verify_secret(user.pin_hash, pin):
         store.delete(f"pin:fail:{user.id}")
@@ -37,7 +37,7 @@ def _check(user: User, pin: str | None) -> None:
         store.set(f"pin:lock:{user.id}", cfg["PIN_LOCK_SECONDS"])
         store.delete(f"pin:fail:{user.id}")
         raise _locked_error()
-    raise AppError(Code.PIN_INVALID, "the PIN is wrong", 403)
+    raise AppError(Code.PIN_INVALID, "the PIN is wrong")
 
 
 def refuse_if_pin_locked(user_id: str) -> None:
@@ -57,7 +57,7 @@ def set_pin(user: User, pin: str, current_pin: str | None) -> None:
     if user.pin_hash:
         _check(user, current_pin)
     if pin_is_trivial(pin):
-        raise AppError(Code.WEAK_PIN, "choose a PIN that is not a repeated digit or a simple sequence", 422)
+        raise AppError(Code.WEAK_PIN, "choose a PIN that is not a repeated digit or a simple sequence")
     pin_hash = crypto.hash_secret(pin)
     with unit_of_work() as uow:
         db.session.get(User, user.id).pin_hash = pin_hash

@@ -22,13 +22,13 @@ def register(*, phone: str | None, email: str | None, password: str, name: str) 
     problem = password_problem(password, min_length=current_app.config["PASSWORD_MIN_LENGTH"],
                                personal=[name, *(email or "").split("@")[:1], (phone or "")[-6:]])
     if problem:
-        raise AppError(Code.WEAK_PASSWORD, f"password too weak: {problem}", 422)
+        raise AppError(Code.WEAK_PASSWORD, f"password too weak: {problem}")
     password_hash = crypto.hash_secret(password)  # slow: done before the transaction opens
     try:
         with unit_of_work() as uow:
             same_address = [column == value for column, value in ((User.phone, phone), (User.email, email)) if value]
             if db.session.execute(select(User.id).where(or_(*same_address))).first():
-                raise AppError(Code.ALREADY_EXISTS, "an account with this phone or e-mail already exists", 409)
+                raise AppError(Code.ALREADY_EXISTS, "an account with this phone or e-mail already exists")
             user = User(id=new_id("usr"), phone=phone, email=email, name=name, password_hash=password_hash,
                         role="user", status="active", totp_enabled=False, created_at=clock.now())
             db.session.add(user)
@@ -36,7 +36,7 @@ def register(*, phone: str | None, email: str | None, password: str, name: str) 
             _, code = otp.issue(user, "verify")
             uow.commit()
     except IntegrityError:
-        raise AppError(Code.ALREADY_EXISTS, "an account with this phone or e-mail already exists", 409) from None
+        raise AppError(Code.ALREADY_EXISTS, "an account with this phone or e-mail already exists") from None
     otp.deliver(user, "verify", code)
     channel, _ = channel_for(user)
     return {"user": user, "verification": {"channel": channel, "expires_in": current_app.config["OTP_TTL"]}}
@@ -52,7 +52,7 @@ def verify(*, identifier: str, code: str, device_name: str | None, ip: str | Non
         ok, _ = otp.check(user if user is not None and not user.verified else None, "verify", code)
         if not ok:
             uow.commit()  # keep the counted failure
-            raise AppError(Code.OTP_INVALID, "the code is wrong or no longer valid", 401)
+            raise AppError(Code.OTP_INVALID, "the code is wrong or no longer valid")
         user.verified_at = clock.now()
         ledger.open_account(kind="user", currency=current_app.config["DEFAULT_CURRENCY"], user_id=user.id)
         tokens = open_session(user, device_name, ip)

@@ -13,7 +13,7 @@ from app.extensions import db
 def setup(user: User) -> dict:
     """A fresh seed, kept encrypted; TOTP is not on until a code from it is shown (enable)."""
     if user.totp_enabled:
-        raise AppError(Code.CONFLICT, "two-factor sign-in is already on; disable it first", 409)
+        raise AppError(Code.CONFLICT, "two-factor sign-in is already on; disable it first")
     secret = pyotp.random_base32()
     with unit_of_work() as uow:
         db.session.get(User, user.id).totp_secret = crypto.encrypt(secret)
@@ -24,11 +24,11 @@ def setup(user: User) -> dict:
 
 def enable(user: User, code: str) -> dict:
     if user.totp_enabled:
-        raise AppError(Code.CONFLICT, "two-factor sign-in is already on", 409)
+        raise AppError(Code.CONFLICT, "two-factor sign-in is already on")
     if not user.totp_secret:
-        raise AppError(Code.CONFLICT, "call /auth/totp/setup first", 409)
+        raise AppError(Code.CONFLICT, "call /auth/totp/setup first")
     if not totp.check_totp(user, code):
-        raise AppError(Code.MFA_INVALID, "the authenticator code is wrong", 401)
+        raise AppError(Code.MFA_INVALID, "the authenticator code is wrong")
     with unit_of_work() as uow:
         row = db.session.get(User, user.id)
         row.totp_enabled = True
@@ -39,9 +39,9 @@ def enable(user: User, code: str) -> dict:
 
 def disable(user: User, code: str) -> None:
     if not user.totp_enabled:
-        raise AppError(Code.CONFLICT, "two-factor sign-in is not on", 409)
+        raise AppError(Code.CONFLICT, "two-factor sign-in is not on")
     if not totp.check_code_or_recovery(user, code):
-        raise AppError(Code.MFA_INVALID, "the authenticator or recovery code is wrong", 401)
+        raise AppError(Code.MFA_INVALID, "the authenticator or recovery code is wrong")
     with unit_of_work() as uow:
         row = db.session.get(User, user.id)
         row.totp_enabled, row.totp_secret = False, None

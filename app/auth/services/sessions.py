@@ -50,9 +50,9 @@ def refresh(refresh_token: str) -> dict:
                                      .with_for_update()).scalar_one_or_none()
         user = db.session.get(User, claims["sub"])
         if session is None or user is None or session.user_id != user.id or user.status != "active":
-            raise AppError(Code.TOKEN_INVALID, "the token is not valid", 401)
+            raise AppError(Code.TOKEN_INVALID, "the token is not valid")
         if session.revoked_at is not None or clock.as_utc(session.expires_at) <= clock.now():
-            raise AppError(Code.TOKEN_REVOKED, "this session has ended; sign in again", 401)
+            raise AppError(Code.TOKEN_REVOKED, "this session has ended; sign in again")
         if session.refresh_jti != claims["jti"]:
             session.revoked_at, session.revoked_reason = clock.now(), "refresh_token_reused"
             stolen = True
@@ -63,7 +63,7 @@ def refresh(refresh_token: str) -> dict:
         uow.commit()
     if stolen:
         _revoke_in_store(session.id)
-        raise AppError(Code.TOKEN_REVOKED, "this refresh token was already used; the session has been ended", 401)
+        raise AppError(Code.TOKEN_REVOKED, "this refresh token was already used; the session has been ended")
     return pair
 
 
