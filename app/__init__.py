@@ -17,7 +17,7 @@ from app.core.notify import Notifier
 from app.core.store import DatabaseStore, RedisStore
 from app.extensions import db, limiter, migrate
 from app.merchant.gateway_api import SECURITY_SCHEMES as MERCHANT_API_SCHEMES
-from app.pos.api import SECURITY_SCHEMES as TERMINAL_SCHEMES
+from app.pos.auth import SECURITY_SCHEMES as TERMINAL_SCHEMES
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,12 +88,17 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.health import health_api
     from app.merchant.gateway_routes import merchant_server_api
     from app.merchant.routes import admin_api, merchant_api
-    from app.pos.routes import pos_api, staff_api
-    from app.qr.device_routes import devices_api
+    from app.pos.batches.routes import batches_api, settlements_api
+    from app.pos.charges.routes import charges_api, customer_payments_api
+    from app.pos.payment_requests.routes import payment_requests_api
+    from app.pos.terminals.routes import terminal_config_api, terminals_api
+    from app.pos.vending.routes import vending_api
+    from app.qr.devices.routes import devices_api
     from app.qr.routes import qr_api, qr_image_api
     from app.wallet.routes import wallet_api
     for blueprint in (health_api, auth_api, account_api, wallet_api, admin_api, merchant_api, qr_api, qr_image_api,
-                      staff_api, pos_api, merchant_server_api,
+                      terminals_api, terminal_config_api, payment_requests_api, charges_api, customer_payments_api,
+                      vending_api, batches_api, settlements_api, merchant_server_api,
                       devices_api):
         app.register_api(blueprint)
 

@@ -54,7 +54,7 @@ def _demo_shop(currency: str) -> list[str]:
     """A merchant owned by Carol, with one terminal whose secret is printed (shown only now)."""
     from app.merchant.models import Merchant
     from app.merchant.services import create_merchant
-    from app.pos import terminals
+    from app.pos.terminals import services as terminals
     if db.session.execute(select(Merchant.id).where(Merchant.name == "Demo Café")).first():
         return ["Demo Café already exists"]
     merchant = create_merchant(name="Demo Café", city="Zürich", country="CH", mcc="5814", currency=currency,

@@ -4,7 +4,9 @@ from app.core.models import IdempotencyRecord, KvEntry  # noqa: F401
 from app.merchant.gateway_models import (ApiKey, Order, WebhookAttempt, WebhookDelivery,  # noqa: F401
                                          WebhookEndpoint, WebhookEvent)
 from app.merchant.models import Merchant, MerchantStaff  # noqa: F401
-from app.pos.models import Batch, PosCharge, Terminal  # noqa: F401
-from app.qr.device_models import Device  # noqa: F401
+from app.pos.batches.models import Batch  # noqa: F401
+from app.pos.charges.models import PosCharge  # noqa: F401
+from app.pos.terminals.models import Terminal  # noqa: F401
+from app.qr.devices.models import Device  # noqa: F401
 from app.qr.models import QrCode  # noqa: F401
 from app.wallet.models import Account, Entry, Transaction, Transfer  # noqa: F401

@@ -1,7 +1,7 @@
 """Seeding for the terminal side, in the seed's app context (bench/seed.py calls these):
 payment-code devices for users, one POS terminal per merchant, one webhook endpoint per merchant.
 
-All through the app's own services (app.qr.devices, app.pos.terminals, app.merchant.webhooks),
+All through the app's own services (app.qr.devices.services, app.pos.terminals.services, app.merchant.webhooks),
 so secrets are made and stored encrypted exactly as for real clients; the seed keeps the
 plaintext secrets that the registration answers show once, for the load generator.
 """
@@ -16,7 +16,7 @@ def register_devices(app, user_ids: list[str], wanted: int) -> dict:
 
     from app.auth.models import User
     from app.extensions import db
-    from app.qr.devices import MAX_ACTIVE_DEVICES, register_device
+    from app.qr.devices.services import MAX_ACTIVE_DEVICES, register_device
 
     count = min(wanted, len(user_ids) * MAX_ACTIVE_DEVICES)
     users = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(user_ids))).scalars()}
@@ -31,7 +31,7 @@ def register_devices(app, user_ids: list[str], wanted: int) -> dict:
 
 
 def register_terminal(owner, merchant_id: str, kind: str = "pos") -> dict:
-    from app.pos.terminals import register
+    from app.pos.terminals.services import register
 
     answer = register(owner, merchant_id, kind=kind, label=f"Bench {kind} 1")
     return {"id": answer["id"], "secret": answer["secret"]}

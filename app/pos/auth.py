@@ -8,6 +8,7 @@ for twice the allowed skew, so a captured request cannot be replayed while its t
 from __future__ import annotations
 
 from flask import g, request
+from flask_openapi3 import APIBlueprint, Tag
 
 from app.auth import crypto
 from app.core import clock
@@ -15,7 +16,25 @@ from app.core.errors import AppError, Code
 from app.core.store import get_store
 from app.extensions import db
 from app.pos import signing
-from app.pos.models import Terminal
+from app.pos.terminals.models import Terminal
+
+# Signed by terminals (see app.pos.signing and the README).
+SECURITY_SCHEMES = {
+    "terminalId": {"type": "apiKey", "in": "header", "name": "X-Terminal-Id"},
+    "terminalTimestamp": {"type": "apiKey", "in": "header", "name": "X-Timestamp"},
+    "terminalNonce": {"type": "apiKey", "in": "header", "name": "X-Nonce"},
+    "terminalSignature": {"type": "apiKey", "in": "header", "name": "X-Signature",
+                          "description": "hex HMAC-SHA256 over method, path, timestamp, nonce, body hash"},
+}
+TERMINAL_SECURITY = [{name: [] for name in SECURITY_SCHEMES}]
+
+
+def terminal_blueprint(name: str, import_name: str) -> APIBlueprint:
+    """A blueprint under /api/v1/pos whose every request is signed by a registered terminal."""
+    blueprint = APIBlueprint(name, import_name, url_prefix="/api/v1/pos", abp_security=TERMINAL_SECURITY,
+                             abp_tags=[Tag(name="pos")])
+    blueprint.before_request(authenticate_terminal)
+    return blueprint
 
 
 def _refuse(code: Code, message: str) -> AppError:

@@ -2,7 +2,7 @@
 
 The payload must be exactly the one we stored for the code it names: any change to the amount,
 the currency or the reference makes it a different string, and it is refused as not payable.
-A code a terminal presented (app.pos.payment_requests) books the payment to that terminal, and
+A code a terminal presented (app.pos.payment_requests.services) books the payment to that terminal, and
 its commit wakes the terminal's long poll. A code that is an online order's
 (app.merchant.orders) marks the order paid in the same unit of work, and every payment writes
 its "payment.succeeded" event (and "order.paid") to the outbox there too.
@@ -26,7 +26,7 @@ from app.merchant import orders
 from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
-from app.pos.batches import hold_batch_open
+from app.pos.batches.services import hold_batch_open
 from app.qr import emv
 from app.qr.merchant_codes import read
 from app.qr.models import QrCode
@@ -65,7 +65,7 @@ def _book(code: QrCode, wallet: Account, account: Account, user: User, amount: i
 
     A terminal's "capture": "manual" request takes a hold instead, inside this unit of work, so
     that marking the code paid and holding the money are one commit; the terminal captures or
-    voids it later (app.pos.payment_requests), or it expires after HOLD_EXPIRES_IN.
+    voids it later (app.pos.payment_requests.services), or it expires after HOLD_EXPIRES_IN.
 
     `announce` writes the payment's event before the transfer, as charges do: if the ledger
     refuses the transfer the event rolls back with it, and the merchant's account row (one lock
@@ -123,7 +123,7 @@ def pay(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: st
         reference = order.reference if order is not None else code.reference
         def announce(txn: Transaction) -> None:
             # Only payments: a manual-capture hold is not a payment until the terminal captures it.
-            # The same core fields as a terminal charge's payment.succeeded (app.pos.charges):
+            # The same core fields as a terminal charge's payment.succeeded (app.pos.charges.services):
             # id and transaction_id (the ledger transaction), amount, currency, reference, terminal_id.
             emit(merchant.id, "payment.succeeded", {
                 "id": txn.id, "transaction_id": txn.id, "amount": to_pay, "currency": code.currency,

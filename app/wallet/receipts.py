@@ -8,7 +8,7 @@ from app.auth.models import User
 from app.core.errors import not_found
 from app.extensions import db
 from app.merchant.models import Merchant
-from app.pos.models import Terminal
+from app.pos.terminals.models import Terminal
 from app.wallet.models import Account, Entry, Transaction, Transfer
 from app.wallet.presenters import iso, other_account_id, transaction_out
 

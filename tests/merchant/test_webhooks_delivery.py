@@ -73,7 +73,7 @@ def test_a_confirmed_charge_emits_payment_succeeded_when_the_customer_approves(a
 
 
 def test_a_payment_that_rolled_back_is_never_sent(app, api, monkeypatch):
-    from app.pos import charges
+    from app.pos.charges import services as charges
     emitted = []
     real_emit = charges.emit
     monkeypatch.setattr(charges, "emit", lambda m, t, d, **kw: (emitted.append(t), real_emit(m, t, d, **kw))[1])

@@ -71,7 +71,7 @@ def test_another_users_merchant_terminals_are_not_found(api):
 
 def test_terminal_secrets_are_encrypted_at_rest(app, api):
     from app.extensions import db
-    from app.pos.models import Terminal
+    from app.pos.terminals.models import Terminal
     terminal = make_terminal(api)
     with app.app_context():
         stored = db.session.get(Terminal, terminal.terminal_id).secret

@@ -88,7 +88,7 @@ def test_the_hold_and_its_capture_are_booked_to_the_terminal(app, api):
 
     # when the ledger is read
     from app.extensions import db
-    from app.pos.models import PosCharge
+    from app.pos.charges.models import PosCharge
     from app.wallet.models import Transaction
     with app.app_context():
         txn = db.session.get(Transaction, db.session.get(PosCharge, held["id"]).transaction_id)

@@ -9,7 +9,7 @@ import pytest
 
 from app.core import clock
 from app.core.errors import AppError
-from app.qr.devices import MAX_ACTIVE_DEVICES, resolve_payment_code
+from app.qr.devices.services import MAX_ACTIVE_DEVICES, resolve_payment_code
 from app.qr.payment_codes import make_code
 from tests.auth.helpers_auth import advance
 from tests.helpers import PASSWORD

@@ -19,9 +19,10 @@ from app.core.errors import AppError, Code
 from app.core.idempotency import IdempotencyRequest, run_once
 from app.merchant.events import emit
 from app.merchant.services import merchant_account
-from app.pos.batches import hold_batch_open
-from app.pos.charges import PENDING, charge_event, charge_out, effective_status, publish, terminal_charge
-from app.pos.models import PosCharge, Terminal
+from app.pos.batches.services import hold_batch_open
+from app.pos.charges.services import PENDING, charge_event, charge_out, effective_status, publish, terminal_charge
+from app.pos.charges.models import PosCharge
+from app.pos.terminals.models import Terminal
 from app.wallet import ledger
 from app.wallet.models import Transaction
 

@@ -1,17 +1,20 @@
 """Charges of a scanned consumer code: the terminal's endpoints (signed) and the customer's
 approval of large charges in the app (bearer). Thin: schema, one service call."""
-from app.auth.current import current_user
+from app.auth.current import current_user, user_blueprint
 from app.core.idempotency import from_request
 from app.core.schemas import ErrorEnvelope, IdempotencyHeader
-from app.pos import charges, refunds
-from app.pos.api import pos_api, staff_api
-from app.pos.auth import current_terminal
-from app.pos.charge_schemas import (ChargeBody, ChargeOut, ChargePath, ConfirmBody, PaymentPath, PendingPaymentList,
+from app.pos.charges import services as charges
+from app.pos.charges import refunds
+from app.pos.auth import current_terminal, terminal_blueprint
+from app.pos.charges.schemas import (ChargeBody, ChargeOut, ChargePath, ConfirmBody, PaymentPath, PendingPaymentList,
                                     PendingPaymentOut, RefundBody, RefundOut)
-from app.pos.schemas import WaitQuery
+from app.pos.terminals.schemas import WaitQuery
+
+charges_api = terminal_blueprint("pos_charges", __name__)
+customer_payments_api = user_blueprint("customer_payments", __name__, "payments")
 
 
-@pos_api.post("/charges", responses={201: ChargeOut, 402: ErrorEnvelope})
+@charges_api.post("/charges", responses={201: ChargeOut, 402: ErrorEnvelope})
 def create_charge(body: ChargeBody, header: IdempotencyHeader):
     """Charge the code the customer shows. Above no_pin_amount the answer is requires_confirmation:
     follow it with GET /pos/charges/{id}?wait=N. A refusal is 402 with details.charge_id."""
@@ -22,13 +25,13 @@ def create_charge(body: ChargeBody, header: IdempotencyHeader):
     return result, status
 
 
-@pos_api.get("/charges/<charge_id>", responses={200: ChargeOut})
+@charges_api.get("/charges/<charge_id>", responses={200: ChargeOut})
 def get_charge(path: ChargePath, query: WaitQuery):
     """The charge; with wait=N (up to 30 s), answers the moment the customer approves or declines."""
     return charges.follow_charge(current_terminal(), path.charge_id, wait=query.wait)
 
 
-@pos_api.post("/charges/<charge_id>/reverse", responses={200: ChargeOut, 409: ErrorEnvelope})
+@charges_api.post("/charges/<charge_id>/reverse", responses={200: ChargeOut, 409: ErrorEnvelope})
 def reverse_charge(path: ChargePath, header: IdempotencyHeader):
     """Undo a charge whose outcome the terminal never learned (within REVERSAL_WINDOW seconds)."""
     terminal = current_terminal()
@@ -37,7 +40,7 @@ def reverse_charge(path: ChargePath, header: IdempotencyHeader):
     return result, status
 
 
-@pos_api.post("/charges/<charge_id>/refunds", responses={201: RefundOut, 409: ErrorEnvelope})
+@charges_api.post("/charges/<charge_id>/refunds", responses={201: RefundOut, 409: ErrorEnvelope})
 def refund_charge(path: ChargePath, body: RefundBody, header: IdempotencyHeader):
     """Give back part or all of a succeeded charge; never more in total than was charged."""
     terminal = current_terminal()
@@ -46,13 +49,13 @@ def refund_charge(path: ChargePath, body: RefundBody, header: IdempotencyHeader)
     return result, status
 
 
-@staff_api.get("/payments/pending", responses={200: PendingPaymentList})
+@customer_payments_api.get("/payments/pending", responses={200: PendingPaymentList})
 def pending_payments():
     """The caller's terminal charges waiting for their approval."""
     return {"data": charges.pending_payments(current_user())}
 
 
-@staff_api.post("/payments/<payment_id>/confirm", responses={200: PendingPaymentOut, 410: ErrorEnvelope})
+@customer_payments_api.post("/payments/<payment_id>/confirm", responses={200: PendingPaymentOut, 410: ErrorEnvelope})
 def confirm_payment(path: PaymentPath, body: ConfirmBody, header: IdempotencyHeader):
     """Approve a terminal's charge with the payment PIN; the money moves now."""
     user = current_user()
@@ -61,7 +64,7 @@ def confirm_payment(path: PaymentPath, body: ConfirmBody, header: IdempotencyHea
     return result, status
 
 
-@staff_api.post("/payments/<payment_id>/decline", responses={200: PendingPaymentOut, 410: ErrorEnvelope})
+@customer_payments_api.post("/payments/<payment_id>/decline", responses={200: PendingPaymentOut, 410: ErrorEnvelope})
 def decline_payment(path: PaymentPath):
     """Refuse a terminal's charge."""
     return charges.decline_payment(current_user(), path.payment_id)

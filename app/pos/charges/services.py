@@ -28,9 +28,10 @@ from app.extensions import db
 from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
-from app.pos.batches import hold_batch_open
-from app.pos.models import PosCharge, Terminal
-from app.qr.devices import resolve_payment_code
+from app.pos.batches.services import hold_batch_open
+from app.pos.charges.models import PosCharge
+from app.pos.terminals.models import Terminal
+from app.qr.devices.services import resolve_payment_code
 from app.wallet import ledger
 from app.wallet.models import Account
 

@@ -17,7 +17,7 @@ from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
 from app.merchant.services import staff_merchant
-from app.pos.models import Terminal
+from app.pos.terminals.models import Terminal
 
 
 def terminal_out(terminal: Terminal, secret: str | None = None) -> dict:

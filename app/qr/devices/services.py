@@ -27,7 +27,7 @@ from app.core.store import get_store
 from app.core.uow import unit_of_work
 from app.extensions import db
 from app.qr import payment_codes
-from app.qr.device_models import Device
+from app.qr.devices.models import Device
 from app.wallet.models import Account
 from app.wallet.services import owned_wallet, wallets_of
 

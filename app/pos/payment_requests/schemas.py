@@ -4,7 +4,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.core.fields import Amount, CurrencyCode
-from app.pos.schemas import Strict
+from app.core.schemas import Strict
 
 # No control characters: PostgreSQL cannot even compare a string holding NUL (a 500, not a 404).
 NO_CONTROLS = r"^[^\x00-\x1f\x7f]+$"

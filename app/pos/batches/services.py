@@ -25,7 +25,8 @@ from app.extensions import db
 from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import staff_merchant
-from app.pos.models import Batch, Terminal
+from app.pos.batches.models import Batch
+from app.pos.terminals.models import Terminal
 from app.wallet.models import Transaction, Transfer
 
 # {terminal_id: {currency: {"sales", "refunds", "count"}}}
@@ -52,7 +53,7 @@ def _payments(terminal_ids: list[str], start: datetime, end: datetime):
 
 def _reversals(terminal_ids: list[str], start: datetime, end: datetime):
     """(terminal, currency, amount): money a reversal gave back for a payment still marked
-    succeeded (app.pos.refunds books a reversal as its own transaction). Taken off sales, so a
+    succeeded (app.pos.charges.refunds books a reversal as its own transaction). Taken off sales, so a
     payment reversed after a partial refund nets to zero; one whose payment is marked
     "reversed" instead is left out, since that payment is not counted at all."""
     payment = aliased(Transaction)
@@ -113,7 +114,7 @@ def close_batch(terminal: Terminal, idem: IdempotencyRequest | None) -> tuple[in
     """Close the terminal's open batch and open the next at the same instant (no gap, no overlap)."""
     def work() -> tuple[int, dict]:
         # FOR UPDATE: two closes queue, and captures in flight (which hold KEY SHARE on this
-        # row, see app.pos.vending) finish first, so `now` is after everything we count.
+        # row, see app.pos.vending.services) finish first, so `now` is after everything we count.
         locked = db.session.execute(select(Terminal).where(Terminal.id == terminal.id).with_for_update()
                                     .execution_options(populate_existing=True)).scalar_one()
         opened_at, closed_at = clock.as_utc(locked.batch_opened_at), clock.now()

@@ -24,7 +24,7 @@ from app.core.uow import unit_of_work
 from app.extensions import db
 from app.merchant.events import emit
 from app.merchant.models import Merchant
-from app.pos.models import Terminal
+from app.pos.terminals.models import Terminal
 from app.qr import services as qr_services
 from app.qr.models import QrCode
 from app.wallet import holds

@@ -1,11 +1,9 @@
-"""Request and response models of vending authorizations, batches and settlements."""
-import datetime as dt
+"""Request and response models of vending authorizations."""
 
 from pydantic import BaseModel, Field
 
-from app.core.schemas import RequestParams
 from app.core.fields import Amount, CurrencyCode
-from app.pos.schemas import Strict
+from app.core.schemas import Strict
 
 
 class AuthorizeBody(Strict):
@@ -35,43 +33,3 @@ class AuthorizationOut(BaseModel):
     reference: str | None
     failure_code: str | None = Field(None, description="why a failed authorization was refused")
     created_at: str
-
-
-class Totals(BaseModel):
-    sales: int
-    refunds: int
-    net: int
-
-
-class BatchOut(BaseModel):
-    id: str
-    terminal_id: str
-    opened_at: str
-    closed_at: str
-    count: int = Field(description="sales and refunds in the batch")
-    totals: dict[str, Totals] = Field(description="per currency")
-
-
-class SettlementPath(BaseModel):
-    merchant_id: str = Field(max_length=40)
-
-
-class SettlementQuery(RequestParams):
-    date: dt.date | None = Field(None, description="the UTC day, YYYY-MM-DD (default: today)")
-
-
-class TerminalSettlement(BaseModel):
-    terminal_id: str
-    label: str
-    count: int
-    totals: dict[str, Totals]
-
-
-class SettlementOut(BaseModel):
-    merchant_id: str
-    date: str
-    opened_at: str
-    closed_at: str
-    count: int
-    totals: dict[str, Totals]
-    terminals: list[TerminalSettlement]

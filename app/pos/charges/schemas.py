@@ -3,7 +3,7 @@ customer's confirmation of large ones, reversals and refunds."""
 from pydantic import BaseModel, Field
 
 from app.core.fields import Amount, CurrencyCode, Pin
-from app.pos.schemas import Strict
+from app.core.schemas import Strict
 
 
 class ChargeBody(Strict):

@@ -3,8 +3,8 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from app.auth.current import authenticate, current_user
 from app.core.schemas import ErrorEnvelope
-from app.qr import devices
-from app.qr.device_schemas import (DeviceBody, DeviceList, DevicePath, DeviceRegistered, PaymentCodeOut,
+from app.qr.devices import services as devices
+from app.qr.devices.schemas import (DeviceBody, DeviceList, DevicePath, DeviceRegistered, PaymentCodeOut,
                                    PaymentCodePath, PaymentCodeQuery)
 
 devices_api = APIBlueprint("devices", __name__, url_prefix="/api/v1", abp_security=[{"bearer": []}],

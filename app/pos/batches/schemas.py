@@ -1,0 +1,46 @@
+"""Batches a terminal closes, and the settlements merchant staff read."""
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from app.core.schemas import RequestParams
+
+
+class Totals(BaseModel):
+    sales: int
+    refunds: int
+    net: int
+
+
+class BatchOut(BaseModel):
+    id: str
+    terminal_id: str
+    opened_at: str
+    closed_at: str
+    count: int = Field(description="sales and refunds in the batch")
+    totals: dict[str, Totals] = Field(description="per currency")
+
+
+class SettlementPath(BaseModel):
+    merchant_id: str = Field(max_length=40)
+
+
+class SettlementQuery(RequestParams):
+    date: dt.date | None = Field(None, description="the UTC day, YYYY-MM-DD (default: today)")
+
+
+class TerminalSettlement(BaseModel):
+    terminal_id: str
+    label: str
+    count: int
+    totals: dict[str, Totals]
+
+
+class SettlementOut(BaseModel):
+    merchant_id: str
+    date: str
+    opened_at: str
+    closed_at: str
+    count: int
+    totals: dict[str, Totals]
+    terminals: list[TerminalSettlement]
