@@ -16,7 +16,7 @@ from app.core.schemas import ERROR_RESPONSES
 from app.core.notify import Notifier
 from app.core.store import DatabaseStore, RedisStore
 from app.extensions import db, limiter, migrate
-from app.merchant.gateway_api import SECURITY_SCHEMES as MERCHANT_API_SCHEMES
+from app.merchant.api_keys.auth import SECURITY_SCHEMES as MERCHANT_API_SCHEMES
 from app.pos.auth import SECURITY_SCHEMES as TERMINAL_SCHEMES
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,11 @@ def _init_store(app: OpenAPI) -> None:
 def _register_blueprints(app: OpenAPI) -> None:
     from app.auth.routes import account_api, auth_api
     from app.health import health_api
-    from app.merchant.gateway_routes import merchant_server_api
+    from app.checkout.orders.routes import orders_api
+    from app.checkout.qr_payments.routes import qr_payments_api
+    from app.history.routes import history_api, merchant_history_api
+    from app.merchant.api_keys.routes import api_keys_api
+    from app.merchant.webhooks.routes import webhooks_api
     from app.merchant.routes import admin_api, merchant_api
     from app.pos.batches.routes import batches_api, settlements_api
     from app.pos.charges.routes import charges_api, customer_payments_api
@@ -96,9 +100,10 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.qr.devices.routes import devices_api
     from app.qr.routes import qr_api, qr_image_api
     from app.wallet.routes import wallet_api
-    for blueprint in (health_api, auth_api, account_api, wallet_api, admin_api, merchant_api, qr_api, qr_image_api,
+    for blueprint in (health_api, auth_api, account_api, wallet_api, history_api, admin_api, merchant_api, qr_api, qr_image_api, qr_payments_api,
                       terminals_api, terminal_config_api, payment_requests_api, charges_api, customer_payments_api,
-                      vending_api, batches_api, settlements_api, merchant_server_api,
+                      vending_api, batches_api, settlements_api, api_keys_api, webhooks_api, orders_api,
+                      merchant_history_api,
                       devices_api):
         app.register_api(blueprint)
 

@@ -71,7 +71,7 @@ def register_cli(app: Flask) -> None:
     @orders.command("expire")
     def expire_orders():
         """Mark pending orders past their expiry as expired and emit order.expired for each."""
-        from app.merchant.orders import expire_due
+        from app.checkout.orders.services import expire_due
         click.echo(f"expired {expire_due()} order(s)")
 
     webhooks = AppGroup("webhooks", help="Webhook delivery.")
@@ -83,7 +83,7 @@ def register_cli(app: Flask) -> None:
                   help="Deliveries claimed per round (default WEBHOOK_BATCH).")
     def work(once: bool, batch: int | None):
         """Send due webhook deliveries; run as many of these processes as you like."""
-        from app.merchant.webhook_worker import run
+        from app.merchant.webhooks.worker import run
         stopping = []
         # SIGTERM/SIGINT: finish the round in flight (its results get recorded), then exit.
         # A SIGKILL mid-round loses nothing either: the leases run out and another worker resends.

@@ -121,7 +121,7 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "HOLD_EXPIRES_IN": _int(env, "HOLD_EXPIRES_IN", 600),
         "CHARGE_CONFIRMATION_TTL": _int(env, "CHARGE_CONFIRMATION_TTL", 60),
         "REVERSAL_WINDOW": _int(env, "REVERSAL_WINDOW", 600),
-        # Webhooks (app.merchant.webhook_worker): seconds per attempt, between attempts, and how
+        # Webhooks (app.merchant.webhooks.worker): seconds per attempt, between attempts, and how
         # long a claimed delivery stays leased to the worker sending it.
         "WEBHOOK_TIMEOUT": _int(env, "WEBHOOK_TIMEOUT", 5),
         "WEBHOOK_RETRY_SCHEDULE": env.get("WEBHOOK_RETRY_SCHEDULE", "5,30,120,600,1800,3600,7200,14400,28800,43200"),

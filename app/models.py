@@ -1,8 +1,9 @@
 """Every table, imported in one place so that Alembic and create_app see the whole schema."""
 from app.auth.models import AuthSession, OtpCode, RecoveryCode, User  # noqa: F401
 from app.core.models import IdempotencyRecord, KvEntry  # noqa: F401
-from app.merchant.gateway_models import (ApiKey, Order, WebhookAttempt, WebhookDelivery,  # noqa: F401
-                                         WebhookEndpoint, WebhookEvent)
+from app.checkout.orders.models import Order  # noqa: F401
+from app.merchant.api_keys.models import ApiKey  # noqa: F401
+from app.merchant.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: F401
 from app.merchant.models import Merchant, MerchantStaff  # noqa: F401
 from app.pos.batches.models import Batch  # noqa: F401
 from app.pos.charges.models import PosCharge  # noqa: F401

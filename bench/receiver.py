@@ -2,7 +2,7 @@
 
 A ThreadingHTTPServer on 127.0.0.1 in its own process (its CPU is neither the app's nor the
 load generator's). Endpoints are registered as http://127.0.0.1:P/hooks/<merchant id>; each
-delivery is checked against that endpoint's secret (Standard Webhooks, app.merchant.webhook_signing)
+delivery is checked against that endpoint's secret (Standard Webhooks, app.merchant.webhooks.signing)
 and answered 200, or 400 when the signature is wrong, as a merchant's server would. It counts
 deliveries, distinct webhook-ids (delivery is at least once, so duplicates are legal but worth
 seeing) and bad signatures; GET /stats returns the counts as JSON.
@@ -16,7 +16,7 @@ import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from app.merchant.webhook_signing import signature
+from app.merchant.webhooks.signing import signature
 
 PREFIX = "/hooks/"
 

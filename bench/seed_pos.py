@@ -1,7 +1,7 @@
 """Seeding for the terminal side, in the seed's app context (bench/seed.py calls these):
 payment-code devices for users, one POS terminal per merchant, one webhook endpoint per merchant.
 
-All through the app's own services (app.qr.devices.services, app.pos.terminals.services, app.merchant.webhooks),
+All through the app's own services (app.qr.devices.services, app.pos.terminals.services, app.merchant.webhooks.services),
 so secrets are made and stored encrypted exactly as for real clients; the seed keeps the
 plaintext secrets that the registration answers show once, for the load generator.
 """
@@ -41,7 +41,7 @@ def register_webhook(app, owner, merchant_id: str, base_url: str) -> dict:
     """An endpoint subscribed to every event type, at <base_url><merchant id> so the receiver
     knows which secret verifies each delivery."""
     from app.merchant.events import SUBSCRIBABLE
-    from app.merchant.webhooks import create_endpoint
+    from app.merchant.webhooks.services import create_endpoint
 
     # The receiver is http on 127.0.0.1: allowed by WEBHOOK_ALLOW_LOCAL in the bench's environment.
     answer = create_endpoint(owner, merchant_id, url=base_url + merchant_id, event_types=list(SUBSCRIBABLE))

@@ -12,6 +12,10 @@ from pydantic import AfterValidator, Field, StrictInt, StrictStr
 
 from app.core.money import is_currency
 
+# No control characters in ids and texts: PostgreSQL cannot even compare a string holding NUL
+# (a 500, not a 404).
+NO_CONTROLS = r"^[^\x00-\x1f\x7f]+$"
+
 
 def _within_max_amount(value: int) -> int:
     limit = current_app.config["MAX_AMOUNT"]

@@ -4,7 +4,7 @@
 
 The event and one delivery per active endpoint subscribed to its type are rows of this same
 transaction: they exist exactly when what they report does (a rolled-back payment leaves no
-event to send). Nothing is sent here; `flask webhooks work` does that (app.merchant.webhook_worker),
+event to send). Nothing is sent here; `flask webhooks work` does that (app.merchant.webhooks.worker),
 so a payment never waits for a merchant's server.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.ids import new_id
 from app.extensions import db
-from app.merchant.gateway_models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from app.merchant.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 TEST_EVENT = "webhook.test"
 EVENT_TYPES = ("payment.succeeded", "payment.failed", "refund.succeeded", "order.paid", "order.expired",

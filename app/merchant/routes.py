@@ -1,7 +1,7 @@
 """Merchant endpoints: admins create merchants; staff read theirs."""
 from flask_openapi3 import APIBlueprint, Tag
 
-from app.auth.current import authenticate, current_user, require_admin
+from app.auth.current import current_user, require_admin, user_blueprint
 from app.merchant import services
 from app.merchant.schemas import CreateMerchantBody, MerchantList, MerchantOut, MerchantPath
 
@@ -9,9 +9,7 @@ admin_api = APIBlueprint("admin", __name__, url_prefix="/api/v1/admin", abp_secu
                          abp_tags=[Tag(name="admin")])
 admin_api.before_request(require_admin)
 
-merchant_api = APIBlueprint("merchant", __name__, url_prefix="/api/v1", abp_security=[{"bearer": []}],
-                            abp_tags=[Tag(name="merchants")])
-merchant_api.before_request(authenticate)
+merchant_api = user_blueprint("merchant", __name__, "merchants")
 
 
 @admin_api.post("/merchants", responses={201: MerchantOut})

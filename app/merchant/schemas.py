@@ -1,10 +1,8 @@
 """Request and response models of the merchant API."""
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.fields import CurrencyCode
+from app.core.fields import CurrencyCode, NO_CONTROLS
 
-# No control characters: they have no place in a name, and PostgreSQL refuses NUL outright (a 500).
-NO_CONTROLS = r"^[^\x00-\x1f\x7f]+$"
 
 
 class CreateMerchantBody(BaseModel):

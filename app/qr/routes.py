@@ -1,19 +1,16 @@
-"""QR endpoints: merchants issue codes, anyone fetches their pictures, the app decodes and pays."""
+"""QR endpoints: merchants issue codes, anyone fetches their pictures, the app decodes them
+(paying one is checkout's: app.checkout.qr_payments)."""
 from flask import Response, current_app
 from flask_openapi3 import APIBlueprint, Tag
 
-from app.auth.current import authenticate, current_user
-from app.core.idempotency import from_request
+from app.auth.current import current_user, user_blueprint
 from app.core.network import client_address
 from app.extensions import limiter
-from app.qr import payments, services
+from app.qr import services
 from app.qr.schemas import (CreateQrBody, DecodeBody, DecodeOut, ImagePath, ImageQuery, MerchantPath, MerchantQrPath,
-                            PaymentOut, PayBody, QrOut)
-from app.core.schemas import IdempotencyHeader
+                            QrOut)
 
-qr_api = APIBlueprint("qr", __name__, url_prefix="/api/v1", abp_security=[{"bearer": []}],
-                      abp_tags=[Tag(name="qr")])
-qr_api.before_request(authenticate)
+qr_api = user_blueprint("qr", __name__, "qr")
 
 # Pictures are public: a code is printed on a counter or shown on a screen for anyone to scan,
 # and its id is unguessable.
@@ -58,13 +55,3 @@ def qr_svg(path: ImagePath, query: ImageQuery):
 def decode(body: DecodeBody):
     """Explain a scanned EMV code (ours or another scheme's) and whether it can be paid."""
     return services.decode(body.payload)
-
-
-@qr_api.post("/qr/payments", responses={201: PaymentOut})
-def pay(body: PayBody, header: IdempotencyHeader):
-    """Pay a merchant's code from one of the caller's wallets."""
-    user = current_user()
-    idem = from_request(user.id, header.idempotency_key, body.model_dump(exclude={"pin"}))
-    status, result = payments.pay(user, payload=body.payload, wallet_id=body.wallet_id, amount=body.amount,
-                                  pin=body.pin, idem=idem)
-    return result, status

@@ -3,13 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.core.fields import Amount, CurrencyCode, Pin
+from app.core.fields import Amount, CurrencyCode, NO_CONTROLS
 from app.core.schemas import RequestParams, Strict
-
-
-# No control characters: EMV text never has them, and PostgreSQL cannot even compare a string
-# holding NUL (a lookup would fail with a 500 instead of answering 404 or 422).
-NO_CONTROLS = r"^[^\x00-\x1f\x7f]+$"
 
 
 class CreateQrBody(Strict):
@@ -43,13 +38,6 @@ class DecodeBody(Strict):
     payload: str = Field(min_length=1, max_length=512, pattern=NO_CONTROLS)
 
 
-class PayBody(Strict):
-    payload: str = Field(min_length=1, max_length=512, pattern=NO_CONTROLS)
-    wallet_id: str = Field(max_length=40, pattern=NO_CONTROLS)
-    amount: Amount | None = Field(None, description="static codes only: the amount the payer typed")
-    pin: Pin | None = None
-
-
 class QrOut(BaseModel):
     id: str
     kind: str
@@ -81,21 +69,3 @@ class DecodeOut(BaseModel):
     payable: bool
     reason: str | None
     fields: dict
-
-
-class PaymentMerchant(BaseModel):
-    id: str
-    name: str
-    city: str
-
-
-class PaymentOut(BaseModel):
-    id: str
-    status: str
-    amount: int
-    currency: str
-    merchant: PaymentMerchant
-    reference: str | None
-    qr_code_id: str
-    wallet_id: str
-    created_at: str

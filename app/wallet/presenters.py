@@ -64,7 +64,7 @@ def other_account_id(debit_account_id: str, credit_account_id: str, viewer_id: s
 
 
 def history_item(row, others: dict[str, dict]) -> dict:
-    """One history row (an entry with its transaction, see app.wallet.history.ROW) as the
+    """One history row (an entry with its transaction, see app.history.entries.ROW) as the
     account it belongs to sees it; the same shape as transaction_out, plus the terminal."""
     other_id = other_account_id(row.debit_account_id, row.credit_account_id, row.account_id)
     return {"id": row.id, "type": row.type, "amount": row.amount, "currency": row.currency,

@@ -1,24 +1,16 @@
 """Wallet endpoints. Thin: parse (schemas), call one service, return its result."""
 
-from flask import Response, stream_with_context
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.auth.current import authenticate, current_user
 from app.core.idempotency import from_request
 from app.core.schemas import IdempotencyHeader
-from app.wallet import exports, history, receipts, services, statements
+from app.wallet import services
 from app.wallet.schemas import (
-    HistoryFilterQuery,
-    HistoryQuery,
     OpenWalletBody,
-    StatementOut,
-    StatementPath,
     TopupBody,
     TopupOut,
-    TransactionDetail,
     TransactionOut,
-    TransactionPage,
-    TransactionPath,
     TransferBody,
     WalletList,
     WalletOut,
@@ -66,37 +58,3 @@ def transfer(body: TransferBody, header: IdempotencyHeader):
     status, result = services.transfer(user, to=body.to, amount=body.amount, currency=body.currency,
                                        note=body.note, pin=body.pin, idem=idem)
     return result, status
-
-
-@wallet_api.get("/wallets/<wallet_id>/transactions", responses={200: TransactionPage})
-def wallet_transactions(path: WalletPath, query: HistoryQuery):
-    """The wallet's history, newest first, filtered, with cursor pagination."""
-    return history.wallet_transactions(current_user(), path.wallet_id, filters=query.filters(), limit=query.limit,
-                                       cursor=query.cursor)
-
-
-@wallet_api.get("/wallets/<wallet_id>/transactions.csv", responses={200: None})
-def wallet_transactions_csv(path: WalletPath, query: HistoryFilterQuery):
-    """The wallet's history as CSV (text/csv, streamed), with the same filters; amounts in minor units."""
-    filename, lines = exports.wallet_csv(current_user(), path.wallet_id, query.filters())
-    return csv_response(filename, lines)
-
-
-@wallet_api.get("/wallets/<wallet_id>/statements/<month>", responses={200: StatementOut})
-def wallet_statement(path: StatementPath):
-    """A month (YYYY-MM, UTC) of the wallet: opening and closing balance, totals in and out per type."""
-    return statements.wallet_statement(current_user(), path.wallet_id, path.month)
-
-
-@wallet_api.get("/transactions/<transaction_id>", responses={200: TransactionDetail})
-def get_transaction(path: TransactionPath):
-    """A receipt: the transaction as the caller's wallet sees it, the merchant and terminal, refunds, ledger legs."""
-    return receipts.transaction_receipt(current_user(), path.transaction_id)
-
-
-def csv_response(filename: str, lines) -> Response:
-    # stream_with_context keeps the request (and its database session) alive while the
-    # generator runs after this function has returned.
-    return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})

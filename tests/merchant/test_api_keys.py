@@ -76,7 +76,7 @@ def test_a_key_is_kept_only_as_its_keyed_digest(app, api):
     # when the stored row is read
     from app.auth.crypto import keyed_digest
     from app.extensions import db
-    from app.merchant.gateway_models import ApiKey
+    from app.merchant.api_keys.models import ApiKey
     with app.app_context():
         row = db.session.execute(select(ApiKey).filter_by(id=created["id"])).scalar_one()
         expected = keyed_digest("api_key", created["key"])

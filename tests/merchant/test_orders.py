@@ -34,7 +34,7 @@ def refund(server, order_id: str, amount, *, key: str | None = None):
 
 def events(app, type: str) -> list[dict]:
     from app.extensions import db
-    from app.merchant.gateway_models import WebhookEvent
+    from app.merchant.webhooks.models import WebhookEvent
     with app.app_context():
         rows = db.session.execute(select(WebhookEvent).filter_by(type=type).order_by(WebhookEvent.created_at))
         return [{"merchant_id": e.merchant_id, **json.loads(e.data)} for e in rows.scalars()]
@@ -299,7 +299,7 @@ def test_an_unpaid_order_expires_and_the_job_writes_it_down_once(app, api):
     [event] = events(app, "order.expired")
     assert (event["merchant_id"], event["id"], event["status"]) == (merchant["id"], order["id"], "expired")
     from app.extensions import db
-    from app.merchant.gateway_models import Order
+    from app.checkout.orders.models import Order
     with app.app_context():
         assert db.session.get(Order, order["id"]).status == "expired"
         assert db.session.get(Order, paid["id"]).status == "paid"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.merchant.gateway_models import WebhookEndpoint
+from app.merchant.webhooks.models import WebhookEndpoint
 from tests.merchant.webhook_receiver import deliveries, register
 from tests.qr.factories import make_merchant
 

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from app.core import clock
 from app.extensions import db
-from app.merchant.gateway_models import WebhookDelivery, WebhookEndpoint
+from app.merchant.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.merchant.webhook_receiver import (
     Receiver,
     deliver,

@@ -10,7 +10,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from app.merchant import webhook_signing as signing
+from app.merchant.webhooks import signing
 
 
 def test_a_secret_is_whsec_and_base64_of_enough_random_bytes():

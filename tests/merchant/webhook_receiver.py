@@ -126,7 +126,7 @@ def subscribe(api: Api, staff: Person, merchant_id: str, receiver: Receiver, eve
 
 def deliver(app, **kwargs) -> int:
     """`flask webhooks work --once`, in this process."""
-    from app.merchant.webhook_worker import run
+    from app.merchant.webhooks.worker import run
     with app.app_context():
         return run(once=True, **kwargs)
 
@@ -142,7 +142,7 @@ def stored_events(app, type: str | None = None) -> list[tuple[str, str]]:
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.merchant.gateway_models import WebhookEvent
+    from app.merchant.webhooks.models import WebhookEvent
     with app.app_context():
         query = select(WebhookEvent.id, WebhookEvent.type).order_by(WebhookEvent.created_at)
         if type is not None:

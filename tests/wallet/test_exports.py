@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from app.wallet import exports
-from app.wallet import history as history_module
+from app.history import exports
+from app.history import entries as history_module
 from tests.wallet.test_history_filters import history, mixed, qr_payment, shop  # noqa: F401 (fixture)
 from tests.wallet.test_wallets_api import assert_envelope
 

@@ -3,11 +3,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.core.fields import Amount, CurrencyCode
+from app.core.fields import Amount, CurrencyCode, NO_CONTROLS
 from app.core.schemas import Strict
 
-# No control characters: PostgreSQL cannot even compare a string holding NUL (a 500, not a 404).
-NO_CONTROLS = r"^[^\x00-\x1f\x7f]+$"
 
 
 class CreatePaymentRequestBody(Strict):

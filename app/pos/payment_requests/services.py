@@ -8,7 +8,7 @@ the code's id, and its status is read from the code (and, for a manual capture, 
                            -> authorized, captured, voided or expired  (the hold's status, "manual")
     code canceled          -> canceled
 
-The customer's payment (app.qr.payments.pay) and a cancel both lock the code's row first, so a
+The customer's payment (app.checkout.qr_payments.services.pay) and a cancel both lock the code's row first, so a
 payment racing a cancel ends in exactly one of the two. Both publish "qr:<id>" after their
 commit, which wakes terminals waiting on the request.
 """

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.extensions import db
 from app.merchant.services import staff_merchant
-from app.wallet.exports import csv_lines
-from app.wallet.history import decode_positions, describe, encode_positions, next_rows
-from app.wallet.history_filters import HistoryFilters
+from app.history.exports import csv_lines
+from app.history.entries import decode_positions, describe, encode_positions, next_rows
+from app.history.filters import HistoryFilters
 from app.wallet.models import Account
 
 

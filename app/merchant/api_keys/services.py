@@ -18,7 +18,7 @@ from app.core.errors import not_found
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
-from app.merchant.gateway_models import ApiKey
+from app.merchant.api_keys.models import ApiKey
 from app.merchant.services import staff_merchant
 
 KEY_PREFIX = "mk_"

@@ -1,18 +1,10 @@
 """Order endpoints of the merchant server API (Authorization: Bearer <API key>)."""
 from app.core.idempotency import from_request
 from app.core.schemas import IdempotencyHeader
-from app.merchant import orders
-from app.merchant.api_key_auth import current_api_key_id, current_merchant
-from app.merchant.gateway_api import merchant_server_api
-from app.merchant.gateway_schemas import (
-    CreateOrderBody,
-    OrderList,
-    OrderListQuery,
-    OrderOut,
-    OrderPath,
-    RefundBody,
-    RefundOut,
-)
+from app.checkout.orders import services as orders
+from app.merchant.api_keys.auth import current_api_key_id, current_merchant
+from app.merchant.api_keys.auth import merchant_server_blueprint
+from app.checkout.orders.schemas import CreateOrderBody, OrderList, OrderListQuery, OrderOut, OrderPath, RefundBody, RefundOut
 
 
 def _scope() -> str:
@@ -20,8 +12,10 @@ def _scope() -> str:
     # its first answer back.
     return f"merchant:{current_merchant().id}"
 
+orders_api = merchant_server_blueprint("orders", __name__)
 
-@merchant_server_api.post("/orders", responses={201: OrderOut})
+
+@orders_api.post("/orders", responses={201: OrderOut})
 def create_order(body: CreateOrderBody, header: IdempotencyHeader):
     """Create an order: a dynamic QR code (`payload`, `deep_link`) the customer pays in the app."""
     idem = from_request(_scope(), header.idempotency_key, body.model_dump())
@@ -31,19 +25,19 @@ def create_order(body: CreateOrderBody, header: IdempotencyHeader):
     return result, status
 
 
-@merchant_server_api.get("/orders", responses={200: OrderList})
+@orders_api.get("/orders", responses={200: OrderList})
 def list_orders(query: OrderListQuery):
     """The merchant's orders, newest first, optionally of one status (cursor pagination)."""
     return orders.list_orders(current_merchant().id, status=query.status, limit=query.limit, cursor=query.cursor)
 
 
-@merchant_server_api.get("/orders/<order_id>", responses={200: OrderOut})
+@orders_api.get("/orders/<order_id>", responses={200: OrderOut})
 def get_order(path: OrderPath):
     """One order, with its status now."""
     return orders.get_order(current_merchant().id, path.order_id)
 
 
-@merchant_server_api.post("/orders/<order_id>/refunds", responses={201: RefundOut})
+@orders_api.post("/orders/<order_id>/refunds", responses={201: RefundOut})
 def refund_order(path: OrderPath, body: RefundBody, header: IdempotencyHeader):
     """Give back part or all of a paid order to the customer's wallet (never more than was paid)."""
     idem = from_request(_scope(), header.idempotency_key, body.model_dump())
@@ -52,7 +46,7 @@ def refund_order(path: OrderPath, body: RefundBody, header: IdempotencyHeader):
     return result, status
 
 
-@merchant_server_api.post("/orders/<order_id>/cancel", responses={200: OrderOut})
+@orders_api.post("/orders/<order_id>/cancel", responses={200: OrderOut})
 def cancel_order(path: OrderPath):
     """Cancel a pending order: its code can no longer be paid."""
     return orders.cancel_order(current_merchant().id, path.order_id)

@@ -8,12 +8,15 @@ orders and refunds. The other way round, an API key is not a JWT, so every user 
 from __future__ import annotations
 
 from flask import g, request
+from flask_openapi3 import APIBlueprint, Tag
 
 from app.core.errors import AppError, Code
 from app.extensions import db
-from app.merchant import api_keys
+from app.merchant.api_keys import services as api_keys
 from app.merchant.models import Merchant
 
+SECURITY_SCHEMES = {"merchantApiKey": {"type": "http", "scheme": "bearer",
+                                       "description": "a merchant API key (mk_...), not a user token"}}
 MAX_KEY_LENGTH = 100  # ours are 43 characters; anything much longer is not worth hashing
 
 
@@ -48,3 +51,12 @@ def current_merchant() -> Merchant:
 
 def current_api_key_id() -> str:
     return g.api_key_id
+
+
+def merchant_server_blueprint(name: str, import_name: str) -> APIBlueprint:
+    """A blueprint under /api/v1/merchant for the merchant's own servers: every request carries
+    `Authorization: Bearer <API key>`."""
+    blueprint = APIBlueprint(name, import_name, url_prefix="/api/v1/merchant", abp_security=[{"merchantApiKey": []}],
+                             abp_tags=[Tag(name="merchant API")])
+    blueprint.before_request(authenticate_api_key)
+    return blueprint

@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select
 
 from app.auth.models import User
 from app.extensions import db
-from app.wallet.history_filters import month_bounds
+from app.history.filters import month_bounds
 from app.wallet.models import Entry, Transaction, Transfer
 from app.wallet.services import owned_wallet
 

@@ -1,8 +1,8 @@
 """Merchant staff manage webhook endpoints and read (and resend) deliveries.
 
-The secret ("whsec_...", app.merchant.webhook_signing) is shown when it is made and on rotation,
+The secret ("whsec_...", app.merchant.webhooks.signing) is shown when it is made and on rotation,
 and kept Fernet-encrypted: the worker needs it back to sign (an HMAC key cannot be hashed).
-Sending is the worker's job (app.merchant.webhook_worker); nothing here talks to the network.
+Sending is the worker's job (app.merchant.webhooks.worker); nothing here talks to the network.
 """
 from __future__ import annotations
 
@@ -23,14 +23,9 @@ from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
 from app.merchant import events
-from app.merchant.gateway_models import (
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-)
+from app.merchant.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from app.merchant.services import staff_merchant
-from app.merchant.webhook_signing import new_secret
+from app.merchant.webhooks.signing import new_secret
 
 URL_MAX = 2000  # the column's width; longer is refused, not cut
 
@@ -82,7 +77,7 @@ def check_url(url: str) -> str:
         raise _url_invalid("no fragment (#...)")
     if strict and _internal_host(parts.hostname):
         # SSRF guard for literal addresses; a DNS name that resolves inward is refused by the worker
-        # when it connects (app.merchant.webhook_transport).
+        # when it connects (app.merchant.webhooks.transport).
         raise _url_invalid("the host must be a public address")
     return url
 

@@ -27,7 +27,7 @@ from app.core.ids import new_id
 from app.core.uow import retrying, unit_of_work
 from app.extensions import db
 from app.merchant.events import emit
-from app.merchant.gateway_models import Order
+from app.checkout.orders.models import Order
 from app.merchant.models import Merchant
 from app.qr import services as qr_services
 from app.qr.models import QrCode
@@ -231,7 +231,7 @@ def _expire_one(order_id: str) -> int:
     return 1
 
 
-# --- called by app.qr.payments inside the payment's unit of work --------------------------------
+# --- called by app.checkout.qr_payments.services inside the payment's unit of work --------------------------------
 
 def for_payment(qr_code_id: str) -> Order | None:
     """The order behind a dynamic code, locked (the caller holds the code's lock already), or

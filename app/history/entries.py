@@ -21,7 +21,7 @@ from app.core import clock
 from app.core.errors import AppError, Code
 from app.core.pagination import POSITION_MAX, decode_cursor, encode_cursor
 from app.extensions import db
-from app.wallet.history_filters import HistoryFilters, apply_filters
+from app.history.filters import HistoryFilters, apply_filters
 from app.wallet.models import Entry, Transaction
 from app.wallet.presenters import (
     counterparties,

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from app.auth.models import User
 from app.extensions import db
-from app.wallet.history import Positions, batches, describe
-from app.wallet.history_filters import HistoryFilters
+from app.history.entries import Positions, batches, describe
+from app.history.filters import HistoryFilters
 from app.wallet.presenters import counterparty_name
 from app.wallet.services import owned_wallet
 

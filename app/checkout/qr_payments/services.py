@@ -4,7 +4,7 @@ The payload must be exactly the one we stored for the code it names: any change 
 the currency or the reference makes it a different string, and it is refused as not payable.
 A code a terminal presented (app.pos.payment_requests.services) books the payment to that terminal, and
 its commit wakes the terminal's long poll. A code that is an online order's
-(app.merchant.orders) marks the order paid in the same unit of work, and every payment writes
+(app.checkout.orders.services) marks the order paid in the same unit of work, and every payment writes
 its "payment.succeeded" event (and "order.paid") to the outbox there too.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from app.core.errors import AppError, Code
 from app.core.idempotency import IdempotencyRequest, run_once
 from app.core.notify import get_notifier
 from app.extensions import db
-from app.merchant import orders
+from app.checkout.orders import services as orders
 from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account

@@ -1,4 +1,4 @@
-"""The merchant gateway's tables: API keys, online orders, webhook endpoints, and the outbox.
+"""Webhook endpoints and the outbox.
 
 Events are written to `webhook_events` in the same transaction as the money movement they
 report (app.merchant.events.emit), with one `webhook_deliveries` row per subscribed endpoint;
@@ -9,48 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (DateTime, ForeignKey, Index, Integer, String, Text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-
-
-class ApiKey(db.Model):
-    __tablename__ = "api_keys"
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
-    prefix: Mapped[str] = mapped_column(String(24), nullable=False)  # shown in lists, e.g. "mk_live_ab12"
-    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)  # keyed SHA-256
-    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class Order(db.Model):
-    """An online checkout: a dynamic QR code the customer scans or opens by deep link."""
-    __tablename__ = "orders"
-    __table_args__ = (
-        UniqueConstraint("merchant_id", "reference", name="merchant_reference"),
-        CheckConstraint("refunded_amount >= 0 AND refunded_amount <= amount", name="refunds_within_amount"),
-        Index("ix_orders_merchant_created", "merchant_id", "created_at", "id"),  # the order list, newest first
-    )
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
-    qr_code_id: Mapped[str] = mapped_column(ForeignKey("qr_codes.id"), nullable=False, unique=True)
-    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    currency: Mapped[str] = mapped_column(String(3), nullable=False)
-    reference: Mapped[str] = mapped_column(String(64), nullable=False)
-    description: Mapped[str | None] = mapped_column(String(280))
-    # pending | paid | expired | canceled | refunded | partially_refunded
-    status: Mapped[str] = mapped_column(String(24), nullable=False)
-    transaction_id: Mapped[str | None] = mapped_column(ForeignKey("transactions.id"))
-    refunded_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class WebhookEndpoint(db.Model):

@@ -38,15 +38,10 @@ from app.auth import crypto
 from app.core import clock
 from app.core.uow import retrying, unit_of_work
 from app.extensions import db
-from app.merchant import webhook_signing as signing
-from app.merchant import webhook_transport as transport
-from app.merchant import webhooks
-from app.merchant.gateway_models import (
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-)
+from app.merchant.webhooks import signing
+from app.merchant.webhooks import transport
+from app.merchant.webhooks import services as webhooks
+from app.merchant.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 log = logging.getLogger(__name__)
 LOST = "no answer recorded: the worker stopped during this attempt"

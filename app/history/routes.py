@@ -1,0 +1,72 @@
+"""The read side's endpoints: a wallet's history, CSV export, monthly statement and receipts (for
+its owner), and a merchant's sales (for its staff). Thin: schema, one query, the answer."""
+from flask import Response, stream_with_context
+
+from app.auth.current import current_user, user_blueprint
+from app.history import entries, exports, merchant_sales, receipts, statements
+from app.history.schemas import (
+    HistoryFilterQuery,
+    HistoryQuery,
+    MerchantHistoryFilterQuery,
+    MerchantHistoryQuery,
+    MerchantTransactionPage,
+    StatementOut,
+    StatementPath,
+    TransactionDetail,
+    TransactionPage,
+    TransactionPath,
+)
+from app.merchant.schemas import MerchantPath
+from app.wallet.schemas import WalletPath
+
+history_api = user_blueprint("history", __name__, "wallets")
+merchant_history_api = user_blueprint("merchant_history", __name__, "merchants")
+
+
+@history_api.get("/wallets/<wallet_id>/transactions", responses={200: TransactionPage})
+def wallet_transactions(path: WalletPath, query: HistoryQuery):
+    """The wallet's history, newest first, filtered, with cursor pagination."""
+    return entries.wallet_transactions(current_user(), path.wallet_id, filters=query.filters(), limit=query.limit,
+                                       cursor=query.cursor)
+
+
+@history_api.get("/wallets/<wallet_id>/transactions.csv", responses={200: None})
+def wallet_transactions_csv(path: WalletPath, query: HistoryFilterQuery):
+    """The wallet's history as CSV (text/csv, streamed), with the same filters; amounts in minor units."""
+    filename, lines = exports.wallet_csv(current_user(), path.wallet_id, query.filters())
+    return csv_response(filename, lines)
+
+
+@history_api.get("/wallets/<wallet_id>/statements/<month>", responses={200: StatementOut})
+def wallet_statement(path: StatementPath):
+    """A month (YYYY-MM, UTC) of the wallet: opening and closing balance, totals in and out per type."""
+    return statements.wallet_statement(current_user(), path.wallet_id, path.month)
+
+
+@history_api.get("/transactions/<transaction_id>", responses={200: TransactionDetail})
+def get_transaction(path: TransactionPath):
+    """A receipt: the transaction as the caller's wallet sees it, the merchant and terminal, refunds, ledger legs."""
+    return receipts.transaction_receipt(current_user(), path.transaction_id)
+
+
+@merchant_history_api.get("/merchants/<merchant_id>/transactions", responses={200: MerchantTransactionPage})
+def merchant_transactions(path: MerchantPath, query: MerchantHistoryQuery):
+    """The merchant's history over its accounts (or one `currency`), newest first, filterable by terminal."""
+    return merchant_sales.merchant_transactions(current_user(), path.merchant_id, filters=query.filters(),
+                                                currency=query.currency, limit=query.limit, cursor=query.cursor)
+
+
+@merchant_history_api.get("/merchants/<merchant_id>/transactions.csv", responses={200: None})
+def merchant_transactions_csv(path: MerchantPath, query: MerchantHistoryFilterQuery):
+    """The merchant's history as CSV (text/csv, streamed), with the same filters; amounts in minor units."""
+    filename, lines = merchant_sales.merchant_csv(current_user(), path.merchant_id, filters=query.filters(),
+                                                  currency=query.currency)
+    return csv_response(filename, lines)
+
+
+def csv_response(filename: str, lines) -> Response:
+    # stream_with_context keeps the request (and its database session) alive while the
+    # generator runs after this function has returned.
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})

@@ -1,0 +1,144 @@
+"""Request and response models of the read side: history, receipts, statements, exports, merchant sales."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from app.core.fields import CurrencyCode, NO_CONTROLS
+from app.core.pagination import PageQuery
+from app.core.schemas import RequestParams
+from app.history.filters import HistoryFilters
+from app.wallet.schemas import TransactionOut
+
+
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+WORDS = r"^[a-z_]{1,24}(,[a-z_]{1,24}){0,9}$"  # one value or a comma-separated few
+
+
+class HistoryFilterQuery(RequestParams):
+    """The filters of a history list and of its CSV export."""
+    type: str | None = Field(None, pattern=WORDS, description="topup, transfer, payment, refund, reversal, hold; "
+                             "several separated by commas")
+    status: str | None = Field(None, pattern=WORDS, description="e.g. succeeded, authorized, captured, voided")
+    date_from: date | None = Field(None, alias="from", description="YYYY-MM-DD (UTC), inclusive")
+    date_to: date | None = Field(None, alias="to", description="YYYY-MM-DD (UTC), inclusive: the whole day")
+    q: str | None = Field(None, min_length=1, max_length=100, pattern=NO_CONTROLS,
+                          description="case-insensitive substring of the reference, the note or the other "
+                                      "party's name")
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _calendar_day(cls, value):
+        # Only YYYY-MM-DD: pydantic alone would also take a number as a unix time.
+        if value is not None and not (isinstance(value, str) and DAY.fullmatch(value)):
+            raise ValueError("expected a date as YYYY-MM-DD")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError("'to' is before 'from'")
+        return self
+
+    def filters(self, **extra) -> HistoryFilters:
+        split = lambda value: tuple(value.split(",")) if value else ()
+        return HistoryFilters(types=split(self.type), statuses=split(self.status), date_from=self.date_from,
+                              date_to=self.date_to, q=self.q, **extra)
+
+
+class HistoryQuery(PageQuery, HistoryFilterQuery):
+    pass
+
+
+class MerchantHistoryFilterQuery(HistoryFilterQuery):
+    terminal_id: str | None = Field(None, max_length=40, pattern=NO_CONTROLS, description="one terminal's rows")
+    currency: CurrencyCode | None = Field(None, description="one of the merchant's accounts; all by default")
+
+    def filters(self) -> HistoryFilters:
+        return super().filters(terminal_id=self.terminal_id)
+
+
+class MerchantHistoryQuery(PageQuery, MerchantHistoryFilterQuery):
+    pass
+
+
+class StatementPath(BaseModel):
+    wallet_id: str = Field(max_length=40)
+    month: str = Field(max_length=7, description="YYYY-MM (UTC)")
+
+
+class LegOut(BaseModel):
+    id: str
+    kind: str
+    debit_account_id: str
+    credit_account_id: str
+    amount: int
+    currency: str
+    pending_id: str | None
+    created_at: str
+
+
+class MerchantBrief(BaseModel):
+    id: str
+    name: str
+    city: str
+
+
+class TerminalBrief(BaseModel):
+    id: str
+    label: str | None
+
+
+class RefundBrief(BaseModel):
+    id: str
+    type: str = Field(description="refund or reversal")
+    amount: int
+    status: str
+    created_at: str
+
+
+class TransactionDetail(TransactionOut):
+    """A receipt."""
+    related_id: str | None = Field(None, description="for a refund or reversal: the payment it gives back")
+    merchant: MerchantBrief | None = None
+    terminal: TerminalBrief | None = None
+    refunds: list[RefundBrief] = []
+    legs: list[LegOut]
+
+
+class InOut(BaseModel):
+    in_: int = Field(alias="in")
+    out: int
+
+
+class StatementOut(BaseModel):
+    month: str
+    currency: str
+    opening_balance: int
+    closing_balance: int = Field(description="opening_balance + every in - every out")
+    totals: dict[str, InOut] = Field(description="per transaction type, posted amounts, minor units")
+    count: int
+
+
+class TransactionPage(BaseModel):
+    data: list[TransactionOut]
+    has_more: bool
+    next_cursor: str | None
+
+
+class MerchantTransactionOut(TransactionOut):
+    wallet_id: str = Field(description="the merchant account (one per currency)")
+
+
+class MerchantTransactionPage(BaseModel):
+    data: list[MerchantTransactionOut]
+    has_more: bool
+    next_cursor: str | None
+
+
+class TransactionPath(BaseModel):
+    transaction_id: str = Field(max_length=40)
