@@ -86,6 +86,7 @@ def _init_store(app: OpenAPI) -> None:
 def _register_blueprints(app: OpenAPI) -> None:
     from app.auth.routes import account_api, auth_api
     from app.health import health_api
+    from app.checkout.confirmations.routes import confirmations_api
     from app.checkout.orders.routes import orders_api
     from app.checkout.qr_payments.routes import qr_payments_api
     from app.history.routes import history_api, merchant_history_api
@@ -93,7 +94,7 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.merchant.webhooks.routes import webhooks_api
     from app.merchant.routes import admin_api, merchant_api
     from app.pos.batches.routes import batches_api, settlements_api
-    from app.pos.charges.routes import charges_api, customer_payments_api
+    from app.pos.charges.routes import charges_api
     from app.pos.payment_requests.routes import payment_requests_api
     from app.pos.terminals.routes import terminal_config_api, terminals_api
     from app.pos.vending.routes import vending_api
@@ -101,7 +102,7 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.qr.routes import qr_api, qr_image_api
     from app.wallet.routes import wallet_api
     for blueprint in (health_api, auth_api, account_api, wallet_api, history_api, admin_api, merchant_api, qr_api, qr_image_api, qr_payments_api,
-                      terminals_api, terminal_config_api, payment_requests_api, charges_api, customer_payments_api,
+                      terminals_api, terminal_config_api, payment_requests_api, charges_api, confirmations_api,
                       vending_api, batches_api, settlements_api, api_keys_api, webhooks_api, orders_api,
                       merchant_history_api,
                       devices_api):

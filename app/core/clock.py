@@ -24,3 +24,8 @@ def reset() -> None:
 def as_utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; they were stored as UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored time as the API writes it: ISO 8601 in UTC, or None."""
+    return as_utc(value).isoformat() if value is not None else None

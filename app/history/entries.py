@@ -23,7 +23,7 @@ from app.core.pagination import POSITION_MAX, decode_cursor, encode_cursor
 from app.extensions import db
 from app.history.filters import HistoryFilters, apply_filters
 from app.wallet.models import Entry, Transaction
-from app.wallet.presenters import (
+from app.history.presenters import (
     counterparties,
     history_item,
     other_account_id,

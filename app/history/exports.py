@@ -14,7 +14,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.history.entries import Positions, batches, describe
 from app.history.filters import HistoryFilters
-from app.wallet.presenters import counterparty_name
+from app.history.presenters import counterparty_name
 from app.wallet.services import owned_wallet
 
 COLUMNS = ("id", "created_at", "type", "amount", "currency", "balance_after", "counterparty", "reference", "status")

@@ -19,7 +19,7 @@ from app.auth.models import User
 from app.core.errors import AppError, Code
 from app.merchant.models import Merchant
 from app.wallet.models import Account, Entry, Transaction
-from app.wallet.presenters import SYSTEM_LABELS
+from app.history.presenters import SYSTEM_LABELS
 
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 

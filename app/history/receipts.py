@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from app.auth.models import User
+from app.core import clock
 from app.core.errors import not_found
 from app.extensions import db
 from app.merchant.models import Merchant
 from app.pos.terminals.models import Terminal
 from app.wallet.models import Account, Entry, Transaction, Transfer
-from app.wallet.presenters import iso, other_account_id, transaction_out
+from app.history.presenters import counterparties, other_account_id
+from app.wallet.presenters import transaction_out
 
 # Money given back against a payment points at it by related_id.
 GIVE_BACK_TYPES = ("refund", "reversal")
@@ -27,7 +29,9 @@ def transaction_receipt(user: User, txn_id: str) -> dict:
     txn, wallet = row
     entry = db.session.execute(select(Entry).where(Entry.transaction_id == txn.id, Entry.account_id == wallet.id)
                                .order_by(Entry.seq.desc()).limit(1)).scalar_one_or_none()
-    receipt = transaction_out(txn, viewer_account=wallet, balance_after=entry.balance_after if entry else None)
+    other_id = other_account_id(txn.debit_account_id, txn.credit_account_id, wallet.id)
+    receipt = transaction_out(txn, viewer_account=wallet, others=counterparties({other_id}),
+                              balance_after=entry.balance_after if entry else None)
     if entry is not None:
         receipt["amount"] = entry.amount
     receipt |= {"related_id": txn.related_id, "terminal_id": txn.terminal_id,
@@ -54,7 +58,7 @@ def _refunds(txn_id: str) -> list[dict]:
     rows = db.session.execute(select(Transaction).where(Transaction.related_id == txn_id,
                                                         Transaction.type.in_(GIVE_BACK_TYPES))
                               .order_by(Transaction.created_at, Transaction.id)).scalars()
-    return [{"id": r.id, "type": r.type, "amount": r.amount, "status": r.status, "created_at": iso(r.created_at)}
+    return [{"id": r.id, "type": r.type, "amount": r.amount, "status": r.status, "created_at": clock.iso(r.created_at)}
             for r in rows]
 
 
@@ -63,4 +67,4 @@ def _legs(txn_id: str) -> list[dict]:
                               .order_by(Transfer.created_at, Transfer.id)).scalars()
     return [{"id": leg.id, "kind": leg.kind, "debit_account_id": leg.debit_account_id,
              "credit_account_id": leg.credit_account_id, "amount": leg.amount, "currency": leg.currency,
-             "pending_id": leg.pending_id, "created_at": iso(leg.created_at)} for leg in legs]
+             "pending_id": leg.pending_id, "created_at": clock.iso(leg.created_at)} for leg in legs]

@@ -48,10 +48,6 @@ def code_reference(reference: str) -> str:
     return f"{reference[:16]}-{hashlib.sha256(reference.encode()).hexdigest()[:8]}"
 
 
-def _iso(value: datetime | None) -> str | None:
-    return clock.as_utc(value).isoformat() if value is not None else None
-
-
 def effective_status(order: Order) -> str:
     if order.status == "pending" and clock.as_utc(order.expires_at) <= clock.now():
         return "expired"
@@ -63,8 +59,8 @@ def order_out(order: Order, payload: str) -> dict:
             "reference": order.reference, "description": order.description, "payload": payload,
             "deep_link": f"{current_app.config['DEEP_LINK_BASE']}?payload={quote(payload, safe='')}",
             "qr_image_url": f"/api/v1/qr-codes/{order.qr_code_id}.png", "transaction_id": order.transaction_id,
-            "refunded_amount": order.refunded_amount, "expires_at": _iso(order.expires_at),
-            "created_at": _iso(order.created_at), "updated_at": _iso(order.updated_at)}
+            "refunded_amount": order.refunded_amount, "expires_at": clock.iso(order.expires_at),
+            "created_at": clock.iso(order.created_at), "updated_at": clock.iso(order.updated_at)}
 
 
 def _locked(stmt):
@@ -117,7 +113,7 @@ def get_order(merchant_id: str, order_id: str) -> dict:
 # --- listing: newest first, by (created_at, id) -----------------------------------------------
 
 def _encode_cursor(order: Order) -> str:
-    raw = json.dumps({"t": _iso(order.created_at), "i": order.id}, separators=(",", ":")).encode()
+    raw = json.dumps({"t": clock.iso(order.created_at), "i": order.id}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -186,7 +182,7 @@ def refund_order(merchant_id: str, order_id: str, *, amount: int, initiator_id: 
         out = {"id": txn.id, "order_id": order.id, "payment_id": payment.id, "amount": amount,
                "currency": order.currency, "status": txn.status, "order_status": order.status,
                "refunded_amount": order.refunded_amount, "remaining": order.amount - order.refunded_amount,
-               "created_at": _iso(txn.created_at)}
+               "created_at": clock.iso(txn.created_at)}
         emit(merchant_id, "refund.succeeded", out | {"reference": order.reference})
         return 201, out
 

@@ -30,13 +30,9 @@ def digest(key: str) -> str:
     return crypto.keyed_digest("api_key", key)
 
 
-def _iso(value) -> str | None:
-    return clock.as_utc(value).isoformat() if value is not None else None
-
-
 def key_out(key: ApiKey) -> dict:
-    return {"id": key.id, "name": key.name, "prefix": key.prefix, "created_at": _iso(key.created_at),
-            "last_used_at": _iso(key.last_used_at), "revoked_at": _iso(key.revoked_at)}
+    return {"id": key.id, "name": key.name, "prefix": key.prefix, "created_at": clock.iso(key.created_at),
+            "last_used_at": clock.iso(key.last_used_at), "revoked_at": clock.iso(key.revoked_at)}
 
 
 def create_key(user: User, merchant_id: str, *, name: str) -> dict:
@@ -47,7 +43,7 @@ def create_key(user: User, merchant_id: str, *, name: str) -> dict:
                      key_hash=digest(plain), created_by=user.id, created_at=clock.now())
         db.session.add(key)
         uow.commit()
-    return {"id": key.id, "name": key.name, "key": plain, "prefix": key.prefix, "created_at": _iso(key.created_at)}
+    return {"id": key.id, "name": key.name, "key": plain, "prefix": key.prefix, "created_at": clock.iso(key.created_at)}
 
 
 def list_keys(user: User, merchant_id: str) -> list[dict]:

@@ -30,14 +30,10 @@ from app.merchant.webhooks.signing import new_secret
 URL_MAX = 2000  # the column's width; longer is refused, not cut
 
 
-def _iso(value: datetime | None) -> str | None:
-    return clock.as_utc(value).isoformat() if value is not None else None
-
-
 def endpoint_out(endpoint: WebhookEndpoint, secret: str | None = None) -> dict:
     out = {"id": endpoint.id, "merchant_id": endpoint.merchant_id, "url": endpoint.url,
            "events": json.loads(endpoint.events), "status": endpoint.status,
-           "created_at": _iso(endpoint.created_at)}
+           "created_at": clock.iso(endpoint.created_at)}
     if secret is not None:
         out["secret"] = secret
     return out
@@ -147,7 +143,7 @@ def send_test(user: User, merchant_id: str, endpoint_id: str) -> dict:
         if endpoint.status != "active":
             raise AppError(Code.CONFLICT, "this endpoint is disabled; enable it first")
         event = events.emit(endpoint.merchant_id, events.TEST_EVENT,
-                            {"endpoint_id": endpoint.id, "created_at": _iso(clock.now())}, endpoint_id=endpoint.id)
+                            {"endpoint_id": endpoint.id, "created_at": clock.iso(clock.now())}, endpoint_id=endpoint.id)
         db.session.flush()
         delivery_id = db.session.execute(select(WebhookDelivery.id).filter_by(event_id=event.id)).scalar_one()
         uow.commit()
@@ -157,7 +153,7 @@ def send_test(user: User, merchant_id: str, endpoint_id: str) -> dict:
 # --- deliveries ----------------------------------------------------------------------------------
 
 def _cursor(delivery: WebhookDelivery) -> str:
-    raw = json.dumps({"t": _iso(delivery.created_at), "i": delivery.id}, separators=(",", ":")).encode()
+    raw = json.dumps({"t": clock.iso(delivery.created_at), "i": delivery.id}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -181,14 +177,14 @@ def _deliveries_out(rows: list[WebhookDelivery]) -> list[dict]:
     log: dict[str, list[dict]] = {i: [] for i in ids}
     for a in db.session.execute(select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids))
                                 .order_by(WebhookAttempt.id.desc())).scalars() if ids else ():
-        log[a.delivery_id].append({"attempted_at": _iso(a.attempted_at), "status_code": a.status_code,
+        log[a.delivery_id].append({"attempted_at": clock.iso(a.attempted_at), "status_code": a.status_code,
                                    "error": a.error, "duration_ms": a.duration_ms})
     types = dict(db.session.execute(select(WebhookEvent.id, WebhookEvent.type)
                                     .where(WebhookEvent.id.in_({d.event_id for d in rows}))).all()) if ids else {}
     return [{"id": d.id, "event_id": d.event_id, "event_type": types[d.event_id], "endpoint_id": d.endpoint_id,
-             "status": d.status, "attempts": d.attempts, "next_attempt_at": _iso(d.next_attempt_at),
+             "status": d.status, "attempts": d.attempts, "next_attempt_at": clock.iso(d.next_attempt_at),
              "last_status_code": d.last_status_code, "last_error": d.last_error,
-             "created_at": _iso(d.created_at), "updated_at": _iso(d.updated_at), "attempt_log": log[d.id]}
+             "created_at": clock.iso(d.created_at), "updated_at": clock.iso(d.updated_at), "attempt_log": log[d.id]}
             for d in rows]
 
 

@@ -1,17 +1,14 @@
-"""Charges of a scanned consumer code: the terminal's endpoints (signed) and the customer's
-approval of large charges in the app (bearer). Thin: schema, one service call."""
-from app.auth.current import current_user, user_blueprint
+"""Charges of a scanned consumer code: the terminal's endpoints (signed). Thin: schema, one
+service call."""
 from app.core.idempotency import from_request
 from app.core.schemas import ErrorEnvelope, IdempotencyHeader
 from app.pos.charges import services as charges
 from app.pos.charges import refunds
 from app.pos.auth import current_terminal, terminal_blueprint
-from app.pos.charges.schemas import (ChargeBody, ChargeOut, ChargePath, ConfirmBody, PaymentPath, PendingPaymentList,
-                                    PendingPaymentOut, RefundBody, RefundOut)
+from app.pos.charges.schemas import (ChargeBody, ChargeOut, ChargePath, RefundBody, RefundOut)
 from app.pos.terminals.schemas import WaitQuery
 
 charges_api = terminal_blueprint("pos_charges", __name__)
-customer_payments_api = user_blueprint("customer_payments", __name__, "payments")
 
 
 @charges_api.post("/charges", responses={201: ChargeOut, 402: ErrorEnvelope})
@@ -47,24 +44,3 @@ def refund_charge(path: ChargePath, body: RefundBody, header: IdempotencyHeader)
     idem = from_request(terminal.id, header.idempotency_key, body.model_dump())
     status, result = refunds.refund_charge(terminal, path.charge_id, amount=body.amount, idem=idem)
     return result, status
-
-
-@customer_payments_api.get("/payments/pending", responses={200: PendingPaymentList})
-def pending_payments():
-    """The caller's terminal charges waiting for their approval."""
-    return {"data": charges.pending_payments(current_user())}
-
-
-@customer_payments_api.post("/payments/<payment_id>/confirm", responses={200: PendingPaymentOut, 410: ErrorEnvelope})
-def confirm_payment(path: PaymentPath, body: ConfirmBody, header: IdempotencyHeader):
-    """Approve a terminal's charge with the payment PIN; the money moves now."""
-    user = current_user()
-    idem = from_request(user.id, header.idempotency_key, body.model_dump(exclude={"pin"}))
-    status, result = charges.confirm_payment(user, path.payment_id, body.pin, idem)
-    return result, status
-
-
-@customer_payments_api.post("/payments/<payment_id>/decline", responses={200: PendingPaymentOut, 410: ErrorEnvelope})
-def decline_payment(path: PaymentPath):
-    """Refuse a terminal's charge."""
-    return charges.decline_payment(current_user(), path.payment_id)

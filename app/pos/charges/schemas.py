@@ -2,7 +2,7 @@
 customer's confirmation of large ones, reversals and refunds."""
 from pydantic import BaseModel, Field
 
-from app.core.fields import Amount, CurrencyCode, Pin
+from app.core.fields import Amount, CurrencyCode
 from app.core.schemas import Strict
 
 
@@ -15,14 +15,6 @@ class ChargeBody(Strict):
 
 class ChargePath(BaseModel):
     charge_id: str = Field(max_length=40)
-
-
-class PaymentPath(BaseModel):
-    payment_id: str = Field(max_length=40)
-
-
-class ConfirmBody(Strict):
-    pin: Pin
 
 
 class RefundBody(Strict):
@@ -52,21 +44,3 @@ class RefundOut(BaseModel):
     created_at: str
     refunded_total: int
     remaining: int
-
-
-class PendingPaymentOut(BaseModel):
-    id: str
-    status: str
-    amount: int
-    currency: str
-    reference: str | None
-    wallet_id: str | None
-    merchant_name: str
-    terminal_label: str
-    created_at: str
-    expires_at: str | None
-    transaction_id: str | None
-
-
-class PendingPaymentList(BaseModel):
-    data: list[PendingPaymentOut]

@@ -1,8 +1,8 @@
-"""A terminal charges the code the customer shows; the customer approves the large ones.
+"""A terminal charges the code the customer shows.
 
     POST /pos/charges            terminal: resolve the scanned code and pay, or ask the customer
     GET  /pos/charges/{id}       terminal: the outcome, waiting for it if asked (long poll)
-    GET  /payments/pending, POST /payments/{id}/confirm | /decline     the customer, in the app
+    (the customer approves large ones in the app: app.checkout.confirmations)
 
 A scanned code is single-use, so a retried charge must not resolve it again: the answer stored
 under the Idempotency-Key is looked up first. A refused charge is kept (status "failed" with its
@@ -17,13 +17,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.auth.services.pin import refuse_if_pin_locked, require_payment_pin
+from app.auth.services.pin import refuse_if_pin_locked
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
 from app.core.idempotency import IdempotencyRequest, run_once, single_flight
 from app.core.ids import new_id
 from app.core.notify import get_notifier, wait_until
-from app.core.uow import unit_of_work
 from app.extensions import db
 from app.merchant.events import emit
 from app.merchant.models import Merchant
@@ -35,6 +34,7 @@ from app.qr.devices.services import resolve_payment_code
 from app.wallet import ledger
 from app.wallet.models import Account
 
+
 PENDING = "requires_confirmation"
 
 
@@ -44,10 +44,6 @@ def channel(charge_id: str) -> str:
 
 def publish(charge_id: str) -> None:  # after the commit that changed the charge, never before
     get_notifier().publish(channel(charge_id))
-
-
-def _iso(value) -> str | None:
-    return clock.as_utc(value).isoformat() if value is not None else None
 
 
 def owner_display(name: str | None) -> str | None:
@@ -68,12 +64,12 @@ def charge_out(charge: PosCharge) -> dict:
     return {"id": charge.id, "status": effective_status(charge), "amount": charge.amount,
             "currency": charge.currency, "reference": charge.reference,
             "wallet_owner_display": owner_display(owner.name) if owner else None,
-            "created_at": _iso(charge.created_at), "transaction_id": charge.transaction_id,
-            "expires_at": _iso(charge.expires_at), "refunded_amount": charge.refunded_amount,
+            "created_at": clock.iso(charge.created_at), "transaction_id": charge.transaction_id,
+            "expires_at": clock.iso(charge.expires_at), "refunded_amount": charge.refunded_amount,
             "failure_code": charge.failure_code}
 
 
-def _find(charge_id: str, owner, *, lock: bool) -> PosCharge:
+def find_charge(charge_id: str, owner, *, lock: bool) -> PosCharge:
     """A charge that `owner` (a terminal or customer condition) may see, else 404: someone
     else's looks exactly like a missing one. Locked FOR UPDATE, re-read, if asked."""
     stmt = select(PosCharge).where(PosCharge.id == charge_id, PosCharge.kind == "charge", owner)
@@ -86,10 +82,10 @@ def _find(charge_id: str, owner, *, lock: bool) -> PosCharge:
 
 
 def terminal_charge(terminal: Terminal, charge_id: str, *, lock: bool = False) -> PosCharge:
-    return _find(charge_id, PosCharge.terminal_id == terminal.id, lock=lock)
+    return find_charge(charge_id, PosCharge.terminal_id == terminal.id, lock=lock)
 
 
-def _pay(charge: PosCharge, account_id: str | None = None) -> None:
+def pay_charge(charge: PosCharge, account_id: str | None = None) -> None:
     """Customer wallet -> merchant account, inside the caller's unit of work. A terminal's charge
     passes the account id it checked before resolving the code, saving a query; a confirmation
     looks it up here."""
@@ -112,10 +108,8 @@ def charge_event(charge: PosCharge, **extra) -> dict:
     """The data of a charge's webhook events: what the merchant's books need, nothing of the payer."""
     return {"charge_id": charge.id, "merchant_id": charge.merchant_id, "terminal_id": charge.terminal_id,
             "amount": charge.amount, "currency": charge.currency, "reference": charge.reference,
-            "created_at": _iso(charge.created_at), **extra}
+            "created_at": clock.iso(charge.created_at), **extra}
 
-
-# --- the terminal ------------------------------------------------------------------------------
 
 def _require_merchant_account(terminal: Terminal, currency: str) -> str:
     # Checked before the code is resolved: a till set to the wrong currency must not use up codes.
@@ -173,7 +167,7 @@ def _charge(terminal: Terminal, payment_code: str, amount: int, currency: str, r
             # Nothing moves until the customer approves with their PIN in the app.
             charge.expires_at = charge.created_at + timedelta(seconds=current_app.config["CHARGE_CONFIRMATION_TTL"])
         else:
-            _pay(charge, account_id)
+            pay_charge(charge, account_id)
         db.session.flush()
         return 201, charge_out(charge)
 
@@ -203,76 +197,3 @@ def follow_charge(terminal: Terminal, charge_id: str, *, wait: float) -> dict:
     else:
         check()
     return seen["charge"]
-
-
-# --- the customer ------------------------------------------------------------------------------
-
-def _customer_charge(user: User, charge_id: str, *, lock: bool = False) -> PosCharge:
-    return _find(charge_id, PosCharge.user_id == user.id, lock=lock)
-
-
-def _require_pending(charge: PosCharge) -> None:
-    status = effective_status(charge)
-    if status == "expired":
-        raise AppError(Code.CONFIRMATION_EXPIRED, "this payment was not approved in time; ask for a new one")
-    if status != PENDING:
-        raise AppError(Code.CHARGE_NOT_PENDING, f"this payment is already {status}", {"status": status})
-
-
-def _payment_out(charge: PosCharge) -> dict:
-    """The charge as the customer's app shows it: who asks, how much, until when."""
-    merchant, terminal = db.session.get(Merchant, charge.merchant_id), db.session.get(Terminal, charge.terminal_id)
-    return {"id": charge.id, "status": effective_status(charge), "amount": charge.amount,
-            "currency": charge.currency, "reference": charge.reference, "wallet_id": charge.wallet_id,
-            "merchant_name": merchant.name, "terminal_label": terminal.label,
-            "created_at": _iso(charge.created_at), "expires_at": _iso(charge.expires_at),
-            "transaction_id": charge.transaction_id}
-
-
-def pending_payments(user: User) -> list[dict]:
-    """The user's charges waiting for their approval, newest first (a handful at most: each
-    needs a code shown within the last minute)."""
-    rows = db.session.execute(
-        select(PosCharge).where(PosCharge.user_id == user.id, PosCharge.kind == "charge",
-                                PosCharge.status == PENDING, PosCharge.expires_at > clock.now())
-        .order_by(PosCharge.created_at.desc(), PosCharge.id.desc())).scalars()
-    return [_payment_out(charge) for charge in rows]
-
-
-def confirm_payment(user: User, charge_id: str, pin: str, idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    """The customer approves with their PIN; the money moves now. A retry with the same
-    Idempotency-Key gets the first answer (not "no longer pending")."""
-    return single_flight(idem, lambda: _confirm(user, charge_id, pin, idem))
-
-
-def _confirm(user: User, charge_id: str, pin: str, idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    charge = _customer_charge(user, charge_id)
-    _require_pending(charge)  # before the PIN, so a stale approval costs no PIN attempt
-    require_payment_pin(user, pin, charge.amount)
-
-    def work():
-        # Again under the lock: a decline, a reversal or the expiry may have come in between.
-        locked = _customer_charge(user, charge_id, lock=True)
-        _require_pending(locked)
-        if db.session.get(Account, locked.wallet_id).status != "active":
-            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
-        _pay(locked)
-        return 200, _payment_out(locked)
-
-    result = run_once(idem, work)
-    publish(charge_id)
-    return result
-
-
-def decline_payment(user: User, charge_id: str) -> dict:
-    """The customer says no; the terminal learns it at once."""
-    with unit_of_work() as uow:
-        charge = _customer_charge(user, charge_id, lock=True)
-        _require_pending(charge)
-        charge.status, charge.updated_at = "declined", clock.now()
-        # The till learns it by polling; the merchant's server by this event.
-        emit(charge.merchant_id, "payment.failed", charge_event(charge, failure_code="declined"))
-        out = _payment_out(charge)
-        uow.commit()
-    publish(charge_id)
-    return out

@@ -36,10 +36,6 @@ Result = tuple[int, dict]
 # enough that a worker that died mid-way does not block the terminal's retries for long.
 
 
-def _iso(value) -> str | None:
-    return clock.as_utc(value).isoformat() if value is not None else None
-
-
 def _status(charge: PosCharge, txn_status: str | None) -> str:
     """The hold's transaction is the truth: `flask ledger expire-holds` releases holds without
     knowing about terminals, so an expired hold reads as expired here. So does one past its
@@ -54,8 +50,8 @@ def _status(charge: PosCharge, txn_status: str | None) -> str:
 def authorization_out(charge: PosCharge, txn_status: str | None) -> dict:
     return {"id": charge.id, "status": _status(charge, txn_status), "amount": charge.amount,
             "currency": charge.currency, "captured_amount": charge.captured_amount,
-            "expires_at": _iso(charge.expires_at), "reference": charge.reference,
-            "failure_code": charge.failure_code, "created_at": _iso(charge.created_at)}
+            "expires_at": clock.iso(charge.expires_at), "reference": charge.reference,
+            "failure_code": charge.failure_code, "created_at": clock.iso(charge.created_at)}
 
 
 def _payee(terminal: Terminal, currency: str | None, amount: int) -> tuple[str, str]:
@@ -166,7 +162,7 @@ def _hold_of(charge: PosCharge) -> str:
 def _event(charge: PosCharge, **amounts) -> dict:
     return {"authorization_id": charge.id, "merchant_id": charge.merchant_id, "terminal_id": charge.terminal_id,
             "transaction_id": charge.transaction_id, "currency": charge.currency, "reference": charge.reference,
-            "created_at": _iso(charge.created_at), **amounts}
+            "created_at": clock.iso(charge.created_at), **amounts}
 
 
 def capture(terminal: Terminal, authorization_id: str, *, amount: int, idem: IdempotencyRequest | None) -> Result:

@@ -43,13 +43,9 @@ def _settings() -> tuple[str, int]:
     return cfg["PAYMENT_CODE_PREFIX"], cfg["PAYMENT_CODE_PERIOD"]
 
 
-def _iso(value) -> str | None:
-    return clock.as_utc(value).isoformat() if value is not None else None
-
-
 def device_out(device: Device) -> dict:
     return {"id": device.id, "name": device.name, "handle": device.handle,
-            "created_at": _iso(device.created_at), "revoked_at": _iso(device.revoked_at)}
+            "created_at": clock.iso(device.created_at), "revoked_at": clock.iso(device.revoked_at)}
 
 
 def _owned_device(user: User, device_id: str) -> Device:

@@ -1,0 +1,56 @@
+"""Rows of the read side -> JSON: who is on the other side of each transaction, history items."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.core import clock
+from app.extensions import db
+from app.wallet.presenters import user_counterparty
+from app.merchant.models import Merchant
+from app.wallet.models import Account
+
+
+SYSTEM_LABELS = {"topup_float": "Top-up"}
+
+
+def counterparties(account_ids: set[str]) -> dict[str, dict]:
+    """A short public description of each account: who or what is on the other side."""
+    if not account_ids:
+        return {}
+    rows = db.session.execute(select(Account, User, Merchant).outerjoin(User, User.id == Account.user_id)
+                              .outerjoin(Merchant, Merchant.id == Account.merchant_id)
+                              .where(Account.id.in_(account_ids))).all()
+    described = {}
+    for account, user, merchant in rows:
+        if account.kind == "user":
+            described[account.id] = user_counterparty(account, user)
+        elif account.kind == "merchant":
+            described[account.id] = {"type": "merchant", "name": merchant.name if merchant else None,
+                                     "merchant_id": account.merchant_id}
+        else:
+            described[account.id] = {"type": "system", "name": SYSTEM_LABELS.get(account.code, account.code)}
+    return described
+
+
+def other_account_id(debit_account_id: str, credit_account_id: str, viewer_id: str) -> str:
+    return credit_account_id if debit_account_id == viewer_id else debit_account_id
+
+
+def history_item(row, others: dict[str, dict]) -> dict:
+    """One history row (an entry with its transaction, see app.history.entries.ROW) as the
+    account it belongs to sees it; the same shape as transaction_out, plus the terminal."""
+    other_id = other_account_id(row.debit_account_id, row.credit_account_id, row.account_id)
+    return {"id": row.id, "type": row.type, "amount": row.amount, "currency": row.currency,
+            "balance_after": row.balance_after, "counterparty": others.get(other_id), "status": row.status,
+            "reference": row.reference, "note": row.note, "wallet_id": row.account_id,
+            "terminal_id": row.terminal_id, "created_at": clock.iso(row.created_at)}
+
+
+def counterparty_name(counterparty: dict | None) -> str:
+    return (counterparty or {}).get("name") or ""
+
+
+def without_wallet_ids(others: dict[str, dict]) -> dict[str, dict]:
+    """What a merchant sees of its customers: their name, not their wallet id."""
+    return {key: {k: v for k, v in value.items() if k != "wallet_id"} for key, value in others.items()}
