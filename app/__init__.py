@@ -44,6 +44,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     register_error_handlers(app)
     register_guards(app)
     _register_blueprints(app)
+    _connect_events()
     _register_docs(app)
     from app.cli import register_cli
     register_cli(app)
@@ -107,6 +108,13 @@ def _register_blueprints(app: OpenAPI) -> None:
                       merchant_history_api,
                       devices_api):
         app.register_api(blueprint)
+
+
+def _connect_events() -> None:
+    """Features announce what happened; those above listen. Wired here so it is visible in one place."""
+    from app.auth.events import account_verified
+    from app.wallet.services import open_first_wallet
+    account_verified.connect(open_first_wallet, weak=False)
 
 
 def _register_docs(app: OpenAPI) -> None:

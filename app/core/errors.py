@@ -12,6 +12,8 @@ from flask import Flask, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import limiter
+
 log = logging.getLogger(__name__)
 
 
@@ -193,6 +195,5 @@ def register_error_handlers(app: Flask) -> None:
 
 def _limiter_retry_after() -> int:
     """Seconds until the limit that refused this request lets the next one through."""
-    from app.extensions import limiter  # here, not at the top: extensions imports core modules
     current = limiter.current_limit
     return max(1, int(current.reset_at - time.time())) if current else 60

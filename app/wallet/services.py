@@ -50,6 +50,12 @@ def get_wallet(user: User, wallet_id: str) -> dict:
     return wallet_out(owned_wallet(user, wallet_id))
 
 
+def open_first_wallet(user: User) -> None:
+    """On app.auth.events.account_verified, inside the verification's unit of work: every
+    verified account has a wallet in DEFAULT_CURRENCY."""
+    ledger.open_account(kind="user", currency=current_app.config["DEFAULT_CURRENCY"], user_id=user.id)
+
+
 def open_wallet(user: User, currency: str) -> dict:
     require_verified(user)
     try:

@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import crypto, otp
+from app.auth.events import account_verified
 from app.auth.identity import channel_for, find_user
 from app.auth.models import User
 from app.auth.passwords import password_problem
@@ -15,7 +16,6 @@ from app.core.errors import AppError, Code
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
-from app.wallet import ledger
 
 
 def register(*, phone: str | None, email: str | None, password: str, name: str) -> dict:
@@ -54,7 +54,7 @@ def verify(*, identifier: str, code: str, device_name: str | None, ip: str | Non
             uow.commit()  # keep the counted failure
             raise AppError(Code.OTP_INVALID, "the code is wrong or no longer valid")
         user.verified_at = clock.now()
-        ledger.open_account(kind="user", currency=current_app.config["DEFAULT_CURRENCY"], user_id=user.id)
+        account_verified.send(user)  # the wallet opens the first wallet in this unit of work
         tokens = open_session(user, device_name, ip)
         uow.commit()
     return tokens
