@@ -10,16 +10,13 @@ newest rows by time, with one position per account: each account's stream keeps 
 """
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator
 
 from sqlalchemy import select
 
 from app.auth.models import User
 from app.core import clock
-from app.core.errors import AppError, Code
-from app.core.pagination import POSITION_MAX, decode_cursor, encode_cursor
+from app.core.pagination import decode_cursor, encode_cursor, pack, position, unpack
 from app.extensions import db
 from app.history.filters import HistoryFilters, apply_filters
 from app.wallet.models import Entry, Transaction
@@ -96,8 +93,7 @@ def wallet_transactions(user: User, wallet_id: str, *, filters: HistoryFilters, 
 # --- positions over several accounts, as one opaque cursor -----------------------------------
 
 def encode_positions(positions: Positions) -> str:
-    raw = json.dumps({"a": positions}, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return pack({"a": positions})
 
 
 def decode_positions(cursor: str | None, newest: dict[str, int]) -> Positions:
@@ -107,17 +103,12 @@ def decode_positions(cursor: str | None, newest: dict[str, int]) -> Positions:
     positions: Positions = dict(newest)
     if cursor is None:
         return positions
-    try:
-        named = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))["a"]
+
+    def read(data: dict) -> Positions:
+        named = data["a"]
         if not isinstance(named, dict):
-            raise ValueError  # noqa: TRY004 (every malformed cursor ends in the same 422 below)
-        for account_id, seq in named.items():
-            if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool)
-                                    or not 0 <= seq <= POSITION_MAX):
-                raise ValueError
-            if account_id in positions:
-                positions[account_id] = seq
-    except (ValueError, KeyError, TypeError):
-        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued",
-                       {"fields": [{"field": "cursor", "message": "invalid cursor"}]}) from None
-    return positions
+            raise TypeError("not a map of positions")
+        # None marks an account with no rows left; an account the cursor does not name starts at `newest`.
+        checked = {account_id: None if seq is None else position(seq) for account_id, seq in named.items()}
+        return positions | {account_id: seq for account_id, seq in checked.items() if account_id in positions}
+    return unpack(cursor, read)

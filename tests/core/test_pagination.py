@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 
 import pytest
 
 from app.core.errors import AppError
-from app.core.pagination import PageQuery, decode_cursor, encode_cursor, page
+from app.core.pagination import decode_cursor, decode_keyset, encode_cursor, encode_keyset
 
 
 def raw_cursor(payload: bytes) -> str:
@@ -41,29 +42,19 @@ def test_a_cursor_the_api_did_not_issue_is_refused_as_a_validation_error(cursor)
     assert refused.value.details["fields"][0]["field"] == "cursor"
 
 
-def test_a_page_with_one_extra_row_has_more_and_points_at_its_last_row():
-    result = page([10, 9, 8, 7], limit=3, position_of=lambda n: n)
+def test_a_keyset_cursor_round_trips_to_its_row():
+    created_at = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 
-    assert result["data"] == [10, 9, 8]
-    assert result["has_more"] is True
-    assert decode_cursor(result["next_cursor"]) == 8
+    assert decode_keyset(encode_keyset(created_at, "ord_abc")) == (created_at, "ord_abc")
 
 
-@pytest.mark.parametrize("rows", [[], [3], [3, 2, 1]])
-def test_a_page_without_an_extra_row_is_the_last(rows):
-    result = page(rows, limit=3, position_of=lambda n: n)
+@pytest.mark.parametrize("cursor", [
+    "garbage", raw_cursor(b'{"t": "2026-03-01T12:30:00", "i": "ord_1"}'),  # a time without its zone
+    raw_cursor(b'{"t": "2026-03-01T12:30:00+00:00", "i": 5}'), raw_cursor(b'{"t": "yesterday", "i": "x"}'),
+    raw_cursor(b'{"t": "2026-03-01T12:30:00+00:00", "i": "' + b"x" * 41 + b'"}'), raw_cursor(b'{"i": "x"}'),
+])
+def test_a_keyset_cursor_the_api_did_not_issue_is_refused_as_a_validation_error(cursor):
+    with pytest.raises(AppError) as refused:
+        decode_keyset(cursor)
 
-    assert result == {"data": rows, "has_more": False, "next_cursor": None}
-
-
-@pytest.mark.parametrize("limit, ok", [(1, True), (20, True), (100, True), (0, False), (101, False)])
-def test_page_size_is_1_to_100(limit, ok):
-    if ok:
-        assert PageQuery(limit=limit).limit == limit
-    else:
-        with pytest.raises(ValueError):
-            PageQuery(limit=limit)
-
-
-def test_the_default_page_size_is_20():
-    assert PageQuery().limit == 20
+    assert (refused.value.status, refused.value.code) == (422, "validation_error")

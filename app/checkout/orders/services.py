@@ -9,11 +9,8 @@ to end); `flask orders expire` writes it down and emits order.expired.
 """
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
-import json
-from datetime import datetime
 from urllib.parse import quote
 
 from flask import current_app
@@ -23,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
 from app.core.idempotency import IdempotencyRequest, run_once
+from app.core.pagination import decode_keyset, encode_keyset
 from app.core.ids import new_id
 from app.core.uow import retrying, unit_of_work
 from app.extensions import db
@@ -112,23 +110,6 @@ def get_order(merchant_id: str, order_id: str) -> dict:
 
 # --- listing: newest first, by (created_at, id) -----------------------------------------------
 
-def _encode_cursor(order: Order) -> str:
-    raw = json.dumps({"t": clock.iso(order.created_at), "i": order.id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        created_at, order_id = datetime.fromisoformat(data["t"]), data["i"]
-        if created_at.tzinfo is None or not isinstance(order_id, str) or len(order_id) > 40:
-            raise ValueError
-        return created_at, order_id
-    except (ValueError, KeyError, TypeError):
-        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued",
-                       {"fields": [{"field": "cursor", "message": "invalid cursor"}]}) from None
-
-
 def _status_filter(status: str):
     now = clock.now()
     if status == "pending":
@@ -147,13 +128,13 @@ def list_orders(merchant_id: str, *, status: str | None, limit: int, cursor: str
     if status is not None:
         stmt = stmt.where(_status_filter(status))
     if cursor is not None:
-        created_at, order_id = _decode_cursor(cursor)
+        created_at, order_id = decode_keyset(cursor)
         stmt = stmt.where(or_(Order.created_at < created_at,
                               and_(Order.created_at == created_at, Order.id < order_id)))
     rows = db.session.execute(stmt).all()
     has_more, rows = len(rows) > limit, rows[:limit]
     return {"data": [order_out(order, payload) for order, payload in rows], "has_more": has_more,
-            "next_cursor": _encode_cursor(rows[-1][0]) if has_more else None}
+            "next_cursor": encode_keyset(rows[-1][0].created_at, rows[-1][0].id) if has_more else None}
 
 
 # --- refunds, cancel, expiry -------------------------------------------------------------------

@@ -6,10 +6,8 @@ Sending is the worker's job (app.merchant.webhooks.worker); nothing here talks t
 """
 from __future__ import annotations
 
-import base64
 import ipaddress
 import json
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -19,6 +17,7 @@ from app.auth import crypto
 from app.auth.models import User
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
+from app.core.pagination import decode_keyset, encode_keyset
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
@@ -152,22 +151,12 @@ def send_test(user: User, merchant_id: str, endpoint_id: str) -> dict:
 
 # --- deliveries ----------------------------------------------------------------------------------
 
-def _cursor(delivery: WebhookDelivery) -> str:
-    raw = json.dumps({"t": clock.iso(delivery.created_at), "i": delivery.id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def _after(cursor: str | None):
     """Keyset condition for "older than the cursor's row": (created_at, id) is unique and never
     changes, so new deliveries arriving between pages cannot shift later ones."""
     if cursor is None:
         return None
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        created_at, delivery_id = datetime.fromisoformat(raw["t"]), str(raw["i"])
-    except (ValueError, KeyError, TypeError):
-        raise AppError(Code.VALIDATION_ERROR, "cursor is not one this API issued",
-                       {"fields": [{"field": "cursor", "message": "invalid cursor"}]}) from None
+    created_at, delivery_id = decode_keyset(cursor)
     return or_(WebhookDelivery.created_at < created_at,
                and_(WebhookDelivery.created_at == created_at, WebhookDelivery.id < delivery_id))
 
@@ -202,7 +191,7 @@ def list_deliveries(user: User, merchant_id: str, *, status: str | None, cursor:
     has_more = len(rows) > limit
     rows = rows[:limit]
     return {"data": _deliveries_out(rows), "has_more": has_more,
-            "next_cursor": _cursor(rows[-1]) if has_more and rows else None}
+            "next_cursor": encode_keyset(rows[-1].created_at, rows[-1].id) if has_more and rows else None}
 
 
 def retry_delivery(user: User, merchant_id: str, delivery_id: str) -> dict:
