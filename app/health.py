@@ -3,6 +3,7 @@ from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import text
 
+from app.core.uow import end_read
 from app.extensions import db
 
 health_api = APIBlueprint("health", __name__, abp_tags=[Tag(name="health")])
@@ -25,7 +26,7 @@ def readyz():
         current_app.logger.exception("readiness: database")
         checks["database"] = "unavailable"
     finally:
-        db.session.rollback()
+        end_read()
     try:
         current_app.extensions["store"].ping()
         checks["store"] = "ok"

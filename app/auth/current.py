@@ -12,6 +12,7 @@ from app.auth import tokens
 from app.auth.models import User
 from app.core.errors import AppError, Code
 from app.core.store import get_store
+from app.core.uow import end_read
 from app.extensions import db
 
 
@@ -34,7 +35,7 @@ def authenticate() -> None:
     # once, and a unit of work's fresh start does not expire (and re-select) the user. Services
     # that change the user load their own copy inside their unit of work.
     db.session.expunge(user)
-    db.session.rollback()
+    end_read()
     g.user, g.claims = user, claims
 
 

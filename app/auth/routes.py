@@ -5,7 +5,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from app.auth.current import authenticate, current_claims, current_user
 from app.auth.identity import normalize
 from app.auth.presenters import me_out, user_out
-from app.auth.schemas import (Accepted, CodeBody, DeviceHeader, IdentifierBody, LoginBody, MeOut, MfaBody,
+from app.auth.schemas import (Accepted, CodeBody, DeviceHeader, IdentifierBody, LoginBody, LoginOut, MeOut, MfaBody,
                               PinBody, RecoveryCodesOut, RefreshBody, RegisterBody, RegisterOut,
                               SessionList, SessionPath, Tokens, TotpCodeBody, TotpSetupOut)
 from app.auth.services import login as login_service
@@ -52,7 +52,7 @@ def verify(body: CodeBody, header: DeviceHeader):
                                ip=client_address())
 
 
-@auth_api.post("/login", responses={200: Tokens})
+@auth_api.post("/login", responses={200: LoginOut})
 @_limit("LIMIT_LOGIN_PER_IP")
 @_limit("LIMIT_LOGIN_PER_IDENTIFIER", _identifier_key)
 def login(body: LoginBody, header: DeviceHeader):

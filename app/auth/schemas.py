@@ -1,7 +1,7 @@
 """Request and response models of the sign-in API; they are also its OpenAPI document."""
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field, model_validator
+from pydantic import BaseModel, RootModel, EmailStr, Field, model_validator
 
 from app.core.fields import Pin
 from app.core.schemas import Strict
@@ -72,6 +72,10 @@ class Tokens(BaseModel):
 class MfaRequired(BaseModel):
     mfa_required: Literal[True]
     mfa_token: str
+
+
+class LoginOut(RootModel[Tokens | MfaRequired]):
+    """Tokens, or (with TOTP on) the token for the second step at /auth/login/mfa."""
 
 
 class UserOut(BaseModel):

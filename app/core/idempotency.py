@@ -25,7 +25,7 @@ from app.core import clock
 from app.core.errors import AppError, Code, envelope
 from app.core.models import IdempotencyRecord
 from app.core.store import get_store
-from app.core.uow import retrying, unit_of_work
+from app.core.uow import end_read, retrying, unit_of_work
 from app.extensions import db
 
 Result = tuple[int, dict]
@@ -191,5 +191,5 @@ def single_flight(req: IdempotencyRequest | None, run: Callable[[], Result]) -> 
 
 
 def _fresh_answer(req: IdempotencyRequest) -> Result | None:
-    db.session.rollback()  # a new snapshot: a read transaction would keep showing the old state
+    end_read()  # a new snapshot: a read transaction would keep showing the old state
     return stored_answer(req)

@@ -105,3 +105,10 @@ def install_sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def end_read() -> None:
+    """End the read transaction this request or job holds: the connection goes back to the pool
+    and the next statement sees a fresh snapshot. Nothing is written here, so there is nothing to
+    lose; writes go through unit_of_work, which commits or rolls back on its own."""
+    db.session.rollback()

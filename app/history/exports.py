@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterator
 
 from app.auth.models import User
-from app.extensions import db
+from app.core.uow import end_read
 from app.history.entries import Positions, batches, describe
 from app.history.filters import HistoryFilters
 from app.history.presenters import counterparty_name
@@ -49,7 +49,7 @@ def csv_lines(positions: Positions, filters: HistoryFilters, *, hide_wallet_ids:
                              safe_cell(item["status"])])
         # End the read transaction between batches: a slow client then holds no database
         # connection and no old snapshot while it downloads. The cursor (positions) carries on.
-        db.session.rollback()
+        end_read()
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

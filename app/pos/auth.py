@@ -14,6 +14,7 @@ from app.auth import crypto
 from app.core import clock
 from app.core.errors import AppError, Code
 from app.core.store import get_store
+from app.core.uow import end_read
 from app.extensions import db
 from app.pos import signing
 from app.pos.terminals.models import Terminal
@@ -70,7 +71,7 @@ def authenticate_terminal() -> None:
     if not get_store().set_nx(f"pos:nonce:{terminal.id}:{nonce}", 2 * signing.MAX_SKEW_SECONDS):
         raise _refuse(Code.NONCE_REUSED, "this nonce was already used")
     db.session.expunge(terminal)
-    db.session.rollback()  # end the read transaction; services open their own
+    end_read()  # end the read transaction; services open their own
     g.terminal = terminal
 
 

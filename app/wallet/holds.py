@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
-from app.core.uow import retrying, unit_of_work
+from app.core.uow import end_read, retrying, unit_of_work
 from app.extensions import db
 from app.wallet import ledger
 from app.wallet.models import Transaction, Transfer
@@ -136,7 +136,7 @@ def expire_due(limit: int = 500) -> int:
     unresolved = ~select(resolving.id).where(resolving.pending_id == Transfer.id).exists()
     due = db.session.execute(select(Transfer.transaction_id).where(
         Transfer.kind == "pending", Transfer.expires_at <= clock.now(), unresolved).limit(limit)).scalars().all()
-    db.session.rollback()
+    end_read()
     expired = 0
     for txn_id in due:
         try:

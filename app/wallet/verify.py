@@ -16,6 +16,7 @@ from collections import defaultdict
 from sqlalchemy import select, text
 from sqlalchemy.orm import aliased
 
+from app.core.uow import end_read
 from app.extensions import db
 from app.wallet import rules
 from app.wallet.models import GENESIS_HASH, Account, Entry, Transfer
@@ -26,7 +27,7 @@ def _one_snapshot() -> None:
     under READ COMMITTED each of the queries below would see a different moment, and a transfer
     committed between them would look like a broken chain (the bank test caught exactly that).
     SQLite's read transaction is one snapshot already."""
-    db.session.rollback()
+    end_read()
     if db.engine.dialect.name == "postgresql":
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         db.session.execute(text("SET TRANSACTION READ ONLY"))
@@ -37,7 +38,7 @@ def verify_ledger() -> list[str]:
     try:
         return _verify()
     finally:
-        db.session.rollback()  # end the snapshot; nothing was written
+        end_read()  # end the snapshot; nothing was written
 
 
 def _verify() -> list[str]:

@@ -36,12 +36,15 @@ def _require_pending(charge: PosCharge) -> None:
         raise AppError(Code.CHARGE_NOT_PENDING, f"this payment is already {status}", {"status": status})
 
 
-def _payment_out(charge: PosCharge) -> dict:
-    """The charge as the customer's app shows it: who asks, how much, until when."""
-    merchant, terminal = db.session.get(Merchant, charge.merchant_id), db.session.get(Terminal, charge.terminal_id)
+def _payment_out(charge: PosCharge, merchant_name: str | None = None, terminal_label: str | None = None) -> dict:
+    """The charge as the customer's app shows it: who asks, how much, until when. A list passes
+    the names it joined; a single charge looks them up."""
+    if merchant_name is None:
+        merchant_name = db.session.get(Merchant, charge.merchant_id).name
+        terminal_label = db.session.get(Terminal, charge.terminal_id).label
     return {"id": charge.id, "status": effective_status(charge), "amount": charge.amount,
             "currency": charge.currency, "reference": charge.reference, "wallet_id": charge.wallet_id,
-            "merchant_name": merchant.name, "terminal_label": terminal.label,
+            "merchant_name": merchant_name, "terminal_label": terminal_label,
             "created_at": clock.iso(charge.created_at), "expires_at": clock.iso(charge.expires_at),
             "transaction_id": charge.transaction_id}
 
@@ -50,10 +53,12 @@ def pending_payments(user: User) -> list[dict]:
     """The user's charges waiting for their approval, newest first (a handful at most: each
     needs a code shown within the last minute)."""
     rows = db.session.execute(
-        select(PosCharge).where(PosCharge.user_id == user.id, PosCharge.kind == "charge",
-                                PosCharge.status == PENDING, PosCharge.expires_at > clock.now())
-        .order_by(PosCharge.created_at.desc(), PosCharge.id.desc())).scalars()
-    return [_payment_out(charge) for charge in rows]
+        select(PosCharge, Merchant.name, Terminal.label)
+        .join(Merchant, Merchant.id == PosCharge.merchant_id).join(Terminal, Terminal.id == PosCharge.terminal_id)
+        .where(PosCharge.user_id == user.id, PosCharge.kind == "charge", PosCharge.status == PENDING,
+               PosCharge.expires_at > clock.now())
+        .order_by(PosCharge.created_at.desc(), PosCharge.id.desc())).all()
+    return [_payment_out(charge, merchant_name, label) for charge, merchant_name, label in rows]
 
 
 def confirm_payment(user: User, charge_id: str, pin: str, idem: IdempotencyRequest | None) -> tuple[int, dict]:

@@ -22,7 +22,7 @@ from app.core.errors import AppError, Code, not_found
 from app.core.idempotency import IdempotencyRequest, run_once
 from app.core.pagination import decode_keyset, encode_keyset
 from app.core.ids import new_id
-from app.core.uow import retrying, unit_of_work
+from app.core.uow import end_read, retrying, unit_of_work
 from app.extensions import db
 from app.merchant.events import emit
 from app.checkout.orders.models import Order
@@ -192,7 +192,7 @@ def expire_due() -> int:
     failure leaves the others done). Returns how many were expired."""
     due = db.session.execute(select(Order.id).where(Order.status == "pending", Order.expires_at <= clock.now())
                              .order_by(Order.expires_at)).scalars().all()
-    db.session.rollback()
+    end_read()
     return sum(retrying(functools.partial(_expire_one, order_id)) for order_id in due)
 
 

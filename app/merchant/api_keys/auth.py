@@ -11,6 +11,7 @@ from flask import g, request
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.core.errors import AppError, Code
+from app.core.uow import end_read
 from app.extensions import db
 from app.merchant.api_keys import services as api_keys
 from app.merchant.models import Merchant
@@ -38,7 +39,7 @@ def authenticate_api_key() -> None:
     # Detached and the read transaction ended, as app.auth.current does for users: services open
     # their own units of work and must not find a transaction already running.
     db.session.expunge(merchant)
-    db.session.rollback()
+    end_read()
     if touch:
         api_keys.touch(key_id)
     g.merchant, g.merchant_id, g.api_key_id = merchant, merchant.id, key_id

@@ -23,6 +23,7 @@ from app.core.errors import AppError, Code, not_found
 from app.core.idempotency import IdempotencyRequest, run_once, single_flight
 from app.core.ids import new_id
 from app.core.notify import get_notifier, wait_until
+from app.core.uow import end_read
 from app.extensions import db
 from app.merchant.events import emit
 from app.merchant.models import Merchant
@@ -189,7 +190,7 @@ def follow_charge(terminal: Terminal, charge_id: str, *, wait: float) -> dict:
 
     def check() -> bool:
         seen["charge"] = charge_out(terminal_charge(terminal, charge_id))
-        db.session.rollback()  # hand the connection back before sleeping
+        end_read()  # hand the connection back before sleeping
         return seen["charge"]["status"] != PENDING
 
     if wait > 0:

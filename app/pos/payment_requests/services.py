@@ -20,7 +20,7 @@ from app.core import clock
 from app.core.errors import AppError, Code, not_found
 from app.core.idempotency import IdempotencyRequest, run_once
 from app.core.notify import get_notifier, wait_until
-from app.core.uow import unit_of_work
+from app.core.uow import end_read, unit_of_work
 from app.extensions import db
 from app.merchant.events import emit
 from app.merchant.models import Merchant
@@ -79,7 +79,7 @@ def _read(terminal: Terminal, request_id: str) -> dict:
         qr = _find(terminal, request_id)
         return request_out(qr, _hold(qr))
     finally:
-        db.session.rollback()
+        end_read()
 
 
 def create(terminal: Terminal, *, amount: int, currency: str, reference: str, capture: str,
