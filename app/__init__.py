@@ -1,6 +1,7 @@
 """The application factory: settings, extensions, blueprints, error handlers, docs."""
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 from pathlib import Path
@@ -52,20 +53,23 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
 
 
 def _init_database(app: OpenAPI) -> None:
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if uri.startswith("sqlite"):
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
-    else:
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10,
-                                                            "max_overflow": 20})
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        # The embedded default: a private PostgreSQL under instance/ (the same engine as production).
+        from app.core.embedded_postgres import start
+        app.config["SQLALCHEMY_DATABASE_URI"] = start(Path(app.instance_path) / "pgdata", "wallet")
+        log.warning("DATABASE_URL is not set: using the embedded PostgreSQL under %s/pgdata", app.instance_path)
+        atexit.register(_close_connections, app)  # runs before the server's own stop (atexit is LIFO)
+    # No pre-ping: it costs a round trip on every checkout. A connection the server dropped fails
+    # its statement instead; the unit of work retries what is safe to retry.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_size": 10, "max_overflow": 20})
     importlib.import_module("app.models")  # every table known before anything queries or migrates
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=uri.startswith("sqlite"))
-    if uri.startswith("sqlite"):
-        from app.core.uow import install_sqlite_pragmas
-        with app.app_context():
-            install_sqlite_pragmas(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+
+
+def _close_connections(app: OpenAPI) -> None:
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _init_store(app: OpenAPI) -> None:
@@ -80,8 +84,6 @@ def _init_store(app: OpenAPI) -> None:
         if not app.config["TESTING"]:
             log.warning("REDIS_URL is not set: security state is kept in the database and rate limits "
                         "are counted per process (the embedded default)")
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not app.config["TESTING"]:
-        log.warning("DATABASE_URL is not set: using the SQLite file under instance/ (the embedded default)")
 
 
 def _register_blueprints(app: OpenAPI) -> None:

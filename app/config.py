@@ -1,8 +1,9 @@
 """Settings from the environment.
 
 Three kinds of run, chosen by APP_ENV:
-- development (the default): SQLite file and in-process fallbacks unless DATABASE_URL /
-  REDIS_URL say otherwise; secrets are generated on first run and kept in instance/.
+- development (the default): a private PostgreSQL under instance/ (app.core.embedded_postgres)
+  and in-process fallbacks unless DATABASE_URL / REDIS_URL say otherwise; secrets are generated
+  on first run and kept in instance/.
 - testing: like development, but the test suite passes its own database and secrets.
 - production: refuses to start unless every secret and DATABASE_URL come from the environment.
 """
@@ -90,10 +91,12 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         found = _development_secrets(instance_path)
         found.update({name: env[name] for name in SECRET_NAMES if env.get(name)})
 
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'wallet.db'}"
-    if database_url.startswith("postgres://"):
+    database_url = env.get("DATABASE_URL") or None  # None: the embedded server, started by create_app
+    if database_url and not database_url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+        raise ConfigError("DATABASE_URL must be a PostgreSQL URL (postgresql://user@host/db): PostgreSQL is the one engine")
+    if database_url and database_url.startswith("postgres://"):
         database_url = "postgresql://" + database_url[len("postgres://"):]
-    if database_url.startswith("postgresql://"):
+    if database_url and database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
 
     max_amount = _int(env, "MAX_AMOUNT", 100_000_000)

@@ -9,7 +9,7 @@ from app.core.network import client_address
 
 
 class Base(DeclarativeBase):
-    # Named constraints, so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
+    # Named constraints, so Alembic migrations can name what they alter and drop.
     metadata = MetaData(naming_convention={
         "ix": "ix_%(column_0_label)s",
         "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = ROOT / ".venv" / "bin" / "flask"
@@ -45,15 +46,21 @@ def app_env(database_url: str, redis_url: str, *, token_ttl: int, code_period: i
     return env
 
 
+def with_database(url: str, name: str) -> str:
+    """`url` (any database on the server, a TCP host or a Unix socket) pointed at database `name`,
+    as psycopg takes it."""
+    return make_url(url).set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+
+
 def admin_url(base: str) -> str:
-    return f"{base.rstrip('/')}/postgres"
+    return with_database(base, "postgres")
 
 
 def recreate_database(base: str, name: str) -> str:
     with psycopg.connect(admin_url(base), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base.rstrip('/')}/{name}"
+    return with_database(base, name)
 
 
 def checkpoint(base: str) -> None:

@@ -1,5 +1,7 @@
-"""Shared fixtures. The suite runs on SQLite + the database store by default, and on
-PostgreSQL + Redis when TEST_DATABASE_URL and TEST_REDIS_URL are set (CI runs both).
+"""Shared fixtures. The suite runs on PostgreSQL: the server at TEST_DATABASE_URL (CI gives the
+machine's PostgreSQL 15), else a private embedded one under instance/test-pgdata (the same as
+the app's embedded default). Each pytest-xdist worker gets a database of its own on that server.
+Redis when TEST_REDIS_URL is set, the database-backed store otherwise.
 
 The schema is built once per run with the Alembic migrations (not create_all), so the tests
 also prove that the migrations build what the models describe.
@@ -8,41 +10,51 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.core import clock
+from app.core.embedded_postgres import create_database, start
 from app.extensions import db, limiter
 from tests.helpers import Api
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
-ON_POSTGRES = bool(TEST_DATABASE_URL)
-
-postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (set TEST_DATABASE_URL): "
-                                   "SQLite has no row locks, so concurrency is proven there")
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def _database_uri(tmp_path_factory) -> str:
-    if TEST_DATABASE_URL:
-        url = TEST_DATABASE_URL
-        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+def _database_url() -> str:
+    """This worker's database: TEST_DATABASE_URL's (or the embedded server's), suffixed with the
+    xdist worker id so that parallel workers never share tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        url = make_url(base).set(drivername="postgresql+psycopg")
+        name = f"{url.database}_{worker}" if worker else url.database
+        create_database(url.render_as_string(hide_password=False), name)
+        return url.set(database=name).render_as_string(hide_password=False)
+    return start(ROOT / "instance" / "test-pgdata", f"wallet_test_{worker or 'main'}")
+
+
+TEST_DATABASE_URL = _database_url()
 
 
 def test_settings(tmp_path_factory) -> dict:
     instance = tmp_path_factory.mktemp("instance")
+    prefix = f"test{secrets.token_hex(3)}"  # keys of this run (and this xdist worker) only
     return {
         "INSTANCE_PATH": str(instance),
         "APP_ENV": "testing",
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": _database_uri(tmp_path_factory),
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
         "REDIS_URL": TEST_REDIS_URL,
-        "REDIS_PREFIX": f"test{secrets.token_hex(3)}:",
+        "REDIS_PREFIX": f"{prefix}:",
         "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"{prefix}-limits"},  # limiter.reset() clears only these
         "SECRET_KEY": secrets.token_urlsafe(32),
         "JWT_KEYS": [("test1", secrets.token_urlsafe(40))],
         "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
@@ -57,10 +69,9 @@ def test_settings(tmp_path_factory) -> dict:
 def _reset_schema(app) -> None:
     from flask_migrate import upgrade
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
         upgrade()
 
 
@@ -77,18 +88,12 @@ def _truncate(app) -> None:
     with app.app_context():
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
-            if db.engine.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
         store = app.extensions["store"]
         if TEST_REDIS_URL:
             for key in store.client.scan_iter(store.prefix + "*"):
                 store.client.delete(key)
-            limiter.reset()
-        else:
-            limiter.reset()
+        limiter.reset()
 
 
 @pytest.fixture(autouse=True)

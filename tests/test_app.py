@@ -166,7 +166,12 @@ def test_development_generates_secrets_once_and_reuses_them(tmp_path):
         assert first[name] == second[name] == stored[name]
     assert len(first["SECRET_KEY"]) >= 32
     assert first["JWT_KEYS"] == second["JWT_KEYS"]
-    assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'wallet.db'}"
+    assert first["SQLALCHEMY_DATABASE_URI"] is None  # no DATABASE_URL: create_app starts the embedded server
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        load_config(tmp_path, env={"APP_ENV": "development", "DATABASE_URL": "sqlite:///wallet.db"})
 
 
 def test_development_secrets_differ_between_checkouts(tmp_path):

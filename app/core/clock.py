@@ -22,7 +22,7 @@ def reset() -> None:
 
 
 def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
+    """A stored time, certainly aware: timestamptz columns come back aware; a naive value was UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

@@ -18,8 +18,7 @@ from typing import Callable
 
 from flask import current_app
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects.postgresql import insert
 
 from app.core import clock
 from app.core.errors import AppError, Code, envelope
@@ -55,17 +54,12 @@ def make_request(scope: str, key: str | None, method: str, path: str, body: dict
 _records = IdempotencyRecord.__table__
 
 
-def _insert():
-    dialect = db.engine.dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(_records)
-
-
 def _claim(req: IdempotencyRequest) -> Result | None:
     """Take the key for this transaction, or return the answer stored under it."""
     session = db.session
     ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
     now = clock.now()
-    stmt = _insert().values(scope=req.scope, key=req.key, fingerprint=req.fingerprint,
+    stmt = insert(_records).values(scope=req.scope, key=req.key, fingerprint=req.fingerprint,
                             status_code=0, body="", created_at=now)
     # On the connection, as a plain statement: through the ORM this INSERT (and _save's UPDATE)
     # cost a fifth of a payment's CPU (py-spy, bench.profile). RETURNING says whether it inserted.

@@ -13,7 +13,7 @@ class KvEntry(db.Model):
     """Security state (nonces, revocations, attempt counters) when there is no Redis.
 
     Kept in the database rather than in process memory so that several worker processes agree.
-    Expiry is an integer of epoch milliseconds: compared the same way on SQLite and PostgreSQL.
+    Expiry is an integer of epoch milliseconds, as the Redis store keeps it.
     """
     __tablename__ = "kv_entries"
     key: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -6,10 +6,6 @@
 
 Nesting is refused: a service that calls another public service inside its own unit of work
 would commit half of a use case.
-
-On SQLite the unit of work starts with BEGIN IMMEDIATE. SQLite has one writer at a time; a
-deferred transaction that read first and wants to write later fails at once with "database is
-locked" when another connection wrote in between, whereas IMMEDIATE waits its turn (busy_timeout).
 """
 from __future__ import annotations
 
@@ -19,15 +15,12 @@ import random
 import time
 from contextlib import contextmanager
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 
 log = logging.getLogger(__name__)
 _active: contextvars.ContextVar[bool] = contextvars.ContextVar("uow_active", default=False)
-_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_immediate", default=False)
 
 # PostgreSQL SQLSTATEs worth a retry: serialization_failure, deadlock_detected, lock_not_available.
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
@@ -52,25 +45,20 @@ def unit_of_work():
     # Close any read-only transaction left by authentication, so the unit of work starts fresh.
     session.rollback()
     token = _active.set(True)
-    immediate = _immediate.set(db.engine.dialect.name == "sqlite")
     uow = UnitOfWork()
     try:
-        session.connection()  # BEGIN (IMMEDIATE on SQLite) now, not at the first statement
+        session.connection()  # BEGIN now, not at the first statement
         yield uow
     finally:
         if not uow.committed:
             session.rollback()
-        _immediate.reset(immediate)
         _active.reset(token)
 
 
 def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         sqlstate = getattr(exc.orig, "sqlstate", None)
-        if sqlstate in _RETRYABLE_SQLSTATES:
-            return True
-        if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
-            return True
+        return sqlstate in _RETRYABLE_SQLSTATES
     return False
 
 
@@ -87,24 +75,6 @@ def retrying(fn, attempts: int = 8):
                 raise
             log.info("retrying after %s (attempt %d)", type(exc.orig).__name__, attempt)
             time.sleep(random.uniform(0, 0.005 * 2 ** attempt))
-
-
-def install_sqlite_pragmas(engine: Engine) -> None:
-    """WAL (readers never block the writer), a busy timeout, foreign keys, explicit BEGIN."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself (see below)
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
 def end_read() -> None:

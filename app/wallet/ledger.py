@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects.postgresql import insert
 
 from app.core import clock
 from app.core.errors import AppError, Code
@@ -101,7 +100,6 @@ def system_account(code: str, currency: str) -> Account:
     found = db.session.execute(select(Account).filter_by(code=code, currency=currency)).scalar_one_or_none()
     if found:
         return found
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(Account).values(
         id=new_id("acc"), kind="system", code=code, currency=currency, no_overdraft=False, status="active",
         debits_posted=0, credits_posted=0, debits_pending=0, credits_pending=0, entry_count=0,

@@ -25,12 +25,10 @@ from app.wallet.models import GENESIS_HASH, Account, Entry, Transfer
 def _one_snapshot() -> None:
     """Read everything as of one moment. Payments go on while verify runs (a nightly cron job):
     under READ COMMITTED each of the queries below would see a different moment, and a transfer
-    committed between them would look like a broken chain (the bank test caught exactly that).
-    SQLite's read transaction is one snapshot already."""
+    committed between them would look like a broken chain (the bank test caught exactly that)."""
     end_read()
-    if db.engine.dialect.name == "postgresql":
-        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        db.session.execute(text("SET TRANSACTION READ ONLY"))
+    db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    db.session.execute(text("SET TRANSACTION READ ONLY"))
 
 
 def verify_ledger() -> list[str]:

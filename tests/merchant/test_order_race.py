@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 import uuid
 
-from tests.conftest import postgres_only
 from tests.helpers import Api
 from tests.merchant.test_api_keys import MerchantServer, make_server
 from tests.merchant.test_orders import make_order
@@ -48,7 +47,6 @@ def paid_order_for(api, server: MerchantServer, customer, amount: int = 100) -> 
     return server.get(f"/orders/{order['id']}").json
 
 
-@postgres_only
 def test_two_refunds_racing_for_one_order_give_back_at_most_what_was_paid(app, api):
     # given a merchant server and a customer with enough for every round
     _, merchant, server = make_server(app, api)
@@ -74,7 +72,6 @@ def test_two_refunds_racing_for_one_order_give_back_at_most_what_was_paid(app, a
     assert api.verify_ledger() == []
 
 
-@postgres_only
 def test_two_orders_created_at_once_with_one_reference_make_one_order(app, api):
     # given a merchant server
     _, _, server = make_server(app, api)
@@ -94,7 +91,6 @@ def test_two_orders_created_at_once_with_one_reference_make_one_order(app, api):
     assert len(server.get("/orders", query_string={"limit": 100}).json["data"]) == ROUNDS
 
 
-@postgres_only
 def test_a_payment_racing_a_cancel_ends_in_exactly_one_of_them(app, api):
     # given a merchant server and a customer
     _, merchant, server = make_server(app, api)

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import TEST_DATABASE_URL, postgres_only
+from tests.conftest import TEST_DATABASE_URL
 from tests.merchant.webhook_receiver import Receiver, deliver, deliveries, subscribe
 from tests.pos.factories import make_terminal
 from tests.pos.payment_codes import charged, phone_of
@@ -39,7 +39,6 @@ def start_worker(env: dict) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-@postgres_only
 def test_a_worker_killed_mid_delivery_loses_nothing(app, api):
     # given a payment whose event the receiver will be slow to answer the first time
     with Receiver(delays=[60]) as receiver:
@@ -82,7 +81,6 @@ def test_a_worker_killed_mid_delivery_loses_nothing(app, api):
     assert lost["status_code"] is None and "worker stopped" in lost["error"] and ok["status_code"] == 200
 
 
-@postgres_only
 def test_two_workers_at_once_deliver_each_of_50_events_exactly_once(app, api):
     with Receiver(delays=[0.02] * 200) as receiver:
         owner = api.person(name="Shop Owner")

@@ -1,13 +1,11 @@
 """A terminal's first try and its retry of one charge, arriving at the same moment (PostgreSQL)."""
 import uuid
 
-from tests.conftest import postgres_only
 from tests.pos.factories import make_terminal
 from tests.pos.test_vending_race import ROUNDS, together
 from tests.pos.vending_codes import customer
 
 
-@postgres_only
 def test_one_charge_sent_twice_at_once_with_one_key_charges_once(app, api):
     # given a customer's code and one Idempotency-Key per round
     terminal = make_terminal(api)

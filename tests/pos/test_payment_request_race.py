@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.wallet.models import Transaction
-from tests.conftest import postgres_only
 from tests.pos.factories import make_terminal
 from tests.pos.terminal_client import TerminalClient
 from tests.qr.factories import merchant_balance
@@ -54,7 +53,6 @@ def race(app, terminal, payer, created) -> dict:
     return answers
 
 
-@postgres_only
 def test_a_cancel_racing_a_payment_ends_in_exactly_one_of_them(app, api):
     # given a terminal and a customer with enough money for every round
     terminal = make_terminal(api)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import uuid
 
-from tests.conftest import postgres_only
 from tests.pos.factories import make_terminal
 from tests.pos.payment_codes import balance, charged, phone_of
 from tests.pos.terminal_client import TerminalClient
@@ -33,7 +32,6 @@ def refund_together(app, terminal: TerminalClient, charge_id: str, amounts: list
     return responses
 
 
-@postgres_only
 def test_two_refunds_racing_for_one_charge_give_back_at_most_what_was_charged(app, api):
     # given a customer and a terminal
     terminal = make_terminal(api)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import uuid
 
-from tests.conftest import postgres_only
 from tests.pos.factories import make_terminal
 from tests.pos.terminal_client import TerminalClient
 from tests.pos.vending_codes import customer
@@ -36,7 +35,6 @@ def outcome(response) -> tuple[int, str]:
     return response.status_code, (response.json.get("error", {}).get("code") or response.json["status"])
 
 
-@postgres_only
 def test_two_captures_of_one_authorization_started_together_capture_once(app, api):
     # given a vending machine and a customer with 100.00
     terminal = make_terminal(api, kind="vending")
@@ -59,7 +57,6 @@ def test_two_captures_of_one_authorization_started_together_capture_once(app, ap
     assert api.verify_ledger() == []
 
 
-@postgres_only
 def test_a_capture_racing_a_void_ends_in_exactly_one_of_them(app, api):
     # given a customer with 100.00
     terminal = make_terminal(api, kind="vending")
@@ -86,7 +83,6 @@ def test_a_capture_racing_a_void_ends_in_exactly_one_of_them(app, api):
     assert api.verify_ledger() == []
 
 
-@postgres_only
 def test_one_authorization_sent_twice_at_once_with_one_key_holds_once(app, api):
     # given a customer's code and one Idempotency-Key
     terminal = make_terminal(api, kind="vending")
@@ -104,7 +100,6 @@ def test_one_authorization_sent_twice_at_once_with_one_key_holds_once(app, api):
     assert api.verify_ledger() == []
 
 
-@postgres_only
 def test_a_capture_racing_a_batch_close_is_in_exactly_one_batch(app, api):
     # given a customer with 100.00
     terminal = make_terminal(api, kind="vending")

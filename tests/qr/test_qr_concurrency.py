@@ -5,13 +5,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.wallet.models import Account, Transaction
-from tests.conftest import postgres_only
 from tests.qr.factories import make_code, make_merchant, merchant_balance
 
 PAYERS = 20
 
 
-@postgres_only
 def test_twenty_payers_racing_for_one_dynamic_code_pay_it_exactly_once(app, api):
     # given a dynamic code for 12.50 and twenty payers with 50.00 each
     owner = api.person(name="Owner")

@@ -8,13 +8,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.wallet.models import Account, Transaction
-from tests.conftest import postgres_only
 
 THREADS = 32
 SECONDS = 4.0
 
 
-@postgres_only
 def test_random_transfers_from_32_threads_keep_every_invariant(app, api):
     # given five people with money
     people = [api.person(name=f"P{i}", balance=20_000) for i in range(5)]
@@ -71,7 +69,6 @@ def test_random_transfers_from_32_threads_keep_every_invariant(app, api):
           f"ledger verified")
 
 
-@postgres_only
 def test_the_same_idempotency_key_sent_by_many_threads_at_once_moves_money_once(app, api):
     # given one sender and one key
     alice = api.person(name="Alice", balance=10_000)

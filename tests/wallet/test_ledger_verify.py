@@ -6,7 +6,6 @@ from sqlalchemy import event, select, text
 from app.extensions import db
 from app.wallet.models import Account, Transfer
 from app.wallet.verify import verify_ledger
-from tests.conftest import postgres_only
 
 
 def _run_verify(app):
@@ -83,7 +82,6 @@ def test_the_database_refuses_an_overdraft_even_without_the_code(app, api):
     assert balance == 500
 
 
-@postgres_only
 def test_verify_reads_one_moment_while_payments_go_on(app, api):
     # given some history, and a payment that commits while verify is between its queries (just
     # before it reads the entries, after it has read the transfers)

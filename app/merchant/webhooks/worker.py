@@ -92,9 +92,8 @@ def claim(limit: int) -> tuple[list[Job], int]:
         with unit_of_work() as uow:
             query = (select(WebhookDelivery)
                      .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
-                     .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))
-            if db.engine.dialect.name == "postgresql":  # SQLite has one writer at a time anyway
-                query = query.with_for_update(skip_locked=True)
+                     .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)
+                     .with_for_update(skip_locked=True))  # several workers take different rows
             rows = list(db.session.execute(query).scalars())
             if not rows:
                 return [], 0
