@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+import json
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert
 
 from app.core import clock
@@ -35,49 +38,57 @@ def lock_accounts(ids: list[str]) -> dict[str, Account]:
     return {account.id: account for account in db.session.execute(stmt).scalars()}
 
 
-def _balances(account: Account) -> rules.Balances:
-    return rules.Balances(account.debits_posted, account.credits_posted,
-                          account.debits_pending, account.credits_pending)
-
-
-def _entry(account: Account, after: rules.Balances, transfer: Transfer, side: str) -> dict:
-    return {"account_id": account.id, "seq": account.entry_count + 1, "transfer_id": transfer.id,
-            "transaction_id": transfer.transaction_id,
-            "amount": rules.signed_amount(transfer.kind, transfer.amount, side),
-            "balance_after": after.balance, "prev_hash": account.last_hash, "created_at": transfer.created_at}
+_POST = text("SELECT * FROM ledger_post(:id, :transaction_id, :kind, :debit, :credit, :amount, :currency, "
+              ":pending_id, :expires_at, :cap, :now)")
+_REFUSALS = {code.value: code for code in (Code.NOT_FOUND, Code.CURRENCY_NOT_SUPPORTED, Code.INSUFFICIENT_FUNDS,
+                                           Code.CONFLICT, Code.BALANCE_LIMIT_EXCEEDED, Code.AMOUNT_EXCEEDS_HOLD)}
+_MESSAGES = {
+    Code.NOT_FOUND: "account not found",
+    Code.CURRENCY_NOT_SUPPORTED: "both accounts must hold the transfer's currency",
+    Code.INSUFFICIENT_FUNDS: "not enough money in the wallet",
+    Code.CONFLICT: "the receiving account cannot take this transfer",
+    Code.BALANCE_LIMIT_EXCEEDED: "the wallet would exceed its maximum balance",
+    Code.AMOUNT_EXCEEDS_HOLD: "the capture is larger than the hold",
+}
 
 
 def record_transfer(txn: Transaction, *, kind: str, debit_id: str, credit_id: str, amount: int,
                     pending: Transfer | None = None, expires_at: datetime | None = None,
                     credit_balance_cap: int | None = None) -> Transfer:
-    accounts = lock_accounts([debit_id, credit_id])
-    debit, credit = accounts[debit_id], accounts[credit_id]
-    if debit.currency != credit.currency or debit.currency != txn.currency:
-        raise AppError(Code.CURRENCY_NOT_SUPPORTED, "both accounts must hold the transfer's currency")
-    debit_effect, credit_effect = rules.effects(kind, amount, pending.amount if pending else 0)
-    debit_after = _balances(debit).plus(debit_effect)
-    credit_after = _balances(credit).plus(credit_effect)
-    if not debit_after.valid(debit.no_overdraft):
-        raise AppError(Code.INSUFFICIENT_FUNDS, "not enough money in the wallet",
-                       {"available": debit.available, "requested": amount})
-    if not credit_after.valid(credit.no_overdraft):
-        raise AppError(Code.CONFLICT, "the receiving account cannot take this transfer")
-    if credit_balance_cap is not None and credit_after.balance + credit_after.credits_pending > credit_balance_cap:
-        raise AppError(Code.BALANCE_LIMIT_EXCEEDED, "the wallet would exceed its maximum balance",
-                       {"max_balance": credit_balance_cap})
-
+    """Post one transfer inside the caller's unit of work: one call to the database function
+    ledger_post (app/wallet/sql/ledger_post.sql), which locks both accounts, applies the rules,
+    and writes the transfer, its entries, the balances and both hash chains."""
     now = clock.now()
-    transfer = Transfer(id=new_id("trf"), transaction_id=txn.id, kind=kind, debit_account_id=debit.id,
-                        credit_account_id=credit.id, amount=amount, currency=txn.currency,
+    transfer = Transfer(id=new_id("trf"), transaction_id=txn.id, kind=kind, debit_account_id=debit_id,
+                        credit_account_id=credit_id, amount=amount, currency=txn.currency,
                         pending_id=pending.id if pending else None, expires_at=expires_at, created_at=now)
-    transfer.hash = rules.transfer_hash(
-        id=transfer.id, transaction_id=txn.id, kind=kind, debit_account_id=debit.id,
-        credit_account_id=credit.id, amount=amount, currency=txn.currency, pending_id=transfer.pending_id,
-        created_at=now, debit_prev_hash=debit.last_hash, credit_prev_hash=credit.last_hash)
-    ledger_writes.insert_row(transfer)
-    entries = [_entry(debit, debit_after, transfer, "debit"), _entry(credit, credit_after, transfer, "credit")]
-    ledger_writes.post([(debit, debit_after), (credit, credit_after)], transfer.hash, entries)
+    if db.session.new or db.session.dirty:
+        db.session.flush()  # rows the transfer references (a transaction, a wallet opened just now) go first
+    try:
+        result = db.session.connection().execute(_POST, {
+            "id": transfer.id, "transaction_id": txn.id, "kind": kind, "debit": debit_id, "credit": credit_id,
+            "amount": amount, "currency": txn.currency, "pending_id": transfer.pending_id,
+            "expires_at": expires_at, "cap": credit_balance_cap, "now": now}).one()
+    except DBAPIError as exc:
+        raise _refusal(exc) from None
+    transfer.hash = result.hash
+    ledger_writes.attach(transfer)
+    ledger_writes.refresh_balances({
+        debit_id: rules.Balances(result.debit_debits_posted, result.debit_credits_posted,
+                                 result.debit_debits_pending, result.debit_credits_pending),
+        credit_id: rules.Balances(result.credit_debits_posted, result.credit_credits_posted,
+                                  result.credit_debits_pending, result.credit_credits_pending)}, result.hash)
     return transfer
+
+
+def _refusal(exc: DBAPIError) -> Exception:
+    """ledger_post's refusals (SQLSTATE P0001, our code as the message, details as JSON) as AppError;
+    anything else (a deadlock to retry, a broken constraint) as it was."""
+    diag = getattr(exc.orig, "diag", None)
+    code = _REFUSALS.get(diag.message_primary) if diag is not None and exc.orig.sqlstate == "P0001" else None
+    if code is None:
+        return exc
+    return AppError(code, _MESSAGES[code], json.loads(diag.message_detail or "{}"))
 
 
 def new_transaction(*, type: str, status: str, amount: int, currency: str, debit_id: str, credit_id: str,
