@@ -60,7 +60,7 @@ def _claim(req: IdempotencyRequest) -> Result | None:
     ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
     now = clock.now()
     stmt = insert(_records).values(scope=req.scope, key=req.key, fingerprint=req.fingerprint,
-                            status_code=0, body="", created_at=now)
+                                   status_code=0, body="", created_at=now)
     # On the connection, as a plain statement: through the ORM this INSERT (and _save's UPDATE)
     # cost a fifth of a payment's CPU (py-spy, bench.profile). RETURNING says whether it inserted.
     inserted = session.connection().execute(stmt.on_conflict_do_nothing(index_elements=["scope", "key"])
@@ -124,25 +124,46 @@ def run_once(req: IdempotencyRequest | None, work: Callable[[], Result],
             uow.commit()
             return result
 
-    def remember_refusal(refusal: AppError) -> Result:
-        with unit_of_work() as uow:
-            stored = _claim(req) if req is not None else None
-            if stored is not None:  # a concurrent retry with this key got there first
-                return stored
-            if on_refusal is not None:
-                refusal = on_refusal(refusal)
-            result = (refusal.status, envelope(refusal.code, refusal.message, refusal.details))
-            if req is not None:
-                _save(req, result)
-            uow.commit()
-            return result
-
     try:
         return retrying(attempt)
     except AppError as refusal:
         if (req is None and on_refusal is None) or refusal.status >= 500:
             raise
-        return retrying(functools.partial(remember_refusal, refusal))
+        return retrying(functools.partial(_remember_refusal, req, refusal, on_refusal))
+
+
+def _remember_refusal(req: IdempotencyRequest | None, refusal: AppError,
+                      on_refusal: Callable[[AppError], AppError] | None = None) -> Result:
+    """Store a refusal under the key, in a small transaction of its own (the work rolled back)."""
+    with unit_of_work() as uow:
+        stored = _claim(req) if req is not None else None
+        if stored is not None:  # a concurrent retry with this key got there first
+            return stored
+        if on_refusal is not None:
+            refusal = on_refusal(refusal)
+        result = (refusal.status, envelope(refusal.code, refusal.message, refusal.details))
+        if req is not None:
+            _save(req, result)
+        uow.commit()
+        return result
+
+
+def run_in_database(req: IdempotencyRequest | None, call: Callable[[], Result]) -> Result:
+    """For a use case whose database function claims the key, does the work and stores the answer
+    in one round trip (a payment is one call: app/wallet/sql/). `call` runs it and returns the
+    answer, or raises the AppError for what it refused; a refusal is then stored under the key in
+    a transaction of its own, exactly as run_once stores one. Retried on deadlock."""
+    def attempt() -> Result:
+        with unit_of_work() as uow:
+            result = call()
+            uow.commit()
+            return result
+    try:
+        return retrying(attempt)
+    except AppError as refusal:
+        if req is None or refusal.status >= 500:
+            raise
+        return retrying(functools.partial(_remember_refusal, req, refusal))
 
 
 def from_request(scope: str, key: str | None, body: dict | None) -> IdempotencyRequest | None:

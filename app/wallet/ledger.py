@@ -70,7 +70,7 @@ def record_transfer(txn: Transaction, *, kind: str, debit_id: str, credit_id: st
             "amount": amount, "currency": txn.currency, "pending_id": transfer.pending_id,
             "expires_at": expires_at, "cap": credit_balance_cap, "now": now}).one()
     except DBAPIError as exc:
-        raise _refusal(exc) from None
+        raise refusal(exc) from None
     transfer.hash = result.hash
     ledger_writes.attach(transfer)
     ledger_writes.refresh_balances({
@@ -81,7 +81,7 @@ def record_transfer(txn: Transaction, *, kind: str, debit_id: str, credit_id: st
     return transfer
 
 
-def _refusal(exc: DBAPIError) -> Exception:
+def refusal(exc: DBAPIError) -> Exception:
     """ledger_post's refusals (SQLSTATE P0001, our code as the message, details as JSON) as AppError;
     anything else (a deadlock to retry, a broken constraint) as it was."""
     diag = getattr(exc.orig, "diag", None)

@@ -1,24 +1,30 @@
 """Wallet use cases: open and read wallets, top up, send money to another person.
 
-Each public function is one unit of work. Money-moving ones run through run_once, so a retry
-with the same Idempotency-Key returns the first answer and moves nothing again.
+Each public function is one unit of work. Money-moving ones are idempotent: a retry with the
+same Idempotency-Key returns the first answer and moves nothing again. A transfer is one call to
+the database function wallet_transfer; a top-up still runs through run_once and ledger_post.
 """
 from __future__ import annotations
 
-from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+import json
+from datetime import timedelta
 
-from app.auth.identity import find_user
+from flask import current_app
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from app.auth.identity import PHONE, normalize
 from app.auth.models import User
 from app.auth.services.pin import require_payment_pin
+from app.core import clock
 from app.core.errors import AppError, Code, not_found
-from app.core.idempotency import IdempotencyRequest, run_once
+from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
+from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
 from app.wallet import ledger
 from app.wallet.models import Account
-from app.wallet.presenters import transaction_out, user_counterparty, wallet_out
+from app.wallet.presenters import wallet_out
 from app.wallet.providers import provider
 
 
@@ -97,48 +103,52 @@ def topup(user: User, wallet_id: str, *, amount: int, source: str,
     return run_once(idem, work)
 
 
-def _recipient_wallet(sender: User, to: str, currency: str) -> tuple[Account, User]:
+# What wallet_transfer (app/wallet/sql/wallet_transfer.sql) may refuse before it writes anything.
+TRANSFER_REFUSALS = {
+    "no_source_wallet": (Code.CURRENCY_NOT_SUPPORTED, "you have no {currency} wallet"),
+    "source_frozen": (Code.WALLET_FROZEN, "your wallet is frozen"),
+    "no_wallet_with_id": (Code.RECIPIENT_NOT_FOUND, "no wallet with this id"),
+    "wallet_in_other_currency": (Code.CURRENCY_NOT_SUPPORTED, "that wallet holds {held}, not {currency}"),
+    "nobody_with_identifier": (Code.RECIPIENT_NOT_FOUND, "nobody we know has this phone number or e-mail"),
+    "recipient_without_wallet": (Code.CURRENCY_NOT_SUPPORTED, "the recipient has no {currency} wallet"),
+    "self_transfer": (Code.SELF_TRANSFER, "you cannot send money to yourself"),
+    "recipient_frozen": (Code.RECIPIENT_FROZEN, "the recipient's wallet cannot receive money"),
+    "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request"),
+}
+_TRANSFER = text("SELECT * FROM wallet_transfer(:scope, :key, :fingerprint, :ttl, :user_id, :currency, :to_wallet, "
+                 ":to_phone, :to_email, :amount, :note, :cap, :now, :now_iso, :transaction_id, :transfer_id)")
+
+
+def _recipient(to: str) -> dict:
+    """Who `to` names, as the function looks it up: a wallet id, an E.164 phone or an e-mail."""
     if to.startswith("wal_"):
-        account = db.session.execute(select(Account).filter_by(id=to, kind="user")).scalar_one_or_none()
-        owner = db.session.get(User, account.user_id) if account is not None else None
-        # A disabled or unverified owner is as unreachable by wallet id as by phone or e-mail.
-        if account is None or owner is None or not owner.verified or owner.status != "active":
-            raise AppError(Code.RECIPIENT_NOT_FOUND, "no wallet with this id")
-        if account.currency != currency:
-            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"that wallet holds {account.currency}, not {currency}")
-    else:
-        owner = find_user(to)
-        if owner is None or not owner.verified or owner.status != "active":
-            raise AppError(Code.RECIPIENT_NOT_FOUND, "nobody we know has this phone number or e-mail")
-        account = db.session.execute(select(Account).filter_by(
-            user_id=owner.id, currency=currency, kind="user")).scalar_one_or_none()
-        if account is None:
-            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"the recipient has no {currency} wallet")
-    if account.user_id == sender.id:
-        raise AppError(Code.SELF_TRANSFER, "you cannot send money to yourself")
-    if account.status != "active":
-        raise AppError(Code.RECIPIENT_FROZEN, "the recipient's wallet cannot receive money")
-    return account, owner
+        return {"to_wallet": to, "to_phone": None, "to_email": None}
+    identifier = normalize(to)
+    phone = identifier if PHONE.match(identifier) else None
+    return {"to_wallet": None, "to_phone": phone, "to_email": None if phone else identifier}
 
 
 def transfer(user: User, *, to: str, amount: int, currency: str, note: str | None, pin: str | None,
              idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    """One database call (wallet_transfer) claims the key, checks, posts and stores the answer."""
     require_verified(user)
     require_payment_pin(user, pin, amount)
+    cfg = current_app.config
+    now = clock.now()
+    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
+              "ttl": timedelta(hours=cfg["IDEMPOTENCY_TTL_HOURS"]), "user_id": user.id, "currency": currency,
+              **_recipient(to), "amount": amount, "note": note, "cap": cfg["MAX_WALLET_BALANCE"], "now": now,
+              "now_iso": clock.iso(now), "transaction_id": new_id("txn"), "transfer_id": new_id("trf")}
 
-    def work():
-        source = db.session.execute(select(Account).filter_by(
-            user_id=user.id, currency=currency, kind="user")).scalar_one_or_none()
-        if source is None:
-            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"you have no {currency} wallet")
-        if source.status != "active":
-            raise AppError(Code.WALLET_FROZEN, "your wallet is frozen")
-        target, recipient = _recipient_wallet(user, to, currency)
-        txn = ledger.new_transaction(type="transfer", status="succeeded", amount=amount, currency=currency,
-                                     debit_id=source.id, credit_id=target.id, initiator_id=user.id, note=note)
-        ledger.record_transfer(txn, kind="posted", debit_id=source.id, credit_id=target.id, amount=amount,
-                               credit_balance_cap=current_app.config["MAX_WALLET_BALANCE"])
-        return 201, transaction_out(txn, viewer_account=source,
-                                    others={target.id: user_counterparty(target, recipient)})
+    def call() -> tuple[int, dict]:
+        try:
+            row = db.session.connection().execute(_TRANSFER, params).one()
+        except DBAPIError as exc:
+            raise ledger.refusal(exc) from None
+        if row.refusal is not None:
+            code, message = TRANSFER_REFUSALS[row.refusal]
+            # details only fill in the message: these refusals carry none, as before
+            raise AppError(code, message.format_map({"currency": currency, **(row.details or {})}))
+        return row.status, json.loads(row.body)
 
-    return run_once(idem, work)
+    return run_in_database(idem, call)

@@ -1,0 +1,116 @@
+-- wallet_transfer: a person sends money to another person, in one call (app.wallet.services.transfer).
+--
+-- In one round trip and inside the caller's transaction:
+--   1. claims the Idempotency-Key (scope, key): INSERT ... ON CONFLICT DO NOTHING. A second request
+--      with the same key waits on the unique index until the first commits, then finds its answer
+--      here and returns it (status, body) unchanged; another request under the same key is refused
+--      as idempotency_conflict; an expired key (older than p_ttl) is claimed afresh.
+--   2. checks what needs data: the sender's wallet in the currency (currency_not_supported if
+--      none, wallet_frozen), the recipient by wallet id, phone or e-mail (recipient_not_found
+--      unless verified and active, currency_not_supported, self_transfer, recipient_frozen).
+--      The sender's own status and PIN are checked by the caller before (they need the token
+--      and argon2).
+--   3. writes the transaction row and posts it with ledger_post (which locks both accounts in key
+--      order and refuses insufficient_funds and balance_limit_exceeded by raising, so that nothing
+--      of this call is kept), then stores the answer under the key.
+-- A refusal found in step 2 is returned as `refusal` (a key of app.wallet.services.TRANSFER_REFUSALS)
+-- with its details, having written nothing the caller would keep: the caller rolls back and
+-- stores the refusal under the key in a transaction of its own, as for every refused payment.
+CREATE OR REPLACE FUNCTION wallet_transfer(
+    p_scope text, p_key text, p_fingerprint text, p_ttl interval,
+    p_user_id text, p_currency text, p_to_wallet text, p_to_phone text, p_to_email text,
+    p_amount bigint, p_note text, p_cap bigint, p_now timestamptz, p_now_iso text,
+    p_transaction_id text, p_transfer_id text,
+    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+LANGUAGE plpgsql AS $$
+DECLARE
+    claimed bigint;
+    stored idempotency_records%ROWTYPE;
+    source accounts%ROWTYPE;
+    target accounts%ROWTYPE;
+    owner users%ROWTYPE;
+    posted record;
+BEGIN
+    IF p_key IS NOT NULL THEN
+        LOOP
+            INSERT INTO idempotency_records (scope, key, fingerprint, status_code, body, created_at)
+            VALUES (p_scope, p_key, p_fingerprint, 0, '', p_now)
+            ON CONFLICT (scope, key) DO NOTHING RETURNING id INTO claimed;
+            EXIT WHEN claimed IS NOT NULL;
+            SELECT * INTO stored FROM idempotency_records WHERE scope = p_scope AND key = p_key;
+            IF NOT FOUND THEN
+                CONTINUE;  -- deleted meanwhile (an expired key claimed by someone else): try again
+            END IF;
+            IF stored.created_at < p_now - p_ttl THEN
+                DELETE FROM idempotency_records WHERE id = stored.id;
+                CONTINUE;
+            END IF;
+            IF stored.fingerprint <> p_fingerprint THEN
+                refusal := 'idempotency_conflict';
+                RETURN;
+            END IF;
+            status := stored.status_code;
+            body := stored.body;
+            RETURN;
+        END LOOP;
+    END IF;
+
+    SELECT * INTO source FROM accounts WHERE user_id = p_user_id AND currency = p_currency AND kind = 'user';
+    IF NOT FOUND THEN
+        refusal := 'no_source_wallet'; details := json_build_object('currency', p_currency); RETURN;
+    END IF;
+    IF source.status <> 'active' THEN
+        refusal := 'source_frozen'; RETURN;
+    END IF;
+
+    IF p_to_wallet IS NOT NULL THEN
+        SELECT * INTO target FROM accounts WHERE id = p_to_wallet AND kind = 'user';
+        IF FOUND THEN
+            SELECT * INTO owner FROM users WHERE id = target.user_id;
+        END IF;
+        -- A disabled or unverified owner is as unreachable by wallet id as by phone or e-mail.
+        IF target.id IS NULL OR owner.id IS NULL OR owner.verified_at IS NULL OR owner.status <> 'active' THEN
+            refusal := 'no_wallet_with_id'; RETURN;
+        END IF;
+        IF target.currency <> p_currency THEN
+            refusal := 'wallet_in_other_currency';
+            details := json_build_object('held', target.currency, 'currency', p_currency); RETURN;
+        END IF;
+    ELSE
+        SELECT * INTO owner FROM users WHERE (p_to_phone IS NOT NULL AND phone = p_to_phone)
+                                          OR (p_to_email IS NOT NULL AND email = p_to_email);
+        IF owner.id IS NULL OR owner.verified_at IS NULL OR owner.status <> 'active' THEN
+            refusal := 'nobody_with_identifier'; RETURN;
+        END IF;
+        SELECT * INTO target FROM accounts WHERE user_id = owner.id AND currency = p_currency AND kind = 'user';
+        IF NOT FOUND THEN
+            refusal := 'recipient_without_wallet'; details := json_build_object('currency', p_currency); RETURN;
+        END IF;
+    END IF;
+    IF target.user_id = p_user_id THEN
+        refusal := 'self_transfer'; RETURN;
+    END IF;
+    IF target.status <> 'active' THEN
+        refusal := 'recipient_frozen'; RETURN;
+    END IF;
+
+    INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
+                              initiator_id, note, created_at)
+    VALUES (p_transaction_id, 'transfer', 'succeeded', p_amount, p_currency, source.id, target.id,
+            p_user_id, p_note, p_now);
+    SELECT * INTO posted FROM ledger_post(p_transfer_id, p_transaction_id, 'posted', source.id, target.id,
+                                          p_amount, p_currency, NULL, NULL, p_cap, p_now);
+
+    -- The answer as app.wallet.presenters.transaction_out shapes it for the sender.
+    status := 201;
+    body := json_build_object(
+        'id', p_transaction_id, 'type', 'transfer', 'amount', -p_amount, 'currency', p_currency,
+        'balance_after', posted.debit_credits_posted - posted.debit_debits_posted,
+        'counterparty', json_build_object('type', 'user', 'name', owner.name, 'wallet_id', target.id),
+        'status', 'succeeded', 'reference', NULL, 'note', p_note, 'wallet_id', source.id,
+        'created_at', p_now_iso)::text;
+    IF p_key IS NOT NULL THEN
+        UPDATE idempotency_records SET status_code = status, body = wallet_transfer.body WHERE id = claimed;
+    END IF;
+END;
+$$;
