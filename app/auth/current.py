@@ -28,18 +28,27 @@ def authenticate() -> None:
     claims = tokens.decode(token.strip(), "access")
     if not claims.get("sid") or get_store().exists(revoked_key(claims["sid"])):
         raise AppError(Code.TOKEN_REVOKED, "this session has ended; sign in again")
-    user = db.session.get(User, claims["sub"])
-    if user is None or user.status != "active":
-        raise AppError(Code.TOKEN_INVALID, "the token is not valid")
-    # Detach the user and end the read transaction: the connection goes back to the pool at
-    # once, and a unit of work's fresh start does not expire (and re-select) the user. Services
-    # that change the user load their own copy inside their unit of work.
-    db.session.expunge(user)
-    end_read()
-    g.user, g.claims = user, claims
+    # The user row is read when an endpoint first asks for it (current_user): a payment does not
+    # need it, its database function checks the user's status itself.
+    g.user, g.claims = None, claims
+
+
+def current_user_id() -> str:
+    return g.claims["sub"]
 
 
 def current_user() -> User:
+    """The signed-in user, loaded once per request; a disabled or deleted one is refused."""
+    if g.user is None:
+        user = db.session.get(User, g.claims["sub"])
+        if user is None or user.status != "active":
+            raise AppError(Code.TOKEN_INVALID, "the token is not valid")
+        # Detach the user and end the read transaction: the connection goes back to the pool at
+        # once, and a unit of work's fresh start does not expire (and re-select) the user.
+        # Services that change the user load their own copy inside their unit of work.
+        db.session.expunge(user)
+        end_read()
+        g.user = user
     return g.user
 
 
@@ -49,7 +58,7 @@ def current_claims() -> dict:
 
 def require_admin() -> None:
     authenticate()
-    if g.user.role != "admin":
+    if current_user().role != "admin":
         raise AppError(Code.FORBIDDEN, "administrators only")
 
 

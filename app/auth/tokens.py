@@ -6,6 +6,8 @@ Only HS256 is accepted: `alg: none` or any other algorithm is refused before the
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from datetime import timedelta
 
 import jwt
@@ -33,17 +35,28 @@ def issue(typ: str, *, sub: str, role: str = "user", sid: str | None = None, jti
     return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": kid}), claims
 
 
+CLAIMS_CACHE_SIZE = 10_000
+
+
 def decode(token: str, typ: str) -> dict:
-    """Verified claims of a token of type `typ`, or a 401."""
+    """Verified claims of a token of type `typ`, or a 401.
+
+    A token never changes, so its verified signature is remembered (per app, the most recent
+    CLAIMS_CACHE_SIZE tokens) with the key that verified it: a client's next request skips the
+    HMAC and the JSON while that key is still configured. Its times are checked again on every
+    use, against our clock."""
+    cache = current_app.extensions.setdefault("verified_tokens", OrderedDict())
     keys = dict(current_app.config["JWT_KEYS"])
+    remembered = cache.get(token)
+    if remembered is not None and keys.get(remembered[0]) == remembered[1]:
+        claims = remembered[2]
+    else:
+        kid, secret, claims = _verify(token, keys)
+        cache[token] = (kid, secret, claims)
+        if len(cache) > CLAIMS_CACHE_SIZE:
+            cache.pop(next(iter(cache)), None)  # the oldest; another thread may have taken it
     try:
-        header = jwt.get_unverified_header(token)
-        if header.get("alg") not in ALGORITHMS:
-            raise jwt.InvalidAlgorithmError("algorithm not allowed")
-        secret = keys.get(header.get("kid"))
-        if secret is None:
-            raise jwt.InvalidKeyError("unknown key id")
-        claims = _decode(token, secret)
+        _check_times(claims)
     except jwt.ExpiredSignatureError:
         raise AppError(Code.TOKEN_EXPIRED, "the token has expired") from None
     except jwt.PyJWTError:
@@ -53,9 +66,24 @@ def decode(token: str, typ: str) -> dict:
     return claims
 
 
+def _verify(token: str, keys: dict[str, str]) -> tuple[str, str, dict]:
+    """(kid, secret, claims) of a token whose signature, audience, issuer and times check out."""
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") not in ALGORITHMS:
+            raise jwt.InvalidAlgorithmError("algorithm not allowed")
+        secret = keys.get(header.get("kid"))
+        if secret is None:
+            raise jwt.InvalidKeyError("unknown key id")
+        return header["kid"], secret, _decode(token, secret)
+    except jwt.ExpiredSignatureError:
+        raise AppError(Code.TOKEN_EXPIRED, "the token has expired") from None
+    except jwt.PyJWTError:
+        raise AppError(Code.TOKEN_INVALID, "the token is not valid") from None
+
+
 def _decode(token: str, secret: str) -> dict:
     cfg = current_app.config
-    leeway = cfg["JWT_LEEWAY"]
     # PyJWT checks signature, audience, issuer and required claims; times are checked against our
     # clock (movable in tests), with the same few seconds of leeway.
     claims = jwt.decode(token, secret, algorithms=ALGORITHMS, audience=cfg["JWT_AUDIENCE"],
@@ -63,9 +91,14 @@ def _decode(token: str, secret: str) -> dict:
                                                            "verify_iat": False, "verify_nbf": False})
     if not isinstance(claims["exp"], int) or not isinstance(claims["iat"], int):
         raise jwt.InvalidTokenError("exp and iat must be integers")
+    _check_times(claims)
+    return claims
+
+
+def _check_times(claims: dict) -> None:
+    leeway = current_app.config["JWT_LEEWAY"]
     now = clock.now().timestamp()
     if claims["exp"] + leeway < now:
         raise jwt.ExpiredSignatureError("expired")
     if claims["iat"] - leeway > now:
         raise jwt.ImmatureSignatureError("issued in the future")
-    return claims

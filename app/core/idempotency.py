@@ -31,6 +31,11 @@ Result = tuple[int, dict]
 KEY_MAX = 255
 
 
+class CallerRefused(AppError):
+    """A refusal of the caller themself (not verified, disabled), found before the key was
+    claimed: it answers no request in particular, so it is not stored under the key."""
+
+
 @dataclass(frozen=True)
 class IdempotencyRequest:
     scope: str  # whose key it is: "usr_..." or "ter_..."; two callers may use the same key
@@ -161,7 +166,7 @@ def run_in_database(req: IdempotencyRequest | None, call: Callable[[], Result]) 
     try:
         return retrying(attempt)
     except AppError as refusal:
-        if req is None or refusal.status >= 500:
+        if req is None or refusal.status >= 500 or isinstance(refusal, CallerRefused):
             raise
         return retrying(functools.partial(_remember_refusal, req, refusal))
 

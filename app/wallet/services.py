@@ -15,12 +15,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.auth.identity import PHONE, normalize
 from app.auth.models import User
-from app.auth.services.pin import require_payment_pin
+from app.auth.services.pin import pin_needed, refuse_if_pin_locked, require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
-from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
+from app.core.idempotency import CallerRefused, IdempotencyRequest, run_in_database, run_once
 from app.core.ids import new_id
-from app.core.uow import unit_of_work
+from app.core.uow import end_read, unit_of_work
 from app.extensions import db
 from app.wallet import ledger
 from app.wallet.models import Account
@@ -105,6 +105,8 @@ def topup(user: User, wallet_id: str, *, amount: int, source: str,
 
 # What wallet_transfer (app/wallet/sql/wallet_transfer.sql) may refuse before it writes anything.
 TRANSFER_REFUSALS = {
+    "inactive_user": (Code.TOKEN_INVALID, "the token is not valid"),
+    "not_verified": (Code.NOT_VERIFIED, "verify your phone or e-mail before moving money"),
     "no_source_wallet": (Code.CURRENCY_NOT_SUPPORTED, "you have no {currency} wallet"),
     "source_frozen": (Code.WALLET_FROZEN, "your wallet is frozen"),
     "no_wallet_with_id": (Code.RECIPIENT_NOT_FOUND, "no wallet with this id"),
@@ -119,6 +121,15 @@ _TRANSFER = text("SELECT * FROM wallet_transfer(:scope, :key, :fingerprint, :ttl
                  ":to_phone, :to_email, :amount, :note, :cap, :now, :now_iso, :transaction_id, :transfer_id)")
 
 
+def _signed_in(user_id: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.status != "active":
+        raise AppError(Code.TOKEN_INVALID, "the token is not valid")
+    db.session.expunge(user)
+    end_read()
+    return user
+
+
 def _recipient(to: str) -> dict:
     """Who `to` names, as the function looks it up: a wallet id, an E.164 phone or an e-mail."""
     if to.startswith("wal_"):
@@ -128,15 +139,20 @@ def _recipient(to: str) -> dict:
     return {"to_wallet": None, "to_phone": phone, "to_email": None if phone else identifier}
 
 
-def transfer(user: User, *, to: str, amount: int, currency: str, note: str | None, pin: str | None,
+CALLER_REFUSALS = {"inactive_user", "not_verified"}  # not stored under the key
+
+
+def transfer(user_id: str, *, to: str, amount: int, currency: str, note: str | None, pin: str | None,
              idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    """One database call (wallet_transfer) claims the key, checks, posts and stores the answer."""
-    require_verified(user)
-    require_payment_pin(user, pin, amount)
+    """One database call (wallet_transfer) checks the sender, claims the key, checks, posts and
+    stores the answer. The user row is read only when the amount needs the PIN."""
+    refuse_if_pin_locked(user_id)
+    if pin_needed(amount, pin):
+        require_payment_pin(_signed_in(user_id), pin, amount)
     cfg = current_app.config
     now = clock.now()
     params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
-              "ttl": timedelta(hours=cfg["IDEMPOTENCY_TTL_HOURS"]), "user_id": user.id, "currency": currency,
+              "ttl": timedelta(hours=cfg["IDEMPOTENCY_TTL_HOURS"]), "user_id": user_id, "currency": currency,
               **_recipient(to), "amount": amount, "note": note, "cap": cfg["MAX_WALLET_BALANCE"], "now": now,
               "now_iso": clock.iso(now), "transaction_id": new_id("txn"), "transfer_id": new_id("trf")}
 
@@ -148,7 +164,8 @@ def transfer(user: User, *, to: str, amount: int, currency: str, note: str | Non
         if row.refusal is not None:
             code, message = TRANSFER_REFUSALS[row.refusal]
             # details only fill in the message: these refusals carry none, as before
-            raise AppError(code, message.format_map({"currency": currency, **(row.details or {})}))
+            message = message.format_map({"currency": currency, **(row.details or {})})
+            raise (CallerRefused if row.refusal in CALLER_REFUSALS else AppError)(code, message)
         return row.status, json.loads(row.body)
 
     return run_in_database(idem, call)

@@ -269,3 +269,15 @@ def test_a_token_signed_by_a_retired_key_is_refused(app, api):
         app.config["JWT_KEYS"] = saved
 
     assert_refused(response, "token_invalid")
+
+
+def test_a_token_used_once_still_expires_on_time(app, api):
+    # given a token that has been verified (and remembered) on a first request
+    person = api.person()
+    assert me(api, person.tokens["access_token"]).status_code == 200
+
+    # when its lifetime has passed
+    clock.advance(app.config["ACCESS_TOKEN_TTL"] + app.config["JWT_LEEWAY"] + 1)
+
+    # then the remembered signature does not keep it alive
+    assert_refused(me(api, person.tokens["access_token"]), "token_expired")

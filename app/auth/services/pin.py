@@ -46,10 +46,15 @@ def refuse_if_pin_locked(user_id: str) -> None:
         raise _locked_error()
 
 
+def pin_needed(amount: int, pin: str | None) -> bool:
+    """Above NO_PIN_AMOUNT a payment needs the PIN; a PIN sent with a smaller one is checked too."""
+    return amount > current_app.config["NO_PIN_AMOUNT"] or pin is not None
+
+
 def require_payment_pin(user: User, pin: str | None, amount: int) -> None:
     """Call before a payment's unit of work. A PIN lock stops every payment, small ones too."""
     refuse_if_pin_locked(user.id)
-    if amount > current_app.config["NO_PIN_AMOUNT"] or pin is not None:
+    if pin_needed(amount, pin):
         _check(user, pin)
 
 

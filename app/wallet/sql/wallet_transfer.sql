@@ -1,6 +1,9 @@
 -- wallet_transfer: a person sends money to another person, in one call (app.wallet.services.transfer).
 --
 -- In one round trip and inside the caller's transaction:
+--   0. checks the sender: an active, verified user (the token said who; this says whether they
+--      may still pay). These refusals (inactive_user, not_verified) come before the key is
+--      claimed and are not stored under it: they answer no request in particular.
 --   1. claims the Idempotency-Key (scope, key): INSERT ... ON CONFLICT DO NOTHING. A second request
 --      with the same key waits on the unique index until the first commits, then finds its answer
 --      here and returns it (status, body) unchanged; another request under the same key is refused
@@ -8,8 +11,8 @@
 --   2. checks what needs data: the sender's wallet in the currency (currency_not_supported if
 --      none, wallet_frozen), the recipient by wallet id, phone or e-mail (recipient_not_found
 --      unless verified and active, currency_not_supported, self_transfer, recipient_frozen).
---      The sender's own status and PIN are checked by the caller before (they need the token
---      and argon2).
+--      The sender's PIN is checked by the caller before, when the amount needs it (argon2 and
+--      the PIN lock live in Python and the store).
 --   3. writes the transaction row and posts it with ledger_post (which locks both accounts in key
 --      order and refuses insufficient_funds and balance_limit_exceeded by raising, so that nothing
 --      of this call is kept), then stores the answer under the key.
@@ -30,7 +33,16 @@ DECLARE
     target accounts%ROWTYPE;
     owner users%ROWTYPE;
     posted record;
+    sender users%ROWTYPE;
 BEGIN
+    SELECT * INTO sender FROM users WHERE id = p_user_id;
+    IF NOT FOUND OR sender.status <> 'active' THEN
+        refusal := 'inactive_user'; RETURN;
+    END IF;
+    IF sender.verified_at IS NULL THEN
+        refusal := 'not_verified'; RETURN;
+    END IF;
+
     IF p_key IS NOT NULL THEN
         LOOP
             INSERT INTO idempotency_records (scope, key, fingerprint, status_code, body, created_at)
