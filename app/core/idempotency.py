@@ -18,13 +18,14 @@ from typing import Callable
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.engine import Connection
 from sqlalchemy.dialects.postgresql import insert
 
 from app.core import clock
 from app.core.errors import AppError, Code, envelope
 from app.core.models import IdempotencyRecord
 from app.core.store import get_store
-from app.core.uow import end_read, retrying, unit_of_work
+from app.core.uow import end_read, retrying, single_statement, unit_of_work
 from app.extensions import db
 
 Result = tuple[int, dict]
@@ -153,16 +154,15 @@ def _remember_refusal(req: IdempotencyRequest | None, refusal: AppError,
         return result
 
 
-def run_in_database(req: IdempotencyRequest | None, call: Callable[[], Result]) -> Result:
+def run_in_database(req: IdempotencyRequest | None, call: Callable[[Connection], Result]) -> Result:
     """For a use case whose database function claims the key, does the work and stores the answer
-    in one round trip (a payment is one call: app/wallet/sql/). `call` runs it and returns the
-    answer, or raises the AppError for what it refused; a refusal is then stored under the key in
-    a transaction of its own, exactly as run_once stores one. Retried on deadlock."""
+    in one round trip (a payment is one call: app/wallet/sql/). `call` runs it on an autocommit
+    connection (the one statement is the transaction) and returns the answer, or raises the
+    AppError for what it refused; a refusal is then stored under the key in a transaction of its
+    own, exactly as run_once stores one. Retried on deadlock."""
     def attempt() -> Result:
-        with unit_of_work() as uow:
-            result = call()
-            uow.commit()
-            return result
+        with single_statement() as connection:
+            return call(connection)
     try:
         return retrying(attempt)
     except AppError as refusal:

@@ -82,3 +82,20 @@ def end_read() -> None:
     and the next statement sees a fresh snapshot. Nothing is written here, so there is nothing to
     lose; writes go through unit_of_work, which commits or rolls back on its own."""
     db.session.rollback()
+
+
+@contextmanager
+def single_statement():
+    """A connection in autocommit mode, for a use case that is one call to a database function:
+    the statement is its own transaction, so there is no BEGIN, COMMIT or ROLLBACK to send, one
+    round trip in all. It still refuses to run inside an open unit of work."""
+    if _active.get():
+        raise RuntimeError("single_statement() inside a unit of work would commit on its own")
+    end_read()  # hand back any read transaction first: this statement must not wait behind it
+    engine = db.engine
+    autocommit = engine.__dict__.get("_wallet_autocommit")
+    if autocommit is None:  # shares the engine's pool; each checkout is switched to autocommit
+        autocommit = engine.__dict__.setdefault("_wallet_autocommit",
+                                                engine.execution_options(isolation_level="AUTOCOMMIT"))
+    with autocommit.connect() as connection:
+        yield connection

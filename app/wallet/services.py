@@ -156,9 +156,9 @@ def transfer(user_id: str, *, to: str, amount: int, currency: str, note: str | N
               **_recipient(to), "amount": amount, "note": note, "cap": cfg["MAX_WALLET_BALANCE"], "now": now,
               "now_iso": clock.iso(now), "transaction_id": new_id("txn"), "transfer_id": new_id("trf")}
 
-    def call() -> tuple[int, dict]:
+    def call(connection) -> tuple[int, dict]:
         try:
-            row = db.session.connection().execute(_TRANSFER, params).one()
+            row = connection.execute(_TRANSFER, params).one()
         except DBAPIError as exc:
             raise ledger.refusal(exc) from None
         if row.refusal is not None:
