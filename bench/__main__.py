@@ -93,6 +93,24 @@ def run_pgbench(args, meter_url: str) -> dict | None:
     return figures
 
 
+def run_posting_yardstick(args, database_url: str, seed: dict) -> dict | None:
+    """pgbench calling wallet_transfer directly: the database's limit for our own posting."""
+    if args.no_pgbench or not pgbench.available() or "p2p" not in args.workloads:
+        return None
+    say(f"pgbench -f wallet_transfer: -c {args.clients} -T {args.seconds} on {args.database}")
+    meter = cpu.CpuMeter(environment.admin_url(args.pg), args.database)
+    try:
+        figures = pgbench.run_posting(environment.with_database(args.pg, args.database), seed["users"],
+                                      seed["currency"], clients=args.clients, seconds=args.seconds,
+                                      sample=lambda: meter.snapshot([]))
+        window = figures.pop("window")
+        figures["cpu"] = cpu.split(*window) if window else None
+    finally:
+        meter.close()
+    say(f"wallet_transfer called by pgbench: {figures['tps']:.1f} TPS")
+    return figures
+
+
 def run_workload(args, server: Server, hooks: Webhooks, meter: cpu.CpuMeter, workload: str, data_dir: Path,
                  seed: dict, book, pg_tps: float | None) -> dict:
     run_id = secrets.token_hex(4)
@@ -166,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             hooks = Webhooks(env, data_dir, database_url, batch=args.webhook_batch)
             seed, book = seed_world(args, env, data_dir, hooks)
             pg = run_pgbench(args, environment.admin_url(args.pg))
+            posting = run_posting_yardstick(args, database_url, seed)
 
             server = Server(env, workers=args.workers, threads=args.threads, log_path=data_dir / "gunicorn.log")
             server.start()
@@ -199,10 +218,10 @@ def main(argv: list[str] | None = None) -> int:
                   environment.server_version(args.pg), load.wrk_version() if args.loadgen == "wrk" else "python"),
               "parameters": {k: v for k, v in vars(args).items() if k not in ("pg",)} | {
                   "rate_limiting": False, "gunicorn": server.command()[1:] if server else None},
-              "pgbench": pg, "workloads": rows, "webhooks": webhooks, "ledger_verify": verify}
+              "pgbench": pg, "posting_function": posting, "workloads": rows, "webhooks": webhooks, "ledger_verify": verify}
     path = report.write(result, started)
     print()
-    print(report.table(rows, pg))
+    print(report.table(rows, pg, posting))
     print(report.NOTES.format(ncpu=result["machine"]["nproc"], period=args.code_period))
     print(report.webhooks_line(webhooks))
     print(f"{verify['summary']}" + ("" if verify["ok"] else f" {verify['problems']}"))

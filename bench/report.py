@@ -62,7 +62,7 @@ COLUMNS = [("workload", 10), ("req/s", 8), ("ok/s", 8), ("p50 ms", 8), ("p95 ms"
            ("vs pgbench", 10)]
 
 
-def table(rows: list[dict], pgbench: dict | None) -> str:
+def table(rows: list[dict], pgbench: dict | None, posting: dict | None = None) -> str:
     lines = ["  ".join(name.rjust(width) for name, width in COLUMNS)]
     for row in rows:
         cpu = row["cpu"]
@@ -77,6 +77,11 @@ def table(rows: list[dict], pgbench: dict | None) -> str:
         lines.append(f"{'pgbench':>10}  {pgbench['tps']:>8.1f}  TPC-B-like, latency avg "
                      f"{pgbench.get('latency_avg_ms')} ms, DB CPU {cpu.get('db_cpu_percent', '-')}%, "
                      f"box CPU {cpu.get('machine_busy_percent', '-')}%")
+    if posting:
+        cpu = posting.get("cpu") or {}
+        ratio = f", {posting['tps'] / pgbench['tps']:.2f} of pgbench" if pgbench else ""
+        lines.append(f"{'p2p in SQL':>10}  {posting['tps']:>8.1f}  wallet_transfer called by pgbench{ratio}, latency avg "
+                     f"{posting.get('latency_avg_ms')} ms, DB CPU {cpu.get('db_cpu_percent', '-')}%")
     return "\n".join(lines)
 
 
