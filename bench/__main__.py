@@ -39,7 +39,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workloads", default=",".join(load.WORKLOADS), help="comma-separated subset, in order")
     parser.add_argument("--quick", action="store_true", help="smoke run: 100 users, 5 merchants, 3 s, 8 clients")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
+                        help="the WSGI server: gunicorn gthread, or granian (Rust HTTP, WSGI on blocking threads)")
     parser.add_argument("--balance", type=int, default=5_000_000, help="each user's opening balance, minor units")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--pgbench-scale", type=int, default=10)
@@ -166,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = datetime.now(UTC)
     say(f"{args.users} users, {args.merchants} merchants, {args.clients} clients, {args.seconds} s per workload "
-        f"(+{args.warmup} s warm-up), gunicorn gthread {args.workers}x{args.threads}, load from {args.loadgen}; "
+        f"(+{args.warmup} s warm-up), {args.server} {args.workers}x{args.threads}, load from {args.loadgen}; "
         "rate limiting OFF (RATELIMIT_ENABLED=false)")
     database_url = f"{args.pg.rstrip('/')}/{args.database}"
     env = environment.app_env(database_url, args.redis_url, token_ttl=12 * 3600, code_period=args.code_period)
@@ -186,10 +188,11 @@ def main(argv: list[str] | None = None) -> int:
             pg = run_pgbench(args, environment.admin_url(args.pg))
             posting = run_posting_yardstick(args, database_url, seed)
 
-            server = Server(env, workers=args.workers, threads=args.threads, log_path=data_dir / "gunicorn.log")
+            server = Server(env, workers=args.workers, threads=args.threads, log_path=data_dir / "server.log",
+                            kind=args.server)
             server.start()
             hooks.start(seed)
-            say(f"gunicorn ready on {server.url} (pids {server.pids()}), webhook worker pid {hooks.pids()}")
+            say(f"{args.server} ready on {server.url} (pids {server.pids()}), webhook worker pid {hooks.pids()}")
             meter = cpu.CpuMeter(environment.admin_url(args.pg), args.database)
             try:
                 for workload in args.workloads:

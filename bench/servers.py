@@ -22,13 +22,19 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, env: dict, *, workers: int, threads: int, log_path: Path, port: int | None = None):
-        self.env, self.workers, self.threads, self.log_path = env, workers, threads, log_path
+    def __init__(self, env: dict, *, workers: int, threads: int, log_path: Path, port: int | None = None,
+                 kind: str = "gunicorn"):
+        self.env, self.workers, self.threads, self.log_path, self.kind = env, workers, threads, log_path, kind
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
+        if self.kind == "granian":
+            # Rust parses HTTP and holds idle connections; Flask runs on the blocking threads.
+            return [str(GUNICORN.with_name("granian")), "--interface", "wsgi", "--workers", str(self.workers),
+                    "--blocking-threads", str(self.threads), "--host", "127.0.0.1", "--port", str(self.port),
+                    "--log-level", "warning", "--no-ws", "wsgi:app"]
         base = [str(GUNICORN)] if GUNICORN.exists() else [sys.executable, "-m", "gunicorn"]
         # keep-alive 30 s: as behind a load balancer that reuses connections.
         return [*base, "--worker-class", "gthread", "--workers", str(self.workers), "--threads", str(self.threads),
@@ -43,7 +49,7 @@ class Server:
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(f"{self.kind} exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:
                     if response.status == 200 and len(self.worker_pids()) >= self.workers:
@@ -51,7 +57,7 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn was not ready within {ready_timeout} s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.kind} was not ready within {ready_timeout} s:\n{self.log_tail()}")
 
     def worker_pids(self) -> list[int]:
         if self.process is None:
