@@ -20,13 +20,29 @@ def revoked_key(session_id: str) -> str:
     return f"revoked:sid:{session_id}"
 
 
+def pin_lock_key(user_id: str) -> str:
+    return f"pin:lock:{user_id}"
+
+
+def known_pin_lock(user_id: str) -> bool | None:
+    """Whether `user_id`'s payments are PIN-locked, as read with this request's authentication
+    (None when this request did not read it: another user, or no signed-in user)."""
+    claims = g.get("claims")
+    return g.get("pin_locked") if claims is not None and claims.get("sub") == user_id else None
+
+
 def authenticate() -> None:
     """before_request hook of every blueprint that needs a signed-in user."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AppError(Code.UNAUTHORIZED, "sign in: send Authorization: Bearer <access token>")
     claims = tokens.decode(token.strip(), "access")
-    if not claims.get("sid") or get_store().exists(revoked_key(claims["sid"])):
+    if not claims.get("sid"):
+        raise AppError(Code.TOKEN_REVOKED, "this session has ended; sign in again")
+    # One round trip to the store for what every request may need: is the session revoked, and
+    # are this user's payments locked by wrong PINs (app.auth.services.pin reads the answer).
+    revoked, g.pin_locked = get_store().which_exist([revoked_key(claims["sid"]), pin_lock_key(claims["sub"])])
+    if revoked:
         raise AppError(Code.TOKEN_REVOKED, "this session has ended; sign in again")
     # The user row is read when an endpoint first asks for it (current_user): a payment does not
     # need it, its database function checks the user's status itself.

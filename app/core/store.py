@@ -20,6 +20,7 @@ class Store(Protocol):
     def set(self, key: str, ttl: int, value: str = "1") -> None: ...
     def get(self, key: str) -> str | None: ...
     def exists(self, key: str) -> bool: ...
+    def which_exist(self, keys: list[str]) -> list[bool]: ...
     def incr(self, key: str, ttl: int) -> int: ...
     def delete(self, key: str) -> None: ...
     def ping(self) -> bool: ...
@@ -49,6 +50,13 @@ class RedisStore:
 
     def exists(self, key: str) -> bool:
         return bool(self.client.exists(self._k(key)))
+
+    def which_exist(self, keys: list[str]) -> list[bool]:
+        """Several EXISTS in one round trip (a pipeline, not a transaction: each is independent)."""
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.exists(self._k(key))
+        return [bool(found) for found in pipe.execute()]
 
     def incr(self, key: str, ttl: int) -> int:
         # MULTI/EXEC: the counter and its window are set together; EXPIRE NX keeps the first window.
@@ -101,6 +109,12 @@ class DatabaseStore:
 
     def exists(self, key: str) -> bool:
         return self.get(key) is not None
+
+    def which_exist(self, keys: list[str]) -> list[bool]:
+        rows = self._run("SELECT key FROM kv_entries WHERE key = ANY(:keys) AND expires_at_ms > :now",
+                         keys=list(keys), now=_now_ms())
+        found = {row[0] for row in rows}
+        return [key in found for key in keys]
 
     def incr(self, key: str, ttl: int) -> int:
         now = _now_ms()

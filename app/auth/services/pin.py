@@ -9,6 +9,7 @@ from flask import current_app
 
 from app.auth import crypto
 from app.auth.models import User
+from app.auth.current import known_pin_lock, pin_lock_key
 from app.auth.passwords import pin_is_trivial
 from app.core.errors import AppError, Code
 from app.core.store import get_store
@@ -24,7 +25,7 @@ def _locked_error() -> AppError:
 
 def _check(user: User, pin: str | None) -> None:
     store = get_store()
-    if store.exists(f"pin:lock:{user.id}"):
+    if store.exists(pin_lock_key(user.id)):
         raise _locked_error()
     if not user.pin_hash or not pin:
         raise AppError(Code.PIN_REQUIRED, "this payment needs your payment PIN",
@@ -34,15 +35,19 @@ def _check(user: User, pin: str | None) -> None:
         return
     cfg = current_app.config
     if store.incr(f"pin:fail:{user.id}", cfg["PIN_LOCK_SECONDS"]) >= cfg["PIN_MAX_FAILURES"]:
-        store.set(f"pin:lock:{user.id}", cfg["PIN_LOCK_SECONDS"])
+        store.set(pin_lock_key(user.id), cfg["PIN_LOCK_SECONDS"])
         store.delete(f"pin:fail:{user.id}")
         raise _locked_error()
     raise AppError(Code.PIN_INVALID, "the PIN is wrong")
 
 
 def refuse_if_pin_locked(user_id: str) -> None:
-    """A PIN lock stops every payment, small ones too (a terminal's charge of a scanned code)."""
-    if get_store().exists(f"pin:lock:{user_id}"):
+    """A PIN lock stops every payment, small ones too (a terminal's charge of a scanned code).
+    The signed-in user's lock was read with the request's authentication: no second round trip."""
+    locked = known_pin_lock(user_id)
+    if locked is None:
+        locked = get_store().exists(pin_lock_key(user_id))
+    if locked:
         raise _locked_error()
 
 
