@@ -25,19 +25,42 @@ def json_depth(raw: bytes) -> int:
     return deepest
 
 
+# Left to its own check: a malformed key is 400 idempotency_key_invalid (app.core.idempotency).
+_HEADERS_CHECKED_ELSEWHERE = frozenset({"idempotency-key"})
+
+
+def _nul_in_request() -> str | None:
+    """Where the request carries a NUL once decoded ("path", "query.<name>", "header.<name>",
+    "body"), or None."""
+    if "\x00" in request.path:
+        return "path"
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            return f"query.{name.replace(chr(0), '')}"
+    for name, value in request.headers.items():
+        if ("\x00" in value or "\x00" in name) and name.lower() not in _HEADERS_CHECKED_ELSEWHERE:
+            return f"header.{name}"
+    body = request.get_data(cache=True)
+    if b"\x00" in body or b"\\u0000" in body:
+        return "body"
+    return None
+
+
 def _refuse_body(message: str, field_message: str) -> AppError:
     return AppError(Code.VALIDATION_ERROR, message, {"fields": [{"field": "body", "message": field_message}]})
 
 
 def register_guards(app: Flask) -> None:
     def refuse_nul_characters():
-        """PostgreSQL text cannot hold NUL; refuse it at the door (as bad input) instead of letting
-        it reach a query and fail there as a 500. Other control characters are left to schemas."""
-        if "\x00" in request.path or "\x00" in request.query_string.decode("latin-1"):
-            raise AppError(Code.NOT_FOUND, "not found")
-        body = request.get_data(cache=True)
-        if b"\x00" in body or b"\\u0000" in body:
-            raise _refuse_body("NUL characters are not accepted", "contains a NUL character")
+        """PostgreSQL text cannot hold NUL: a NUL that reached a query failed there as a 500
+        (psycopg.DataError), even in a look-up that should have found nothing. Refused at the door
+        as bad input wherever it can come from once decoded: the path (its parameters), the query
+        (names and values: `?device_id=%00`), the headers (ids such as X-Terminal-Id) and the body.
+        Other control characters are left to the schemas (NO_CONTROLS on every id parameter)."""
+        where = _nul_in_request()
+        if where:
+            raise AppError(Code.VALIDATION_ERROR, "NUL characters are not accepted",
+                           {"fields": [{"field": where, "message": "contains a NUL character"}]})
 
     def refuse_deep_json():
         """Python's JSON parser recurses once per level: a couple of kilobytes of brackets raise

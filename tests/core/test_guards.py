@@ -90,3 +90,25 @@ def test_json_depth_counts_brackets_outside_strings(raw, depth):
     from app.core.guards import json_depth
 
     assert json_depth(raw) == depth
+
+
+# --- NUL characters, once decoded ---------------------------------------------------------------
+# PostgreSQL text cannot hold NUL: a %00 that reached a query was a 500 (psycopg.DataError).
+
+@pytest.mark.parametrize("url", ["/healthz?a=%00", "/healthz?%00=1", "/api/v1/wallets?cursor=ab%00c",
+                                 "/api/v1/wallets/wal_%00abc", "/api/v1/nothing-here/%00"])
+def test_a_percent_encoded_nul_in_the_query_or_path_is_422(client, url):
+    response = client.get(url)
+
+    assert_refused_as_bad_input(response)
+
+
+@pytest.mark.parametrize("header", ["X-Terminal-Id", "X-Nonce", "X-Timestamp", "X-Device-Name", "Authorization"])
+def test_a_nul_in_a_header_is_422_before_anything_looks_it_up(client, header):
+    # given a header a terminal or an app sends (the terminal id is looked up in the database)
+    headers = {"X-Terminal-Id": "ter_1", "X-Timestamp": "1795700000", "X-Nonce": "5f2b8c1e9d7a4f60b3c2",
+               "X-Signature": "00", header: "ter_\x00x"}
+
+    response = client.get("/api/v1/pos/config", headers=headers)
+
+    assert_refused_as_bad_input(response)
