@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import load_config
 from app.core.errors import register_error_handlers, validation_error_response
 from app.core.guards import register_guards
+from app.core.headers import register_security_headers
 from app.core.schemas import ERROR_RESPONSES
 from app.core.notify import Notifier
 from app.core.store import DatabaseStore, RedisStore
@@ -44,6 +45,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     limiter.init_app(app)
     register_error_handlers(app)
     register_guards(app)
+    register_security_headers(app)
     _register_blueprints(app)
     _connect_events()
     _register_docs(app)

@@ -108,6 +108,7 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 64 * 1024),
+        "MAX_JSON_DEPTH": _int(env, "MAX_JSON_DEPTH", 32),  # deeper request bodies are 422 (app.core.guards)
         # Money
         "DEFAULT_CURRENCY": env.get("DEFAULT_CURRENCY", "USD").upper(),
         "MAX_AMOUNT": max_amount,

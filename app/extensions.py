@@ -22,4 +22,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 # Storage is chosen in create_app (RATELIMIT_STORAGE_URI): Redis when REDIS_URL is set, memory otherwise.
-limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
+# Its own headers are off: it added Retry-After to every answer of a limited route, successes
+# included. app.core.headers writes X-RateLimit-*, and the 429 handler Retry-After.
+limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=False)

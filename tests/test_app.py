@@ -83,6 +83,24 @@ def test_the_money_operations_document_their_request_bodies_and_the_idempotency_
         assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in operation["parameters"])
 
 
+def test_every_id_in_a_path_or_query_is_at_most_40_characters_without_control_characters(client):
+    # given every parameter of the document named like an id (path parameters are all ids but month)
+    from app.core.fields import NO_CONTROLS
+    paths = client.get("/openapi.json").json["paths"]
+    missing = []
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] not in ("path", "query") or not parameter["name"].endswith("_id"):
+                    continue
+                schema = parameter["schema"]
+                schema = next((s for s in schema.get("anyOf", []) if s.get("type") == "string"), schema)
+                # then each declares the pattern and the length
+                if schema.get("pattern") != NO_CONTROLS or schema.get("maxLength") != 40:
+                    missing.append(f"{method.upper()} {path} {parameter['name']}")
+    assert missing == []
+
+
 def test_the_docs_page_is_html_that_loads_nothing_from_another_host(client):
     response = client.get("/docs")
 
@@ -205,5 +223,5 @@ def test_a_nul_character_anywhere_is_refused_as_bad_input_not_a_server_error(api
     in_path = api.get("/api/v1/wallets/wal_%00abc", person)
     in_body = api.post("/api/v1/transfers", person, json={"to": "a\u0000b", "amount": 5, "currency": "USD"})
 
-    assert in_path.status_code == 404 and in_path.json["error"]["code"] == "not_found"
+    assert in_path.status_code == 422 and in_path.json["error"]["code"] == "validation_error"
     assert in_body.status_code == 422 and in_body.json["error"]["code"] == "validation_error"

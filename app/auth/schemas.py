@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, RootModel, EmailStr, Field, model_validator
 
-from app.core.fields import Pin
+from app.core.fields import Pin, NO_CONTROLS
 from app.core.schemas import Strict
 
 E164 = r"^\+[1-9][0-9]{6,14}$"
@@ -55,7 +55,7 @@ class PinBody(Strict):
 
 
 class SessionPath(BaseModel):
-    session_id: str = Field(max_length=40)
+    session_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class DeviceHeader(BaseModel):

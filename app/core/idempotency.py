@@ -24,12 +24,12 @@ from sqlalchemy.dialects.postgresql import insert
 from app.core import clock
 from app.core.errors import AppError, Code, envelope
 from app.core.models import IdempotencyRecord
+from app.core.schemas import KEY_MAX
 from app.core.store import get_store
 from app.core.uow import end_read, retrying, single_statement, unit_of_work
 from app.extensions import db
 
 Result = tuple[int, dict]
-KEY_MAX = 255
 
 
 class CallerRefused(AppError):

@@ -1,8 +1,11 @@
 """Models every API shares: strict request bodies, header and query models, the Idempotency-Key
 header, the error envelope."""
 import copy
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+KEY_MAX = 255  # the longest Idempotency-Key (app.core.idempotency checks it)
 
 _schemas: dict[tuple, dict] = {}
 
@@ -25,9 +28,17 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The key's length and characters are documented here but checked by app.core.idempotency
+# (make_request), so that a bad key is 400 idempotency_key_invalid on every endpoint that takes
+# one: a max_length here made a 256-character key a 422 validation_error before that check ran.
+IdempotencyKey = Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": KEY_MAX})]
+
+
 class IdempotencyHeader(RequestParams):
-    idempotency_key: str | None = Field(None, alias="Idempotency-Key", max_length=255,
-                                        description="retry-safe key; same key and body returns the first answer")
+    idempotency_key: IdempotencyKey | None = Field(
+        None, alias="Idempotency-Key",
+        description=f"retry-safe key of 1..{KEY_MAX} printable characters; the same key and body returns the "
+                    "first answer; any other key is 400 idempotency_key_invalid")
 
 
 class ErrorBody(BaseModel):

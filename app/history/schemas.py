@@ -67,7 +67,7 @@ class MerchantHistoryQuery(PageQuery, MerchantHistoryFilterQuery):
 
 
 class StatementPath(BaseModel):
-    wallet_id: str = Field(max_length=40)
+    wallet_id: str = Field(max_length=40, pattern=NO_CONTROLS)
     month: str = Field(max_length=7, description="YYYY-MM (UTC)")
 
 
@@ -141,4 +141,4 @@ class MerchantTransactionPage(BaseModel):
 
 
 class TransactionPath(BaseModel):
-    transaction_id: str = Field(max_length=40)
+    transaction_id: str = Field(max_length=40, pattern=NO_CONTROLS)

@@ -3,8 +3,9 @@
 A payload is a run of ID-length-value fields: 2-digit tag, 2-digit decimal length, value.
 Lengths count characters (``len(str)``), not bytes; only the CRC looks at UTF-8 bytes.
 Decoding is lenient where real-world wallets disagree (field order, check-digit case,
-format indicator value, missing tag 01) and strict where a wrong answer would move money
-(CRC, lengths, duplicates). Every refusal is an ``EmvError`` with a stable ``reason``.
+format indicator value, missing tag 01, a plain value in a template tag that schemes fill as
+they like) and strict where a wrong answer would move money (CRC, lengths, duplicates, the
+templates EMVCo defines). Every refusal is an ``EmvError`` with a stable ``reason``.
 """
 from __future__ import annotations
 
@@ -53,11 +54,28 @@ def is_template(tag: str) -> bool:
     return 26 <= number <= 51 or number in (62, 64) or 80 <= number <= 99
 
 
+def may_be_opaque(tag: str) -> bool:
+    """True for template tags whose value may be a plain value instead of sub-fields.
+
+    The merchant account templates (26-51) and the unreserved templates (80-99) are filled as
+    each scheme or bank decides, and codes in circulation put plain values there (Malaysian
+    banks' DuitNow codes carry a bare hex string in tag 82); refusing the whole code for one
+    field we never read would only refuse a valid code. Such a value is decoded as one opaque
+    string. 62 (additional data) and 64 (merchant information in another language) are not:
+    EMVCo defines their sub-fields, no scheme we know writes anything else there, and we read
+    them (62.05 is the reference a payment is booked under, 64.01/02 the name shown to the
+    payer), so a 62 or 64 that is not sub-fields is a broken code and refused.
+    """
+    number = int(tag)
+    return 26 <= number <= 51 or 80 <= number <= 99
+
+
 @dataclass(frozen=True)
 class EmvPayload:
     """A decoded payload: ``fields`` maps tag -> value in payload order.
 
-    Template tags map to a dict of sub-tag -> str; every other tag maps to a str.
+    Template tags map to a dict of sub-tag -> str; every other tag maps to a str. So does a
+    template tag whose value is not sub-fields (see ``may_be_opaque``): ``opaque`` names those.
     Tag 63 is kept exactly as received (its case may be lower). Frozen means the
     payload is not rebound; treat ``fields`` as read-only and use ``to_tree()`` to edit.
     """
@@ -83,8 +101,14 @@ class EmvPayload:
         return self._text("01")
 
     @property
+    def opaque(self) -> tuple[str, ...]:
+        """Template tags whose value was not sub-fields and is kept as one string, in order."""
+        return tuple(t for t, v in self.fields.items() if is_template(t) and isinstance(v, str))
+
+    @property
     def merchant_accounts(self) -> dict[str, dict[str, str]]:
-        """Merchant account templates (tags 26-51), keyed by tag, in payload order."""
+        """Merchant account templates (tags 26-51) made of sub-fields, keyed by tag, in payload
+        order (an opaque one has no identifier to read, so it is left out)."""
         return {t: v for t, v in self.fields.items() if 26 <= int(t) <= 51 and isinstance(v, dict)}
 
     @property
@@ -149,8 +173,19 @@ def decode(payload: str) -> EmvPayload:
     # Check the CRC before looking inside templates, so a corrupted payload is reported
     # as corrupted rather than as whatever nonsense the damaged template happens to hold.
     _verify_crc(payload, top[CRC_TAG])
-    fields = {t: _split(v, parent=t) if is_template(t) else v for t, v in top.items()}
+    fields = {t: _template(t, v) if is_template(t) else v for t, v in top.items()}
     return EmvPayload(fields)
+
+
+def _template(tag: str, value: str) -> dict[str, str] | str:
+    """A template's sub-fields, or (where ``may_be_opaque``) its value as is when it is not
+    sub-fields. Only reached once the CRC has matched, so the value is what was printed."""
+    try:
+        return _split(value, parent=tag)
+    except EmvError:
+        if may_be_opaque(tag):
+            return value
+        raise
 
 
 def _split(text: str, parent: str | None) -> dict[str, str]:
@@ -191,7 +226,9 @@ def encode(fields: Mapping[str, str | Mapping[str, str]]) -> str:
 
     Order: tag 00 first, then the remaining tags (and sub-tags) in the order given, so
     ``encode(decode(p).to_tree())`` reproduces ``p``. A caller-supplied 63 is ignored
-    because the CRC is always recomputed. Template tags need a mapping, others a str.
+    because the CRC is always recomputed. Template tags need a mapping, others a str; a
+    ``may_be_opaque`` tag also takes a str that does not read as sub-fields (an opaque value
+    as decoded), never one that does, which would decode as a mapping.
     """
     if FORMAT_INDICATOR_TAG not in fields:
         raise EmvError(FORMAT_INDICATOR_TAG, "missing_format_indicator")
@@ -208,8 +245,19 @@ def _encode_field(tag: str, value: str | Mapping[str, str]) -> str:
             raise EmvError(tag, "not_a_template", "only 26-51, 62, 64 and 80-99 nest")
         value = "".join(_encode_leaf(f"{tag}.{sub}", sub, text) for sub, text in value.items())
     elif is_template(tag):
-        raise EmvError(tag, "template_expected", "give a mapping of sub-tag -> str")
+        if not may_be_opaque(tag):
+            raise EmvError(tag, "template_expected", "give a mapping of sub-tag -> str")
+        if isinstance(value, str) and value and _reads_as_sub_fields(value, tag):
+            raise EmvError(tag, "template_expected", "this value reads as sub-fields: give them as a mapping")
     return _encode_leaf(tag, tag, value)
+
+
+def _reads_as_sub_fields(value: str, tag: str) -> bool:
+    try:
+        _split(value, parent=tag)
+    except EmvError:
+        return False
+    return True
 
 
 def _encode_leaf(path: str, tag: str, value: str) -> str:

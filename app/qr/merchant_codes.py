@@ -26,6 +26,7 @@ FOREIGN_SCHEMES = {
     "id.co.qris.www": "qris",
     "com.p2pqrpay": "qrph",
     "a000000615": "duitnow",
+    "a0000006150001": "duitnow",  # what DuitNow codes in circulation carry in 26.00
     "a0000007750": "vietqr",
 }
 

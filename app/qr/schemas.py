@@ -68,4 +68,9 @@ class DecodeOut(BaseModel):
     reference: str | None
     payable: bool
     reason: str | None
-    fields: dict
+    fields: dict[str, str | dict[str, str]] = Field(
+        description="every field by tag, in payload order: a template (26-51, 62, 64, 80-99) is an object of "
+                    "sub-tag -> value, other tags a string; a template tag in 26-51 or 80-99 whose value is "
+                    "not sub-fields (some banks print a plain value there) is a string too, listed in "
+                    "opaque_fields")
+    opaque_fields: list[str] = Field(description="template tags kept as one plain string, in payload order")

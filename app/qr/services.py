@@ -116,7 +116,7 @@ def decode(payload: str) -> dict:
         reason = reading.amount_error
     return {"scheme": reading.scheme, "kind": reading.kind, "merchant": merchant, "amount": reading.amount,
             "currency": reading.currency, "reference": reference, "payable": payable, "reason": reason,
-            "fields": parsed.to_tree()}
+            "fields": parsed.to_tree(), "opaque_fields": list(parsed.opaque)}
 
 
 def _payable(payload: str, ours: dict[str, str]) -> tuple[bool, str | None]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from app.core.fields import Amount, CurrencyCode, Pin
+from app.core.fields import Amount, CurrencyCode, Pin, NO_CONTROLS
 from app.core.schemas import Strict
 
 
 class WalletPath(BaseModel):
-    wallet_id: str = Field(max_length=40)
+    wallet_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class OpenWalletBody(Strict):

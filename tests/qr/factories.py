@@ -86,6 +86,18 @@ def pay(api: Api, payer: Person, payload: str, *, wallet_id: str | None = None, 
     return api.post("/api/v1/qr/payments", payer, json=body, key=key)
 
 
+def tlv(tag: str, value: str) -> str:
+    """One EMV ID-length-value field written by hand, for payloads our encoder would not write."""
+    return f"{tag}{len(value):02d}{value}"
+
+
+def with_crc(body: str) -> str:
+    """Finish a hand-written EMV body with tag 63 and its correct check digits."""
+    from app.qr.emv import crc16_ccitt_false
+    body += "6304"
+    return body + f"{crc16_ccitt_false(body.encode('utf-8')):04X}"
+
+
 def decode(api: Api, person: Person, payload: str):
     return api.post("/api/v1/qr/decode", person, json={"payload": payload})
 

@@ -367,3 +367,14 @@ def test_a_locked_out_caller_may_try_again_after_the_window(app, api):
     advance(app, app.config["PAYMENT_CODE_FAILURE_WINDOW"] + 1)
 
     assert resolve(app, code_of(api, alice, device), "term_1") == (alice.wallet_id, device["id"])
+
+
+@pytest.mark.parametrize("device_id", ["%00", "dev_%00x", "dev_%01x", "d" * 41])
+def test_a_device_id_with_a_control_character_or_too_long_is_422_not_a_server_error(api, device_id):
+    # given the reported probe: ?device_id=%00 was a psycopg.DataError (500) on PostgreSQL
+    person = api.person()
+
+    response = payment_code(api, person, device_id)
+
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["code"] == "validation_error"

@@ -25,6 +25,11 @@ def with_crc(body: str) -> str:
     return body + f"{crc16_ccitt_false(body.encode('utf-8')):04X}"
 
 
+def tlv(tag: str, value: str) -> str:
+    """One ID-length-value field, written by hand (the encoder is under test here)."""
+    return f"{tag}{len(value):02d}{value}"
+
+
 def refusal(payload: str) -> EmvError:
     with pytest.raises(EmvError) as caught:
         decode(payload)
@@ -144,6 +149,76 @@ def test_decode_counts_lengths_in_characters_not_bytes():
     # When decoded, then length 08 covers exactly the name and 60 follows intact
     decoded = decode(BAECKEREI)
     assert (decoded.merchant_name, decoded.merchant_city) == ("Bäckerei", "Berlin")
+
+
+# --- decoding: plain values in template tags -----------------------------------------
+# Banks print codes with a plain value, not ID-length-value sub-fields, in a template tag: the
+# field report was a DuitNow code (Malaysia) with a hex string in tag 82 (unreserved templates
+# 80-99), refused as a whole for "bad_tag". Merchant account templates (26-51) are filled as
+# each scheme likes too. Such a value is kept as one opaque string. Payloads built here, each
+# with a correct CRC, and one for every way a value can fail to read as sub-fields.
+
+DUITNOW_ACCOUNT = tlv("26", tlv("00", "A0000006150001") + tlv("01", "501664") + tlv("02", "123456789"))
+MALAYSIAN_TAIL = tlv("52", "5999") + tlv("53", "458") + tlv("58", "MY") + tlv("59", "QRCSDNBHD") + tlv("60", "BANGI")
+
+
+def malaysian(*fields: str) -> str:
+    return with_crc("000201" + "010211" + DUITNOW_ACCOUNT + MALAYSIAN_TAIL + "".join(fields))
+
+
+LENIENT = [
+    # (payload, tag, opaque value): what the value would have been refused for, as the id
+    pytest.param(malaysian(tlv("82", "3C5E8F2A9B1D4E6F7A8B")), "82", "3C5E8F2A9B1D4E6F7A8B", id="82-hex-bad_tag"),
+    pytest.param(malaysian(tlv("80", "20240101")), "80", "20240101", id="80-date-length_overrun"),
+    pytest.param(malaysian(tlv("99", "7")), "99", "7", id="99-one-char-truncated"),
+    pytest.param(malaysian(tlv("91", "01A1XYZ")), "91", "01A1XYZ", id="91-bad_length"),
+    pytest.param(malaysian(tlv("85", "0102AB0102AB")), "85", "0102AB0102AB", id="85-duplicate_tag"),
+    pytest.param(malaysian(tlv("29", "0066812345678")), "29", "0066812345678", id="29-merchant-account-plain"),
+    pytest.param(malaysian(tlv("51", "MY.DUITNOW.7788")), "51", "MY.DUITNOW.7788", id="51-merchant-account-text"),
+]
+
+
+@pytest.mark.parametrize(("payload", "tag", "value"), LENIENT)
+def test_a_template_tag_holding_a_plain_value_decodes_as_one_opaque_string(payload, tag, value):
+    # Given a code with a plain value in template tag 26-51 or 80-99, and a correct CRC
+    # When decoded
+    decoded = decode(payload)
+    # Then that field is a string, not a dict of sub-fields, and named as opaque
+    assert decoded.fields[tag] == value
+    assert decoded.opaque == (tag,)
+    # And the real sub-field templates around it still nest
+    assert decoded.merchant_accounts == {"26": {"00": "A0000006150001", "01": "501664", "02": "123456789"}}
+
+
+@pytest.mark.parametrize(("payload", "tag", "value"), LENIENT)
+def test_a_code_with_an_opaque_field_re_encodes_to_the_same_payload(payload, tag, value):
+    assert encode(decode(payload).to_tree()) == payload
+
+
+@pytest.mark.parametrize(("payload", "tag", "value"), LENIENT)
+def test_a_code_with_an_opaque_field_and_a_wrong_crc_is_still_refused(payload, tag, value):
+    # Given the same code with its last check digit changed, then the CRC is blamed
+    error = refusal(payload[:-1] + ("0" if payload[-1] != "0" else "1"))
+    assert (error.tag, error.reason) == ("63", "crc_mismatch")
+
+
+def test_a_code_without_opaque_fields_says_so():
+    assert decode(PIX).opaque == ()
+
+
+@pytest.mark.parametrize("tag", ["62", "64"])
+def test_an_emvco_defined_template_holding_a_plain_value_is_still_refused(tag):
+    # Given 62 (additional data) or 64 (language) with a value that is not sub-fields: EMVCo
+    # defines their sub-fields and we read them (the reference, the merchant's own-language name)
+    error = refusal(with_crc("000201" + tlv(tag, "3C5E8F2A") + "5802MY"))
+    # Then the code is refused, naming the field inside the template
+    assert (error.tag, error.reason) == (f"{tag}.3C", "bad_tag")
+
+
+def test_a_malformed_top_level_is_still_refused_next_to_an_opaque_template():
+    # Given a lenient tag 82 followed by a field whose length is not digits
+    error = refusal(with_crc("000201" + tlv("82", "3C5E8F2A") + "58x2MY"))
+    assert (error.tag, error.reason) == ("58", "bad_length")
 
 
 # --- decoding: what is refused --------------------------------------------------------
@@ -288,6 +363,9 @@ def test_encode_counts_characters_and_checks_utf8_bytes():
         ({"00": "01", "59": 5}, "59", "bad_value"),
         ({"00": "01", "59": {"00": "x"}}, "59", "not_a_template"),
         ({"00": "01", "62": "0503***"}, "62", "template_expected"),
+        ({"00": "01", "64": "3C5E8F2A"}, "64", "template_expected"),  # 62 and 64 are never opaque
+        ({"00": "01", "82": "0503***"}, "82", "template_expected"),  # reads as sub-fields: give a mapping
+        ({"00": "01", "26": ""}, "26", "empty_value"),
         ({"59": "Shop"}, "00", "missing_format_indicator"),
     ],
 )

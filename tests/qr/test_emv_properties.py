@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.qr.emv import (
-    EmvError, crc16_ccitt_false, decode, encode, format_amount, is_template, parse_amount,
+    EmvError, crc16_ccitt_false, decode, encode, format_amount, is_template, may_be_opaque, parse_amount,
 )
 
 # Timing is not under test here; a slow CI box should not turn into a failure.
@@ -24,13 +24,24 @@ templates = st.dictionaries(
 )
 
 
+# A plain value in a template tag that may hold one (26-51, 80-99): a first character that is
+# not a digit never reads as sub-fields, so it decodes as the same opaque string.
+opaque_values = st.builds(lambda first, rest: first + rest,
+                          st.characters(blacklist_categories=("Cs",)).filter(lambda c: not c.isdigit()),
+                          st.text(max_size=98))
+
+
 @st.composite
 def field_trees(draw: st.DrawFn) -> dict[str, str | dict[str, str]]:
-    """00 first, then distinct tags in random order, templates where the tag nests."""
+    """00 first, then distinct tags in random order, templates where the tag nests (or, where
+    the tag may be opaque, sometimes a plain value)."""
     tags = draw(st.lists(st.sampled_from(TOP_TAGS), unique=True, max_size=12))
     tree: dict[str, str | dict[str, str]] = {"00": draw(values)}
     for tag in tags:
-        tree[tag] = draw(templates) if is_template(tag) else draw(values)
+        if may_be_opaque(tag):
+            tree[tag] = draw(st.one_of(templates, opaque_values))
+        else:
+            tree[tag] = draw(templates) if is_template(tag) else draw(values)
     return tree
 
 

@@ -5,7 +5,8 @@ import pytest
 
 from app.core import clock
 from app.qr import emv
-from tests.qr.factories import create_code, decode, make_admin, make_code, make_merchant, pay, vectors
+from tests.qr.factories import (create_code, decode, make_admin, make_code, make_merchant, pay, tlv, vectors,
+                                with_crc)
 
 CODE_FIELDS = {"id", "kind", "payload", "amount", "currency", "expires_at", "status"}
 
@@ -299,6 +300,52 @@ def test_a_foreign_amount_decodes_to_minor_units(api, payload, amount, currency)
     body = decode(api, api.person(name="Scanner"), payload).json
 
     assert (body["amount"], body["currency"], body["kind"]) == (amount, currency, "dynamic")
+
+
+# A DuitNow code as Malaysian banks print it (the field report): a plain hex value in tag 82,
+# one of the unreserved templates 80-99, which used to make the whole code 422 qr_invalid.
+DUITNOW_WITH_PLAIN_82 = with_crc(
+    "000201010211" + tlv("26", tlv("00", "A0000006150001") + tlv("01", "501664") + tlv("02", "123456789"))
+    + "5204999953034585802MY5909QRCSDNBHD6005BANGI" + tlv("82", "3C5E8F2A9B1D4E6F7A8B"))
+
+
+def test_a_duitnow_code_with_a_plain_value_in_template_82_decodes_and_names_it_opaque(api):
+    response = decode(api, api.person(name="Scanner"), DUITNOW_WITH_PLAIN_82)
+
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert body["scheme"] == "duitnow" and body["payable"] is False
+    assert body["fields"]["82"] == "3C5E8F2A9B1D4E6F7A8B"
+    assert body["fields"]["26"] == {"00": "A0000006150001", "01": "501664", "02": "123456789"}
+    assert body["opaque_fields"] == ["82"]
+    assert body["merchant"]["name"] == "QRCSDNBHD"
+
+
+def test_a_code_without_opaque_fields_lists_none(api, shop):
+    owner, merchant = shop
+
+    body = decode(api, owner, make_code(api, owner, merchant)["payload"]).json
+
+    assert body["opaque_fields"] == []
+
+
+def test_the_decode_schema_says_a_field_is_sub_fields_or_an_opaque_string(client):
+    schemas = client.get("/openapi.json").json["components"]["schemas"]
+
+    fields = schemas["DecodeOut"]["properties"]["fields"]["additionalProperties"]
+    assert {"type": "string"} in fields["anyOf"]
+    assert {"type": "object", "additionalProperties": {"type": "string"}} in fields["anyOf"]
+    assert schemas["DecodeOut"]["properties"]["opaque_fields"]["type"] == "array"
+
+
+def test_our_code_with_a_plain_value_added_in_tag_82_decodes_as_altered(api, shop):
+    owner, merchant = shop
+    code = make_code(api, owner, merchant)
+
+    body = decode(api, owner, with_crc(code["payload"][:-8] + tlv("82", "3C5E8F2A"))).json
+
+    assert body["scheme"] == "ours" and body["opaque_fields"] == ["82"]
+    assert body["payable"] is False and "altered" in body["reason"]
 
 
 @pytest.mark.parametrize("vector", vectors("FAIL"))

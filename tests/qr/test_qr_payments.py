@@ -4,7 +4,8 @@ import pytest
 
 from app.core import clock
 from app.qr import emv
-from tests.qr.factories import PIN, decode, make_code, make_merchant, merchant_balance, pay, payment_count, vectors
+from tests.qr.factories import (PIN, decode, make_code, make_merchant, merchant_balance, pay, payment_count, tlv,
+                                vectors, with_crc)
 
 PAYMENT_FIELDS = {"id", "status", "amount", "currency", "merchant", "reference", "created_at"}
 
@@ -184,6 +185,33 @@ def test_an_altered_copy_of_our_code_is_not_payable(app, api, shop, tag, value):
     code = make_code(api, owner, merchant, reference="ORDER-1")
 
     response = pay(api, payer, _altered(code["payload"], tag, value))
+
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "qr_not_payable"
+    assert api.wallet(payer)["balance"] == 5000
+    assert code_status(api, owner, merchant, code) == "active"
+
+
+def _rebuilt(payload: str, tag: str, plain: str) -> str:
+    """The payload with field `tag` set to a plain value (not sub-fields), written by hand with a
+    fresh CRC: our encoder does not write a plain value that reads as sub-fields."""
+    tree = emv.decode(payload).to_tree()
+    tree.pop("63")
+    tree[tag] = plain
+    body = "".join(tlv(t, v if isinstance(v, str) else "".join(tlv(s, x) for s, x in v.items()))
+                   for t, v in tree.items())
+    return with_crc(body)
+
+
+@pytest.mark.parametrize("tag, plain", [("26", "app.wallet.pay/qr_x"), ("82", "3C5E8F2A")])
+def test_our_code_with_a_plain_value_in_a_template_tag_is_not_payable(app, api, shop, tag, plain):
+    # given our code with its account template (26) replaced, or an extra tag 82 added, by a
+    # plain value that the decoder now keeps as an opaque field
+    owner, merchant = shop
+    payer = api.person(name="Payer", balance=5000)
+    code = make_code(api, owner, merchant, reference="ORDER-1")
+
+    response = pay(api, payer, _rebuilt(code["payload"], tag, plain))
 
     assert response.status_code == 422
     assert response.json["error"]["code"] == "qr_not_payable"

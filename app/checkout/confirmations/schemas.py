@@ -1,12 +1,12 @@
 """Request and response models of a customer approving a terminal's charge."""
 from pydantic import BaseModel, Field
 
-from app.core.fields import Pin
+from app.core.fields import Pin, NO_CONTROLS
 from app.core.schemas import Strict
 
 
 class PaymentPath(BaseModel):
-    payment_id: str = Field(max_length=40)
+    payment_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class ConfirmBody(Strict):

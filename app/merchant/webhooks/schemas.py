@@ -3,6 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.core.fields import NO_CONTROLS
 from app.core.pagination import PageQuery
 from app.core.schemas import Strict
 from app.merchant.events import SUBSCRIBABLE
@@ -18,17 +19,17 @@ class CreateWebhookBody(Strict):
 
 
 class WebhooksPath(BaseModel):
-    merchant_id: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class WebhookPath(BaseModel):
-    merchant_id: str = Field(max_length=40)
-    webhook_id: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
+    webhook_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class DeliveryPath(BaseModel):
-    merchant_id: str = Field(max_length=40)
-    delivery_id: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
+    delivery_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class DeliveryQuery(PageQuery):

@@ -3,6 +3,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from app.core.fields import NO_CONTROLS
 from app.core.schemas import RequestParams
 
 
@@ -22,7 +23,7 @@ class BatchOut(BaseModel):
 
 
 class SettlementPath(BaseModel):
-    merchant_id: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class SettlementQuery(RequestParams):

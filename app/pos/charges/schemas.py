@@ -2,7 +2,7 @@
 customer's confirmation of large ones, reversals and refunds."""
 from pydantic import BaseModel, Field
 
-from app.core.fields import Amount, CurrencyCode
+from app.core.fields import Amount, CurrencyCode, NO_CONTROLS
 from app.core.schemas import Strict
 
 
@@ -14,7 +14,7 @@ class ChargeBody(Strict):
 
 
 class ChargePath(BaseModel):
-    charge_id: str = Field(max_length=40)
+    charge_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class RefundBody(Strict):

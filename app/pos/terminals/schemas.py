@@ -3,6 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.core.fields import NO_CONTROLS
 from app.core.schemas import RequestParams, Strict
 
 
@@ -13,12 +14,12 @@ class RegisterTerminalBody(Strict):
 
 
 class MerchantTerminalsPath(BaseModel):
-    merchant_id: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class TerminalPath(BaseModel):
-    merchant_id: str = Field(max_length=40)
-    terminal_id: str = Field(max_length=40)
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
+    terminal_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class TerminalOut(BaseModel):

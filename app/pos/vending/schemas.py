@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, Field
 
-from app.core.fields import Amount, CurrencyCode
+from app.core.fields import Amount, CurrencyCode, NO_CONTROLS
 from app.core.schemas import Strict
 
 
@@ -20,7 +20,7 @@ class CaptureBody(Strict):
 
 
 class AuthorizationPath(BaseModel):
-    authorization_id: str = Field(max_length=40)
+    authorization_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class AuthorizationOut(BaseModel):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.fields import NO_CONTROLS
 from app.core.schemas import RequestParams
 
 
@@ -12,15 +13,15 @@ class DeviceBody(BaseModel):
 
 
 class DevicePath(BaseModel):
-    device_id: str = Field(max_length=40)
+    device_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class PaymentCodePath(BaseModel):
-    wallet_id: str = Field(max_length=40)
+    wallet_id: str = Field(max_length=40, pattern=NO_CONTROLS)
 
 
 class PaymentCodeQuery(RequestParams):
-    device_id: str = Field(max_length=40, description="the registered device that shows the code")
+    device_id: str = Field(max_length=40, pattern=NO_CONTROLS, description="the registered device that shows the code")
 
 
 class DeviceOut(BaseModel):
