@@ -4,10 +4,9 @@
 --   0. checks the sender: an active, verified user (the token said who; this says whether they
 --      may still pay). These refusals (inactive_user, not_verified) come before the key is
 --      claimed and are not stored under it: they answer no request in particular.
---   1. claims the Idempotency-Key (scope, key): INSERT ... ON CONFLICT DO NOTHING. A second request
---      with the same key waits on the unique index until the first commits, then finds its answer
---      here and returns it (status, body) unchanged; another request under the same key is refused
---      as idempotency_conflict; an expired key (older than p_ttl) is claimed afresh.
+--   1. claims the Idempotency-Key with idempotency_claim (app/core/sql/idempotency_claim.sql): a
+--      second request with the same key waits until the first commits and gets its answer (status,
+--      body) unchanged; another request under the same key is refused as idempotency_conflict.
 --   2. checks what needs data: the sender's wallet in the currency (currency_not_supported if
 --      none, wallet_frozen), the recipient by wallet id, phone or e-mail (recipient_not_found
 --      unless verified and active, currency_not_supported, self_transfer, recipient_frozen).
@@ -27,8 +26,7 @@ CREATE OR REPLACE FUNCTION wallet_transfer(
     OUT status integer, OUT body text, OUT refusal text, OUT details json)
 LANGUAGE plpgsql AS $$
 DECLARE
-    claimed bigint;
-    stored idempotency_records%ROWTYPE;
+    claim record;
     source accounts%ROWTYPE;
     target accounts%ROWTYPE;
     owner users%ROWTYPE;
@@ -44,27 +42,12 @@ BEGIN
     END IF;
 
     IF p_key IS NOT NULL THEN
-        LOOP
-            INSERT INTO idempotency_records (scope, key, fingerprint, status_code, body, created_at)
-            VALUES (p_scope, p_key, p_fingerprint, 0, '', p_now)
-            ON CONFLICT (scope, key) DO NOTHING RETURNING id INTO claimed;
-            EXIT WHEN claimed IS NOT NULL;
-            SELECT * INTO stored FROM idempotency_records WHERE scope = p_scope AND key = p_key;
-            IF NOT FOUND THEN
-                CONTINUE;  -- deleted meanwhile (an expired key claimed by someone else): try again
-            END IF;
-            IF stored.created_at < p_now - p_ttl THEN
-                DELETE FROM idempotency_records WHERE id = stored.id;
-                CONTINUE;
-            END IF;
-            IF stored.fingerprint <> p_fingerprint THEN
-                refusal := 'idempotency_conflict';
-                RETURN;
-            END IF;
-            status := stored.status_code;
-            body := stored.body;
-            RETURN;
-        END LOOP;
+        SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
+        IF claim.conflict THEN
+            refusal := 'idempotency_conflict'; RETURN;
+        ELSIF claim.claimed IS NULL THEN
+            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+        END IF;
     END IF;
 
     SELECT * INTO source FROM accounts WHERE user_id = p_user_id AND currency = p_currency AND kind = 'user';
@@ -122,7 +105,7 @@ BEGIN
         'status', 'succeeded', 'reference', NULL, 'note', p_note, 'wallet_id', source.id,
         'created_at', p_now_iso)::text;
     IF p_key IS NOT NULL THEN
-        UPDATE idempotency_records SET status_code = status, body = wallet_transfer.body WHERE id = claimed;
+        PERFORM idempotency_answer(claim.claimed, status, wallet_transfer.body);
     END IF;
 END;
 $$;
