@@ -15,9 +15,12 @@
 --   3. writes the transaction row and posts it with ledger_post (which locks both accounts in key
 --      order and refuses insufficient_funds and balance_limit_exceeded by raising, so that nothing
 --      of this call is kept), then stores the answer under the key.
--- A refusal found in step 2 is returned as `refusal` (a key of app.wallet.services.TRANSFER_REFUSALS)
--- with its details, having written nothing the caller would keep: the caller rolls back and
--- stores the refusal under the key in a transaction of its own, as for every refused payment.
+-- Refusals are keys of app.wallet.services.TRANSFER_REFUSALS. Those of step 0 (and a conflicting
+-- key) come back as `refusal`, nothing written. Those after the claim are raised (MESSAGE
+-- 'refused', HINT the key, DETAIL its details as JSON), so the statement, claim included, is
+-- undone; the caller then stores the refusal under the key in a transaction of its own, as for
+-- every refused payment. (Returning them would commit the bare claim: the statement runs in
+-- autocommit.)
 CREATE OR REPLACE FUNCTION wallet_transfer(
     p_scope text, p_key text, p_fingerprint text, p_ttl interval,
     p_user_id text, p_currency text, p_to_wallet text, p_to_phone text, p_to_email text,
@@ -52,10 +55,10 @@ BEGIN
 
     SELECT * INTO source FROM accounts WHERE user_id = p_user_id AND currency = p_currency AND kind = 'user';
     IF NOT FOUND THEN
-        refusal := 'no_source_wallet'; details := json_build_object('currency', p_currency); RETURN;
+        RAISE EXCEPTION 'refused' USING HINT = 'no_source_wallet', DETAIL = json_build_object('currency', p_currency)::text;
     END IF;
     IF source.status <> 'active' THEN
-        refusal := 'source_frozen'; RETURN;
+        RAISE EXCEPTION 'refused' USING HINT = 'source_frozen';
     END IF;
 
     IF p_to_wallet IS NOT NULL THEN
@@ -65,28 +68,28 @@ BEGIN
         END IF;
         -- A disabled or unverified owner is as unreachable by wallet id as by phone or e-mail.
         IF target.id IS NULL OR owner.id IS NULL OR owner.verified_at IS NULL OR owner.status <> 'active' THEN
-            refusal := 'no_wallet_with_id'; RETURN;
+            RAISE EXCEPTION 'refused' USING HINT = 'no_wallet_with_id';
         END IF;
         IF target.currency <> p_currency THEN
-            refusal := 'wallet_in_other_currency';
-            details := json_build_object('held', target.currency, 'currency', p_currency); RETURN;
+            RAISE EXCEPTION 'refused' USING HINT = 'wallet_in_other_currency',
+                DETAIL = json_build_object('held', target.currency, 'currency', p_currency)::text;
         END IF;
     ELSE
         SELECT * INTO owner FROM users WHERE (p_to_phone IS NOT NULL AND phone = p_to_phone)
                                           OR (p_to_email IS NOT NULL AND email = p_to_email);
         IF owner.id IS NULL OR owner.verified_at IS NULL OR owner.status <> 'active' THEN
-            refusal := 'nobody_with_identifier'; RETURN;
+            RAISE EXCEPTION 'refused' USING HINT = 'nobody_with_identifier';
         END IF;
         SELECT * INTO target FROM accounts WHERE user_id = owner.id AND currency = p_currency AND kind = 'user';
         IF NOT FOUND THEN
-            refusal := 'recipient_without_wallet'; details := json_build_object('currency', p_currency); RETURN;
+            RAISE EXCEPTION 'refused' USING HINT = 'recipient_without_wallet', DETAIL = json_build_object('currency', p_currency)::text;
         END IF;
     END IF;
     IF target.user_id = p_user_id THEN
-        refusal := 'self_transfer'; RETURN;
+        RAISE EXCEPTION 'refused' USING HINT = 'self_transfer';
     END IF;
     IF target.status <> 'active' THEN
-        refusal := 'recipient_frozen'; RETURN;
+        RAISE EXCEPTION 'refused' USING HINT = 'recipient_frozen';
     END IF;
 
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
