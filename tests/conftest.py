@@ -6,7 +6,6 @@ also prove that the migrations build what the models describe.
 """
 from __future__ import annotations
 
-import os
 import secrets
 
 import pytest
@@ -16,14 +15,8 @@ from sqlalchemy import text
 from app import create_app
 from app.core import clock
 from app.extensions import db, limiter
-from tests.helpers import Api
-
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
-ON_POSTGRES = bool(TEST_DATABASE_URL)
-
-postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (set TEST_DATABASE_URL): "
-                                   "SQLite has no row locks, so concurrency is proven there")
+from tests.support.api import Api
+from tests.support.env import TEST_DATABASE_URL, TEST_REDIS_URL
 
 
 def _database_uri(tmp_path_factory) -> str:
@@ -109,3 +102,9 @@ def client(app):
 @pytest.fixture
 def api(app, client):
     return Api(app, client)
+
+
+@pytest.fixture
+def truncate(app):
+    """Empty every table and the store now: for a test that runs many examples (hypothesis)."""
+    return lambda: _truncate(app)

@@ -6,10 +6,10 @@ import time
 from datetime import datetime
 
 from app.core import clock
-from tests.helpers import Api
-from tests.pos.factories import make_terminal
-from tests.pos.payment_codes import PIN, balance, charged, phone_of, set_pin
-from tests.qr.factories import merchant_balance
+from tests.support.api import Api
+from tests.support.payment_codes import PIN, balance, charged, phone_of, set_pin
+from tests.support.qr import merchant_balance
+from tests.support.terminals import make_terminal
 
 LARGE = 15_000  # above the default NO_PIN_AMOUNT of 10_000
 

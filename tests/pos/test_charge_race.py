@@ -1,10 +1,10 @@
 """A terminal's first try and its retry of one charge, arriving at the same moment (PostgreSQL)."""
 import uuid
 
-from tests.conftest import postgres_only
-from tests.pos.factories import make_terminal
-from tests.pos.test_vending_race import ROUNDS, together
-from tests.pos.vending_codes import customer
+from tests.support.env import postgres_only
+from tests.support.payment_codes import customer
+from tests.support.races import ROUNDS, together
+from tests.support.terminals import make_terminal
 
 
 @postgres_only

@@ -11,8 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.extensions import db
-from tests.pos.factories import make_terminal
-from tests.pos.terminal_client import TerminalClient
+from tests.support.terminals import TerminalClient, make_terminal
 
 REQUESTS = "/api/v1/pos/payment-requests"
 WAKE_UP_BUDGET = 0.100  # seconds between the payment's answer and the terminal's

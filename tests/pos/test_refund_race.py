@@ -5,11 +5,10 @@ from __future__ import annotations
 import threading
 import uuid
 
-from tests.conftest import postgres_only
-from tests.pos.factories import make_terminal
-from tests.pos.payment_codes import balance, charged, phone_of
-from tests.pos.terminal_client import TerminalClient
-from tests.qr.factories import merchant_balance
+from tests.support.env import postgres_only
+from tests.support.payment_codes import balance, charged, phone_of
+from tests.support.qr import merchant_balance
+from tests.support.terminals import TerminalClient, make_terminal
 
 ROUNDS = 5
 

@@ -4,7 +4,7 @@ import pytest
 
 from app.core import clock
 from app.qr import emv
-from tests.qr.factories import PIN, decode, make_code, make_merchant, merchant_balance, pay, payment_count, vectors
+from tests.support.qr import PIN, decode, make_code, make_merchant, merchant_balance, pay, payment_count, vectors
 
 PAYMENT_FIELDS = {"id", "status", "amount", "currency", "merchant", "reference", "created_at"}
 

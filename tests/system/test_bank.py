@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import ON_POSTGRES
+from tests.support.env import ON_POSTGRES
 
 pytestmark = pytest.mark.skipif(
     not ON_POSTGRES or shutil.which("redis-server") is None,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.wallet.models import Account, Transaction
-from tests.conftest import postgres_only
+from tests.support.env import postgres_only
 
 THREADS = 32
 SECONDS = 4.0

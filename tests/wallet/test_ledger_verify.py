@@ -6,7 +6,7 @@ from sqlalchemy import event, select, text
 from app.extensions import db
 from app.wallet.models import Account, Transfer
 from app.wallet.verify import verify_ledger
-from tests.conftest import postgres_only
+from tests.support.env import postgres_only
 
 
 def _run_verify(app):

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks import Webhook
 
-from tests.helpers import Api, Person
+from tests.support.api import Api, Person
 
 
 @dataclass
