@@ -16,6 +16,7 @@ from app import create_app
 from app.core import clock
 from app.extensions import db, limiter
 from tests.support.api import Api
+from tests.support.checked_client import install, take_mismatches
 from tests.support.env import TEST_DATABASE_URL, TEST_REDIS_URL
 
 
@@ -94,8 +95,21 @@ def clean_state(request):
     clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def answers_match_the_document(request):
+    """Every test client checks each JSON answer against the OpenAPI document
+    (tests/support/checked_client.py); a mismatch that a thread swallowed fails the test here."""
+    if "app" in request.fixturenames:
+        install(request.getfixturevalue("app"))
+    take_mismatches()
+    yield
+    mismatches = take_mismatches()
+    assert not mismatches, "answers that the OpenAPI document does not describe:\n" + "\n".join(mismatches)
+
+
 @pytest.fixture
 def client(app):
+    install(app)
     return app.test_client()
 
 
