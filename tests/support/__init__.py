@@ -13,4 +13,6 @@ one another (tests/system keeps its own modules for its multi-process program).
     merchant_server.py a merchant's server with an API key; orders
     webhooks.py        a real webhook receiver; subscribing; running the worker in this process
     history.py         a wallet's history; a shop; a QR payment; the `mixed` fixture
+    checked_client.py  the test client that checks every JSON answer against the OpenAPI document
+    waiting.py         waiting until a long poll is waiting (no sleeping to synchronise)
 """
