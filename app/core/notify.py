@@ -2,6 +2,7 @@
 
     notifier.publish("qr:qr_abc")                            # after the commit that changed it
     wait_until(check, notifier, "qr:qr_abc", timeout=5.0)     # check() until truthy or timeout
+    notifier.wait_for_waiter("qr:qr_abc", timeout=5.0)        # True once a wait_until is asleep there
 
 With Redis, one listener thread per process subscribes to every channel and wakes local
 waiters, so a payment served by one process wakes a terminal waiting in another. Without Redis
@@ -32,7 +33,9 @@ class Notifier:
                                                 health_check_interval=30) if redis_url else None
         self._pattern = f"{prefix}notify:"
         self._waiters: dict[str, set[threading.Event]] = defaultdict(set)
+        self._asleep: dict[str, int] = defaultdict(int)  # waiters asleep in wait_until, per channel
         self._lock = threading.Lock()
+        self._asleep_changed = threading.Condition(self._lock)
         self._listener: threading.Thread | None = None
 
     @property
@@ -61,6 +64,28 @@ class Notifier:
                 self._waiters[channel].discard(event)
                 if not self._waiters[channel]:
                     del self._waiters[channel]
+
+    def sleep(self, channel: str, event: threading.Event, seconds: float) -> None:
+        """Wait up to `seconds` for `event` (from subscription(channel)), counted meanwhile as
+        asleep on the channel."""
+        with self._asleep_changed:
+            self._asleep[channel] += 1
+            self._asleep_changed.notify_all()
+        try:
+            event.wait(seconds)
+        finally:
+            with self._lock:
+                self._asleep[channel] -= 1
+                if not self._asleep[channel]:
+                    del self._asleep[channel]
+
+    def wait_for_waiter(self, channel: str, timeout: float) -> bool:
+        """Block until someone is asleep in wait_until on `channel` (True), or `timeout` passes
+        (False). Asleep means subscribed and done with its check, its connection handed back: a
+        publish from now on wakes it. For tests, which must not publish before a waiter waits,
+        and must not sleep and hope that it does; this process's waiters only."""
+        with self._asleep_changed:
+            return self._asleep_changed.wait_for(lambda: self._asleep.get(channel, 0) > 0, timeout)
 
     def _wake(self, channel: str) -> None:
         with self._lock:
@@ -105,7 +130,8 @@ def wait_until(check, notifier: Notifier, channel: str, timeout: float):
                 return result
             # Without Redis another process's publish never reaches us: poll. With Redis, a
             # bounded sleep still covers a message lost while the listener (re)connects.
-            event.wait(min(left, MAX_SLEEP_WITH_REDIS if notifier.cross_process else POLL_WITHOUT_REDIS))
+            notifier.sleep(channel, event,
+                           min(left, MAX_SLEEP_WITH_REDIS if notifier.cross_process else POLL_WITHOUT_REDIS))
 
 
 def get_notifier() -> Notifier:
