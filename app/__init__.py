@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import load_config
 from app.core.errors import register_error_handlers, validation_error_response
 from app.core.guards import register_guards
+from app.core.openapi_doc import WalletOpenAPI
 from app.core.headers import register_security_headers
 from app.core.schemas import ERROR_RESPONSES
 from app.core.notify import Notifier
@@ -29,7 +30,7 @@ SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat
 
 def create_app(overrides: dict | None = None) -> OpenAPI:
     instance_path = Path((overrides or {}).get("INSTANCE_PATH") or ROOT / "instance")
-    app = OpenAPI(__name__, info=Info(title="Wallet API", version="1.0.0"), security_schemes=SECURITY_SCHEMES,
+    app = WalletOpenAPI(__name__, info=Info(title="Wallet API", version="1.0.0"), security_schemes=SECURITY_SCHEMES,
                   validation_error_status=422, validation_error_callback=validation_error_response,
                   responses=ERROR_RESPONSES,
                   doc_ui=False, instance_path=str(instance_path), static_folder=str(ROOT / "static"))

@@ -1,0 +1,53 @@
+"""The OpenAPI document, made to tell the truth about errors.
+
+flask-openapi3 declares 422 as its own list of validation errors (the API answers our envelope)
+and leaves out the other error statuses an operation can give, so generated clients misparse
+every error. After it builds the document, every operation gets our envelope for each error
+status it can answer: 400 and 422 (bad input), 500, 413 for a body, 401 and 403 behind a security
+scheme, 404 for a path with an id, 402, 404 and 409 where an Idempotency-Key is taken (money
+moves), 429 (rate limits, the terminal's and the PIN's lockouts); statuses a route declares
+itself (410, ...) stay.
+"""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask_openapi3 import OpenAPI
+
+from app.core.schemas import ErrorEnvelope
+
+ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
+
+
+class WalletOpenAPI(OpenAPI):
+    def generate_spec_json(self):
+        super().generate_spec_json()
+        declare_errors(self.spec_json)
+
+
+def declare_errors(spec: dict) -> None:
+    schema = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = spec.setdefault("components", {}).setdefault("schemas", {})
+    components.update(schema.pop("$defs", {}))
+    components["ErrorEnvelope"] = schema
+    for path, item in spec.get("paths", {}).items():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            for status in sorted(_error_statuses(path, method, operation)):
+                declared = responses.get(str(status))
+                if declared is None or status == 422:
+                    responses[str(status)] = {"description": HTTPStatus(status).phrase,
+                                              "content": {"application/json": {"schema": ENVELOPE_REF}}}
+
+
+def _error_statuses(path: str, method: str, operation: dict) -> set[int]:
+    statuses = {400, 422, 429, 500}
+    if method in ("post", "put", "patch"):
+        statuses.add(413)
+    if operation.get("security"):
+        statuses |= {401, 403}
+    if "{" in path:
+        statuses.add(404)
+    if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+        statuses |= {402, 404, 409}  # money moves: refused payments, a recipient or wallet not found, a key reused
+    return statuses
