@@ -41,20 +41,29 @@ def terminal(terminal_id: str, secret: str) -> HeadersFor:
     return headers
 
 
-def _send(url: str, method: str, path: str, payload: bytes, headers: dict, timeout: float) -> tuple[int, bytes]:
+def _send(url: str, method: str, path: str, payload: bytes, headers: dict,
+          timeout: float) -> tuple[int, bytes, str | None]:
     parsed = urlparse(url)
     conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
     try:
         conn.request(method, path, body=payload, headers=headers)
         response = conn.getresponse()
-        return response.status, response.read()
+        return response.status, response.read(), response.getheader("Retry-After")
     finally:
         conn.close()
 
 
+def _code(raw: bytes) -> str | None:
+    try:
+        return json.loads(raw)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def call_with_retries(urls: list[str], method: str, path: str, body: dict | None, *, headers_for: HeadersFor,
                       key: str, cut_first: bool, rng: random.Random) -> Outcome | None:
-    """The first definitive (non-5xx) answer, plus maybe one deliberate replay of the same key;
+    """The first definitive answer (not a 5xx, a 429 or 409 idempotency_in_progress: those say
+    "later"), plus maybe one deliberate replay of the same key;
     None if nothing answered within GIVE_UP_AFTER (the operation may or may not have happened)."""
     payload = b"" if body is None else json.dumps(body).encode()
     outcome: Outcome | None = None
@@ -69,12 +78,17 @@ def call_with_retries(urls: list[str], method: str, path: str, body: dict | None
         if body is not None:
             headers["Content-Type"] = "application/json"
         try:
-            status, raw = _send(url, method, path, payload, headers, timeout)
+            status, raw, retry_after = _send(url, method, path, payload, headers, timeout)
         except (OSError, http.client.HTTPException, socket.timeout):
             time.sleep(0.02)
             continue
         if status >= 500 or status == 429:  # a killed worker, Redis down, "later": not an answer
             time.sleep(0.05)
+            continue
+        if status == 409 and _code(raw) == "idempotency_in_progress":
+            # The first attempt with this key is still running: not an answer. Ask again after
+            # the Retry-After the server gave, as a client must (seen on a loaded CI machine).
+            time.sleep(float(retry_after or 1))
             continue
         answer = (status, raw.decode())
         if outcome is None:
