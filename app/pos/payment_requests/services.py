@@ -154,6 +154,17 @@ def _event(qr: QrCode, hold: Transaction) -> dict:
             "authorized_amount": hold.amount}
 
 
+def announce_expiry(hold: Transaction) -> bool:
+    """Inside the expiry sweeper's unit of work (app.pos.hold_expiry): authorization.expired for
+    the manual-capture request whose hold was just released. False if the hold is not one."""
+    qr = db.session.execute(select(QrCode).filter_by(terminal_id=hold.terminal_id, paid_transaction_id=hold.id,
+                                                     capture="manual")).scalar_one_or_none()
+    if qr is None:
+        return False
+    emit(qr.merchant_id, "authorization.expired", _event(qr, hold))
+    return True
+
+
 def _resolve_hold(terminal: Terminal, request_id: str, idem: IdempotencyRequest | None, resolve) -> tuple[int, dict]:
     """One unit of work (a retry with the same Idempotency-Key gets the first answer), then the
     wake-up for anyone following the request. The request's row is locked first (the order a
