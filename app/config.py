@@ -132,6 +132,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "WEBHOOK_LEASE": _int(env, "WEBHOOK_LEASE", 60),
         "WEBHOOK_BATCH": _int(env, "WEBHOOK_BATCH", 10),
         "WEBHOOK_POLL_INTERVAL": _int(env, "WEBHOOK_POLL_INTERVAL", 1),
+        # After a secret's rotation the previous secret signs too for this long (0: not at all),
+        # so a merchant's servers can switch without refusing deliveries meanwhile.
+        "WEBHOOK_SECRET_GRACE_SECONDS": _int(env, "WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600),
         # Staging and benchmarks only: webhook URLs may be http and point at private or loopback
         # addresses even with APP_ENV=production. Never with real merchants (it opens SSRF).
         "WEBHOOK_ALLOW_LOCAL": _bool(env, "WEBHOOK_ALLOW_LOCAL", False),
