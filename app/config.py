@@ -125,6 +125,11 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "HOLD_EXPIRES_IN": _int(env, "HOLD_EXPIRES_IN", 600),
         "CHARGE_CONFIRMATION_TTL": _int(env, "CHARGE_CONFIRMATION_TTL", 60),
         "REVERSAL_WINDOW": _int(env, "REVERSAL_WINDOW", 600),
+        # Long polls (?wait=N) sleeping at once per process (app.core.notify); one more is 503
+        # too_many_waiters. 2 = half of the 4 threads of a gunicorn worker as README runs it
+        # (--threads 4), so waiting terminals never take more than half of a worker's threads:
+        # set it to half of --threads when you change that.
+        "LONG_POLL_MAX_WAITERS": _int(env, "LONG_POLL_MAX_WAITERS", 2),
         # Webhooks (app.merchant.webhooks.worker): seconds per attempt, between attempts, and how
         # long a claimed delivery stays leased to the worker sending it.
         "WEBHOOK_TIMEOUT": _int(env, "WEBHOOK_TIMEOUT", 5),
