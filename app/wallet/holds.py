@@ -136,7 +136,9 @@ def void(txn_id: str) -> Transaction:
 
 
 def expire_due(limit: int = 500) -> int:
-    """Release holds past their expiry; run by `flask ledger expire-holds` (cron or a loop)."""
+    """Release holds past their expiry; run by `flask ledger expire-holds` (cron or a loop).
+    Each release announces app.wallet.events.hold_expired in its own unit of work, so listeners
+    (the merchant's authorization.expired) commit with it."""
     resolving = aliased(Transfer)
     unresolved = ~select(resolving.id).where(resolving.pending_id == Transfer.id).exists()
     due = db.session.execute(select(Transfer.transaction_id).where(
