@@ -1,6 +1,9 @@
 """Liveness and readiness, for load balancers and orchestrators."""
+from typing import Literal
+
 from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.core.uow import end_read
@@ -9,13 +12,22 @@ from app.extensions import db
 health_api = APIBlueprint("health", __name__, abp_tags=[Tag(name="health")])
 
 
-@health_api.get("/healthz")
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "unavailable"]
+    checks: dict[str, Literal["ok", "unavailable"]]
+
+
+@health_api.get("/healthz", responses={200: Health})
 def healthz():
     """The process is alive."""
     return {"status": "ok"}
 
 
-@health_api.get("/readyz")
+@health_api.get("/readyz", responses={200: Readiness, 503: Readiness})
 def readyz():
     """The database and the store (Redis, when configured) answer."""
     checks = {}

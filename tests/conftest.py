@@ -8,39 +8,18 @@ also prove that the migrations build what the models describe.
 """
 from __future__ import annotations
 
-import os
 import secrets
-from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.core import clock
-from app.core.embedded_postgres import create_database, start
 from app.extensions import db, limiter
-from tests.helpers import Api
-
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _database_url() -> str:
-    """This worker's database: TEST_DATABASE_URL's (or the embedded server's), suffixed with the
-    xdist worker id so that parallel workers never share tables."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base:
-        url = make_url(base).set(drivername="postgresql+psycopg")
-        name = f"{url.database}_{worker}" if worker else url.database
-        create_database(url.render_as_string(hide_password=False), name)
-        return url.set(database=name).render_as_string(hide_password=False)
-    return start(ROOT / "instance" / "test-pgdata", f"wallet_test_{worker or 'main'}")
-
-
-TEST_DATABASE_URL = _database_url()
+from tests.support.api import Api
+from tests.support.checked_client import install, take_mismatches
+from tests.support.env import TEST_DATABASE_URL, TEST_REDIS_URL
 
 
 def test_settings(tmp_path_factory) -> dict:
@@ -106,11 +85,30 @@ def clean_state(request):
     clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def answers_match_the_document(request):
+    """Every test client checks each JSON answer against the OpenAPI document
+    (tests/support/checked_client.py); a mismatch that a thread swallowed fails the test here."""
+    if "app" in request.fixturenames:
+        install(request.getfixturevalue("app"))
+    take_mismatches()
+    yield
+    mismatches = take_mismatches()
+    assert not mismatches, "answers that the OpenAPI document does not describe:\n" + "\n".join(mismatches)
+
+
 @pytest.fixture
 def client(app):
+    install(app)
     return app.test_client()
 
 
 @pytest.fixture
 def api(app, client):
     return Api(app, client)
+
+
+@pytest.fixture
+def truncate(app):
+    """Empty every table and the store now: for a test that runs many examples (hypothesis)."""
+    return lambda: _truncate(app)

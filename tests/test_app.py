@@ -74,6 +74,33 @@ def test_every_documented_path_is_a_real_route(app, client):
     assert set(paths) <= served
 
 
+def test_models_that_share_a_name_in_the_document_share_their_schema():
+    """The document keys schemas by name (the model's title, else its class name), so two models
+    of one name and different fields leave one of them declared with the other's schema (charge
+    refunds were once declared with an order refund's fields)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from pydantic import BaseModel
+
+    import app as package
+
+    schemas: dict[str, dict[str, set[str]]] = {}  # name -> schema -> the models that give it that schema
+    for module_info in pkgutil.walk_packages(package.__path__, "app."):
+        module = importlib.import_module(module_info.name)
+        for model in vars(module).values():
+            if inspect.isclass(model) and issubclass(model, BaseModel) and model.__module__ == module.__name__:
+                schema = model.model_json_schema()
+                nested = schema.pop("$defs", {})  # the models it holds, named by class
+                for name, part in {schema.get("title", model.__name__): schema, **nested}.items():
+                    text = json.dumps(part, sort_keys=True)
+                    schemas.setdefault(name, {}).setdefault(text, set()).add(f"{module.__name__}.{model.__name__}")
+    clashes = sorted(f"{name}: {' vs '.join(', '.join(sorted(m)) for m in by_schema.values())}"
+                     for name, by_schema in schemas.items() if len(by_schema) > 1)
+    assert clashes == []
+
+
 def test_the_money_operations_document_their_request_bodies_and_the_idempotency_header(client):
     paths = client.get("/openapi.json").json["paths"]
 

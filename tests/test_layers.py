@@ -54,3 +54,29 @@ def test_no_package_imports_one_above_it():
 def test_no_two_packages_import_each_other():
     edges = {(source, target) for source, target, _ in imports_between_packages()}
     assert sorted((a, b) for a, b in edges if (b, a) in edges and a < b) == []
+
+
+TESTS = APP.parent / "tests"
+
+
+def test_tests_import_helpers_only_from_tests_support():
+    """A test module never imports another test module, nor a helper kept beside the tests:
+    helpers and fixtures live in tests/support. tests/system is a program of its own and may
+    import its own modules."""
+    found = []
+    for path in TESTS.rglob("*.py"):
+        relative = path.relative_to(APP.parent)
+        allowed = ("tests.support",) + (("tests.system",) if relative.parts[1] == "system" else ())
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                modules = [("." * node.level) + (node.module or "")]
+                if node.module == "tests":
+                    modules = [f"tests.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            found += [f"{relative}: {module}" for module in modules
+                      if (module.startswith(".") or module == "tests" or module.startswith("tests."))
+                      and not module.startswith(allowed)]
+    assert found == []

@@ -33,8 +33,9 @@ Result = tuple[int, dict]
 
 
 class CallerRefused(AppError):
-    """A refusal of the caller themself (not verified, disabled), found before the key was
-    claimed: it answers no request in particular, so it is not stored under the key."""
+    """A refusal found before the key was claimed: the caller themself (not verified, disabled)
+    or a request that names nothing payable. It is not stored under the key, as run_once does not
+    store what a service refuses before it runs."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
     notifier.publish("qr:qr_abc")                            # after the commit that changed it
     wait_until(check, notifier, "qr:qr_abc", timeout=5.0)     # check() until truthy or timeout
+    notifier.wait_for_waiter("qr:qr_abc", timeout=5.0)        # True once a wait_until is asleep there
 
 With Redis, one listener thread per process subscribes to every channel and wakes local
 waiters, so a payment served by one process wakes a terminal waiting in another. Without Redis
@@ -42,28 +43,31 @@ class Notifier:
                                                 health_check_interval=30) if redis_url else None
         self._pattern = f"{prefix}notify:"
         self._waiters: dict[str, set[threading.Event]] = defaultdict(set)
+        self._asleep: dict[str, int] = defaultdict(int)  # waiters asleep in wait_until, per channel
         self._lock = threading.Lock()
+        self._asleep_changed = threading.Condition(self._lock)
         self._listener: threading.Thread | None = None
-        # The waiters sleeping now (a token each -> its deadline, time.monotonic()), for the bound.
+        # The long polls of this process between their first check and their answer (a token
+        # each -> its deadline, time.monotonic()), for the LONG_POLL_MAX_WAITERS bound.
         self._sleepers: dict[int, float] = {}
         self._sleepers_changed = threading.Condition()
         self._tokens = itertools.count()
 
     @property
     def waiting(self) -> int:
-        """How many waiters of this process are sleeping in a long poll now."""
+        """How many long polls of this process hold a place now (see `sleeping`)."""
         with self._sleepers_changed:
             return len(self._sleepers)
 
     def wait_for_waiters(self, count: int, timeout: float) -> bool:
-        """Block until exactly `count` waiters sleep (tests and probes synchronise on this)."""
+        """Block until exactly `count` long polls hold a place (tests synchronise on this)."""
         with self._sleepers_changed:
             return self._sleepers_changed.wait_for(lambda: len(self._sleepers) == count, timeout)
 
     @contextmanager
     def sleeping(self, deadline: float, max_waiters: int | None):
-        """A place among the sleeping waiters until `deadline`, or 503 too_many_waiters if
-        `max_waiters` already sleep (None: no bound)."""
+        """A place among this process's long polls until `deadline`, or 503 too_many_waiters if
+        `max_waiters` already hold one (None: no bound)."""
         with self._sleepers_changed:
             if max_waiters is not None and len(self._sleepers) >= max_waiters:
                 soonest = min(self._sleepers.values(), default=time.monotonic())
@@ -109,6 +113,28 @@ class Notifier:
                 if not self._waiters[channel]:
                     del self._waiters[channel]
 
+    def sleep(self, channel: str, event: threading.Event, seconds: float) -> None:
+        """Wait up to `seconds` for `event` (from subscription(channel)), counted meanwhile as
+        asleep on the channel."""
+        with self._asleep_changed:
+            self._asleep[channel] += 1
+            self._asleep_changed.notify_all()
+        try:
+            event.wait(seconds)
+        finally:
+            with self._lock:
+                self._asleep[channel] -= 1
+                if not self._asleep[channel]:
+                    del self._asleep[channel]
+
+    def wait_for_waiter(self, channel: str, timeout: float) -> bool:
+        """Block until someone is asleep in wait_until on `channel` (True), or `timeout` passes
+        (False). Asleep means subscribed and done with its check, its connection handed back: a
+        publish from now on wakes it. For tests, which must not publish before a waiter waits,
+        and must not sleep and hope that it does; this process's waiters only."""
+        with self._asleep_changed:
+            return self._asleep_changed.wait_for(lambda: self._asleep.get(channel, 0) > 0, timeout)
+
     def _wake(self, channel: str) -> None:
         with self._lock:
             for event in self._waiters.get(channel, ()):
@@ -141,7 +167,7 @@ def wait_until(check, notifier: Notifier, channel: str, timeout: float, *, max_w
     """Call check() until it returns something truthy or `timeout` passes, sleeping on the
     channel in between. Subscribed before the first check and cleared before each one, so a
     publish that lands between a check and the sleep is not lost. Returns check()'s last result.
-    Before its first sleep it takes a place among at most `max_waiters` sleepers (503 beyond).
+    Before its first sleep it takes a place among at most `max_waiters` long polls (503 beyond).
     """
     deadline = time.monotonic() + timeout
     with notifier.subscription(channel) as event:
@@ -156,7 +182,8 @@ def wait_until(check, notifier: Notifier, channel: str, timeout: float, *, max_w
                     return result
                 # Without Redis another process's publish never reaches us: poll. With Redis, a
                 # bounded sleep still covers a message lost while the listener (re)connects.
-                event.wait(min(left, MAX_SLEEP_WITH_REDIS if notifier.cross_process else POLL_WITHOUT_REDIS))
+                notifier.sleep(channel, event,
+                               min(left, MAX_SLEEP_WITH_REDIS if notifier.cross_process else POLL_WITHOUT_REDIS))
                 event.clear()
                 result = check()
                 if result:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.core import clock
 from app.core.errors import AppError, Code
+from app.core.idempotency import CallerRefused
 from app.core.ids import new_id
 from app.extensions import db
 from app.wallet import ledger_writes, rules
@@ -130,3 +131,32 @@ def open_account(*, kind: str, currency: str, user_id: str | None = None, mercha
 
 def pending_resolution(pending: Transfer) -> Transfer | None:
     return db.session.execute(select(Transfer).filter_by(pending_id=pending.id)).scalar_one_or_none()
+
+
+Refusals = dict[str, tuple[Code, str, dict | None]]  # key -> (code, message template, details)
+
+
+def call_payment(connection, statement, params: dict, refusals: Refusals, before_key: set[str]):
+    """Run a payment function (one statement) and answer its row; its refusals as AppError.
+
+    A function refuses in two ways: before it claims the Idempotency-Key it returns `refusal`
+    (those in `before_key` are CallerRefused: not stored under the key); after the claim it raises
+    MESSAGE 'refused' with the key as HINT, so the statement and its claim are undone. ledger_post's
+    own refusals (insufficient_funds, ...) are raised too. A returned refusal that `refusals`
+    does not name (qr_pay's 'not_here') is left to the caller."""
+    try:
+        row = connection.execute(statement, params).one()
+    except DBAPIError as exc:
+        diag = getattr(exc.orig, "diag", None)
+        if diag is not None and exc.orig.sqlstate == "P0001" and diag.message_primary == "refused":
+            raise _refused(refusals, diag.message_hint, json.loads(diag.message_detail or "{}"), AppError) from None
+        raise refusal(exc) from None
+    if row.refusal in refusals:
+        raise _refused(refusals, row.refusal, row.details or {},
+                       CallerRefused if row.refusal in before_key else AppError)
+    return row
+
+
+def _refused(refusals: Refusals, key: str, found: dict, kind: type[AppError]) -> AppError:
+    code, message, details = refusals[key]
+    return kind(code, message.format_map(found), details or {})

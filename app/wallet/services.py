@@ -11,14 +11,14 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.identity import PHONE, normalize
 from app.auth.models import User
 from app.auth.services.pin import pin_needed, refuse_if_pin_locked, require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
-from app.core.idempotency import CallerRefused, IdempotencyRequest, run_in_database, run_once
+from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
 from app.core.ids import new_id
 from app.core.uow import end_read, unit_of_work
 from app.extensions import db
@@ -105,17 +105,17 @@ def topup(user: User, wallet_id: str, *, amount: int, source: str,
 
 # What wallet_transfer (app/wallet/sql/wallet_transfer.sql) may refuse before it writes anything.
 TRANSFER_REFUSALS = {
-    "inactive_user": (Code.TOKEN_INVALID, "the token is not valid"),
-    "not_verified": (Code.NOT_VERIFIED, "verify your phone or e-mail before moving money"),
-    "no_source_wallet": (Code.CURRENCY_NOT_SUPPORTED, "you have no {currency} wallet"),
-    "source_frozen": (Code.WALLET_FROZEN, "your wallet is frozen"),
-    "no_wallet_with_id": (Code.RECIPIENT_NOT_FOUND, "no wallet with this id"),
-    "wallet_in_other_currency": (Code.CURRENCY_NOT_SUPPORTED, "that wallet holds {held}, not {currency}"),
-    "nobody_with_identifier": (Code.RECIPIENT_NOT_FOUND, "nobody we know has this phone number or e-mail"),
-    "recipient_without_wallet": (Code.CURRENCY_NOT_SUPPORTED, "the recipient has no {currency} wallet"),
-    "self_transfer": (Code.SELF_TRANSFER, "you cannot send money to yourself"),
-    "recipient_frozen": (Code.RECIPIENT_FROZEN, "the recipient's wallet cannot receive money"),
-    "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request"),
+    "inactive_user": (Code.TOKEN_INVALID, "the token is not valid", None),
+    "not_verified": (Code.NOT_VERIFIED, "verify your phone or e-mail before moving money", None),
+    "no_source_wallet": (Code.CURRENCY_NOT_SUPPORTED, "you have no {currency} wallet", None),
+    "source_frozen": (Code.WALLET_FROZEN, "your wallet is frozen", None),
+    "no_wallet_with_id": (Code.RECIPIENT_NOT_FOUND, "no wallet with this id", None),
+    "wallet_in_other_currency": (Code.CURRENCY_NOT_SUPPORTED, "that wallet holds {held}, not {currency}", None),
+    "nobody_with_identifier": (Code.RECIPIENT_NOT_FOUND, "nobody we know has this phone number or e-mail", None),
+    "recipient_without_wallet": (Code.CURRENCY_NOT_SUPPORTED, "the recipient has no {currency} wallet", None),
+    "self_transfer": (Code.SELF_TRANSFER, "you cannot send money to yourself", None),
+    "recipient_frozen": (Code.RECIPIENT_FROZEN, "the recipient's wallet cannot receive money", None),
+    "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request", None),
 }
 _TRANSFER = text("SELECT * FROM wallet_transfer(:scope, :key, :fingerprint, :ttl, :user_id, :currency, :to_wallet, "
                  ":to_phone, :to_email, :amount, :note, :cap, :now, :now_iso, :transaction_id, :transfer_id)")
@@ -157,15 +157,7 @@ def transfer(user_id: str, *, to: str, amount: int, currency: str, note: str | N
               "now_iso": clock.iso(now), "transaction_id": new_id("txn"), "transfer_id": new_id("trf")}
 
     def call(connection) -> tuple[int, dict]:
-        try:
-            row = connection.execute(_TRANSFER, params).one()
-        except DBAPIError as exc:
-            raise ledger.refusal(exc) from None
-        if row.refusal is not None:
-            code, message = TRANSFER_REFUSALS[row.refusal]
-            # details only fill in the message: these refusals carry none, as before
-            message = message.format_map({"currency": currency, **(row.details or {})})
-            raise (CallerRefused if row.refusal in CALLER_REFUSALS else AppError)(code, message)
+        row = ledger.call_payment(connection, _TRANSFER, params, TRANSFER_REFUSALS, CALLER_REFUSALS)
         return row.status, json.loads(row.body)
 
     return run_in_database(idem, call)

@@ -4,7 +4,8 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-30 19:45:00
 
-The function's text lives in app/wallet/sql/wallet_transfer.sql, next to the module that calls it.
+The functions' texts live in app/core/sql/idempotency_claim.sql and app/wallet/sql/wallet_transfer.sql,
+next to the modules that call them.
 This migration installs the file as it is when the migration runs; a later change to the file
 comes with a migration of its own that installs it again (CREATE OR REPLACE).
 """
@@ -17,13 +18,17 @@ down_revision = '0007'
 branch_labels = None
 depends_on = None
 
-SQL = Path(__file__).resolve().parents[2] / "app" / "wallet" / "sql" / "wallet_transfer.sql"
+APP = Path(__file__).resolve().parents[2] / "app"
+FILES = [APP / "core" / "sql" / "idempotency_claim.sql", APP / "wallet" / "sql" / "wallet_transfer.sql"]
 
 
 def upgrade():
-    op.execute(SQL.read_text())
+    for sql in FILES:
+        op.execute(sql.read_text())
 
 
 def downgrade():
+    op.execute("DROP FUNCTION IF EXISTS idempotency_answer(bigint, integer, text)")
+    op.execute("DROP FUNCTION IF EXISTS idempotency_claim(text, text, text, interval, timestamptz)")
     op.execute("DROP FUNCTION IF EXISTS wallet_transfer(text, text, text, interval, text, text, text, text, text, "
                "bigint, text, bigint, timestamptz, text, text, text)")

@@ -1,8 +1,8 @@
 """Signing in with a password, and passwordless with a code by SMS or e-mail."""
 from __future__ import annotations
 
-from tests.auth.helpers_auth import advance
-from tests.helpers import PASSWORD
+from tests.support.api import PASSWORD
+from tests.support.auth import advance
 
 TOKEN_KEYS = {"access_token", "refresh_token", "token_type", "expires_in"}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auth.helpers_auth import advance
+from tests.support.auth import advance
 
 PIN = "482913"
 

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from limits import parse_many
 
-from tests.helpers import PASSWORD
+from tests.support.api import PASSWORD
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.auth.models import OtpCode
 from app.core import clock
 from app.extensions import db
-from tests.helpers import PASSWORD
+from tests.support.api import PASSWORD
 
 
 def verify(api, identifier: str, code: str):

@@ -7,8 +7,8 @@ import jwt
 import pytest
 
 from app.core import clock
-from tests.auth.helpers_auth import b64url, bearer, sign, unverified_claims
-from tests.helpers import PASSWORD
+from tests.support.api import PASSWORD
+from tests.support.auth import b64url, bearer, sign, unverified_claims
 
 
 def refresh(api, token: str):

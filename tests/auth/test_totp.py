@@ -9,8 +9,8 @@ import pytest
 
 from app.auth import totp
 from app.core import clock
-from tests.auth.helpers_auth import next_totp, totp_now
-from tests.helpers import PASSWORD
+from tests.support.api import PASSWORD
+from tests.support.auth import next_totp, totp_now
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 RFC_SHA1_VECTORS = [(59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"),

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.helpers import PASSWORD
+from tests.support.api import PASSWORD
 
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 

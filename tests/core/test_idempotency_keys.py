@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.helpers import Api
-from tests.pos.factories import make_terminal
+from tests.support.api import Api
+from tests.support.terminals import make_terminal
 
 KEY_MAX = 255
 

@@ -1,7 +1,7 @@
 """Admins create merchants; the people who work for a merchant see it, nobody else does."""
 import pytest
 
-from tests.qr.factories import make_admin, make_merchant, merchant_body
+from tests.support.qr import make_admin, make_merchant, merchant_body
 
 MERCHANT_FIELDS = {"id", "name", "city", "country", "mcc", "currency", "status", "created_at"}
 

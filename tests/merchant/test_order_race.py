@@ -8,10 +8,9 @@ from __future__ import annotations
 import threading
 import uuid
 
-from tests.helpers import Api
-from tests.merchant.test_api_keys import MerchantServer, make_server
-from tests.merchant.test_orders import make_order
-from tests.qr.factories import merchant_balance, pay
+from tests.support.api import Api
+from tests.support.merchant_server import MerchantServer, make_order, make_server
+from tests.support.qr import merchant_balance, pay
 
 ROUNDS = 5
 

@@ -10,22 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select
 
 from app.core import clock
-from tests.merchant.test_api_keys import make_server
-from tests.qr.factories import decode, merchant_balance, pay
+from tests.support.merchant_server import make_order, make_server, new_order
+from tests.support.qr import decode, merchant_balance, pay
 
 ORDER_FIELDS = {"id", "status", "amount", "currency", "reference", "description", "payload", "deep_link",
                 "qr_image_url", "transaction_id", "refunded_amount", "expires_at", "created_at", "updated_at"}
-
-
-def new_order(server, *, amount: int = 1000, reference: str | None = None, key: str | None = None, **extra):
-    body = {"amount": amount, "currency": "USD", "reference": reference or f"ORD-{uuid.uuid4().hex[:8]}", **extra}
-    return server.post("/orders", body, key=key)
-
-
-def make_order(server, **kwargs) -> dict:
-    response = new_order(server, **kwargs)
-    assert response.status_code == 201, response.json
-    return response.json
 
 
 def refund(server, order_id: str, amount, *, key: str | None = None):
@@ -263,7 +252,7 @@ def test_an_order_is_paid_once(app, api):
 
 def test_every_qr_payment_tells_the_merchant_even_without_an_order(app, api):
     # given a static code issued by staff
-    from tests.qr.factories import make_code
+    from tests.support.qr import make_code
     owner, merchant, _ = make_server(app, api)
     code = make_code(api, owner, merchant, kind="static")
     customer = api.person(name="Carol Customer", balance=5000)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from app.merchant.webhooks.models import WebhookEndpoint
-from tests.merchant.webhook_receiver import deliveries, register
-from tests.qr.factories import make_merchant
+from tests.support.qr import make_merchant
+from tests.support.webhooks import deliveries, register
 
 URL = "https://shop.example.com/hooks"
 

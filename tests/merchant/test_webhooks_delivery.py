@@ -9,17 +9,10 @@ from sqlalchemy import update
 from app.core import clock
 from app.extensions import db
 from app.merchant.webhooks.models import WebhookDelivery, WebhookEndpoint
-from tests.merchant.webhook_receiver import (
-    Receiver,
-    deliver,
-    deliveries,
-    stored_events,
-    subscribe,
-)
-from tests.pos.factories import make_terminal
-from tests.pos.payment_codes import PIN, charge, charged, phone_of, set_pin
-from tests.pos.vending_codes import customer
-from tests.qr.factories import pay
+from tests.support.payment_codes import PIN, charge, charged, customer, phone_of, set_pin
+from tests.support.qr import pay
+from tests.support.terminals import make_terminal
+from tests.support.webhooks import Receiver, deliver, deliveries, stored_events, subscribe
 
 
 def shop(api, receiver: Receiver, *, kind: str = "pos", events: list[str] | None = None):

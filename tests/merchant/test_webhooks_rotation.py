@@ -15,8 +15,8 @@ from app.config import load_config
 from app.core import clock
 from app.extensions import db
 from app.merchant.webhooks.models import WebhookEndpoint
-from tests.merchant.webhook_receiver import Receiver, deliver, subscribe
-from tests.qr.factories import make_merchant
+from tests.support.webhooks import Receiver, deliver, subscribe
+from tests.support.qr import make_merchant
 
 GRACE = 120  # short, because the receiver checks webhook-timestamp against its real clock (5 min)
 

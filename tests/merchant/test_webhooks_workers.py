@@ -11,10 +11,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import TEST_DATABASE_URL
-from tests.merchant.webhook_receiver import Receiver, deliver, deliveries, subscribe
-from tests.pos.factories import make_terminal
-from tests.pos.payment_codes import charged, phone_of
+from tests.support.env import TEST_DATABASE_URL
+from tests.support.payment_codes import charged, phone_of
+from tests.support.terminals import make_terminal
+from tests.support.webhooks import Receiver, deliver, deliveries, subscribe
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = ROOT / ".venv" / "bin" / "flask"

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.core import clock
-from tests.pos.factories import make_terminal
-from tests.pos.vending_codes import customer
+from tests.support.payment_codes import customer
+from tests.support.terminals import make_terminal
 
 CLOSE = "/api/v1/pos/batches/close"
 

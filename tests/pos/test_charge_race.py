@@ -1,9 +1,9 @@
 """A terminal's first try and its retry of one charge, arriving at the same moment (PostgreSQL)."""
 import uuid
 
-from tests.pos.factories import make_terminal
-from tests.pos.test_vending_race import ROUNDS, together
-from tests.pos.vending_codes import customer
+from tests.support.payment_codes import customer
+from tests.support.races import ROUNDS, together
+from tests.support.terminals import make_terminal
 
 
 def test_one_charge_sent_twice_at_once_with_one_key_charges_once(app, api):

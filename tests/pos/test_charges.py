@@ -6,10 +6,10 @@ import uuid
 import pytest
 
 from app.core.store import get_store
-from tests.auth.helpers_auth import advance
-from tests.pos.factories import make_terminal
-from tests.pos.payment_codes import balance, charge, charged, phone_of
-from tests.qr.factories import merchant_balance, payment_count
+from tests.support.auth import advance
+from tests.support.payment_codes import balance, charge, charged, phone_of
+from tests.support.qr import merchant_balance, payment_count
+from tests.support.terminals import make_terminal
 
 
 def transaction_row(app, txn_id: str):

@@ -4,10 +4,10 @@ payment request, in the release's own transaction, once."""
 from __future__ import annotations
 
 from app.core import clock
-from tests.merchant.webhook_receiver import Receiver, deliver, stored_events, subscribe
-from tests.pos.factories import make_terminal
-from tests.pos.vending_codes import customer
-from tests.qr.factories import pay
+from tests.support.webhooks import Receiver, deliver, stored_events, subscribe
+from tests.support.terminals import make_terminal
+from tests.support.payment_codes import customer
+from tests.support.qr import pay
 
 EXPIRY_EVENTS = ["authorization.captured", "authorization.voided", "authorization.expired"]
 

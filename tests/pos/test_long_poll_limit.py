@@ -12,9 +12,9 @@ import threading
 import pytest
 
 from app.config import load_config
-from tests.pos.factories import make_terminal
-from tests.pos.payment_codes import charged, phone_of, set_pin
-from tests.pos.terminal_client import TerminalClient
+from tests.support.terminals import make_terminal
+from tests.support.payment_codes import charged, phone_of, set_pin
+from tests.support.terminals import TerminalClient
 
 REQUESTS = "/api/v1/pos/payment-requests"
 LIMIT = 2

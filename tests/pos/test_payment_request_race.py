@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.wallet.models import Transaction
-from tests.pos.factories import make_terminal
-from tests.pos.terminal_client import TerminalClient
-from tests.qr.factories import merchant_balance
+from tests.support.qr import merchant_balance
+from tests.support.terminals import TerminalClient, make_terminal
 
 ROUNDS = 20
 AMOUNT = 100

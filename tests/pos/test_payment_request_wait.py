@@ -11,8 +11,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.extensions import db
-from tests.pos.factories import make_terminal
-from tests.pos.terminal_client import TerminalClient
+from tests.support.terminals import TerminalClient, make_terminal
+from tests.support.waiting import until_waiting_on_payment_request
 
 REQUESTS = "/api/v1/pos/payment-requests"
 WAKE_UP_BUDGET = 0.100  # seconds between the payment's answer and the terminal's
@@ -82,7 +82,7 @@ def test_a_waiting_terminal_holds_no_database_connection_and_wakes_on_cancel(app
     answers = []
     waiter = threading.Thread(target=lambda: answers.append(timed_get(poller, created["id"], 5)))
     waiter.start()
-    time.sleep(0.5)
+    until_waiting_on_payment_request(app, created["id"])
 
     # when we look at the pool while it waits, then cancel the request
     with app.app_context():
@@ -121,7 +121,7 @@ def http_call(port, method, path, *, headers=None, body=b""):
         conn.close()
 
 
-def test_a_waiting_terminal_hears_of_the_payment_within_100_ms_over_http(api, server, capsys):
+def test_a_waiting_terminal_hears_of_the_payment_within_100_ms_over_http(app, api, server, capsys):
     # given a pending request, a customer with money, and a terminal long-polling over HTTP
     terminal = make_terminal(api)
     payer = api.person(name="Customer", balance=5000)
@@ -139,7 +139,7 @@ def test_a_waiting_terminal_hears_of_the_payment_within_100_ms_over_http(api, se
 
     waiting = threading.Thread(target=terminal_waits)
     waiting.start()
-    time.sleep(0.5)  # the terminal is now in its long poll
+    until_waiting_on_payment_request(app, created["id"])  # the server runs in this process
 
     # when the customer pays from another thread
     paying = threading.Thread(target=customer_pays)

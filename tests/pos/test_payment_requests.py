@@ -9,8 +9,8 @@ from app.extensions import db
 from app.qr import emv
 from app.qr.models import QrCode
 from app.wallet.models import Transaction
-from tests.pos.factories import make_terminal
-from tests.qr.factories import make_code, merchant_balance, pay
+from tests.support.qr import make_code, merchant_balance, pay
+from tests.support.terminals import make_terminal
 
 REQUESTS = "/api/v1/pos/payment-requests"
 FIELDS = {"id", "status", "amount", "currency", "reference", "payload", "expires_at", "capture", "transaction_id",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import threading
 import uuid
 
-from tests.pos.factories import make_terminal
-from tests.pos.payment_codes import balance, charged, phone_of
-from tests.pos.terminal_client import TerminalClient
-from tests.qr.factories import merchant_balance
+from tests.support.payment_codes import balance, charged, phone_of
+from tests.support.qr import merchant_balance
+from tests.support.terminals import TerminalClient, make_terminal
 
 ROUNDS = 5
 

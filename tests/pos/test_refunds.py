@@ -6,9 +6,9 @@ import uuid
 from sqlalchemy import select
 
 from app.core import clock
-from tests.pos.factories import make_terminal
-from tests.pos.payment_codes import PIN, balance, charge, charged, phone_of, set_pin
-from tests.qr.factories import merchant_balance
+from tests.support.payment_codes import PIN, balance, charge, charged, phone_of, set_pin
+from tests.support.qr import merchant_balance
+from tests.support.terminals import make_terminal
 
 LARGE = 15_000
 

@@ -1,7 +1,6 @@
 """Terminal registration by staff, and the signed-request scheme."""
 from app.core import clock
-from tests.pos.factories import make_terminal
-from tests.pos.terminal_client import TerminalClient
+from tests.support.terminals import TerminalClient, make_terminal
 
 
 def test_a_registered_terminal_reads_its_config_with_a_signed_request(api):

@@ -6,8 +6,8 @@ import uuid
 
 from app.core import clock
 from app.core.store import get_store
-from tests.pos.factories import make_terminal
-from tests.pos.vending_codes import customer
+from tests.support.payment_codes import customer
+from tests.support.terminals import make_terminal
 
 AUTHORIZATIONS = "/api/v1/pos/authorizations"
 

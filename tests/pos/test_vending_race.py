@@ -2,33 +2,13 @@
 two captures, a capture against a void, and one authorization sent twice with one key."""
 from __future__ import annotations
 
-import threading
 import uuid
 
-from tests.pos.factories import make_terminal
-from tests.pos.terminal_client import TerminalClient
-from tests.pos.vending_codes import customer
+from tests.support.payment_codes import customer
+from tests.support.races import ROUNDS, together
+from tests.support.terminals import make_terminal
 
-ROUNDS = 5
 AUTHORIZATIONS = "/api/v1/pos/authorizations"
-
-
-def together(app, terminal: TerminalClient, calls: list[tuple[str, dict | None, str | None]]) -> list:
-    """Send the calls (path, body, key) at the same moment, each from its own test client."""
-    barrier = threading.Barrier(len(calls))
-    responses: list = [None] * len(calls)
-
-    def run(index: int, path: str, body: dict | None, key: str | None) -> None:
-        own = TerminalClient(app.test_client(), terminal.terminal_id, terminal.secret, terminal.merchant_id)
-        barrier.wait()
-        responses[index] = own.post(path, body, key=key)
-
-    threads = [threading.Thread(target=run, args=(i, *call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return responses
 
 
 def outcome(response) -> tuple[int, str]:

@@ -11,8 +11,8 @@ from app.core import clock
 from app.core.errors import AppError
 from app.qr.devices.services import MAX_ACTIVE_DEVICES, resolve_payment_code
 from app.qr.payment_codes import make_code
-from tests.auth.helpers_auth import advance
-from tests.helpers import PASSWORD
+from tests.support.api import PASSWORD
+from tests.support.auth import advance
 
 DEVICE_FIELDS = {"id", "name", "handle", "created_at", "revoked_at"}
 

@@ -5,8 +5,8 @@ import pytest
 
 from app.core import clock
 from app.qr import emv
-from tests.qr.factories import (create_code, decode, make_admin, make_code, make_merchant, pay, tlv, vectors,
-                                with_crc)
+from tests.support.qr import (create_code, decode, make_admin, make_code, make_merchant, pay, tlv, vectors,
+                               with_crc)
 
 CODE_FIELDS = {"id", "kind", "payload", "amount", "currency", "expires_at", "status"}
 

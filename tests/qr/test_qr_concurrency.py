@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.wallet.models import Account, Transaction
-from tests.qr.factories import make_code, make_merchant, merchant_balance
+from tests.support.qr import make_code, make_merchant, merchant_balance
 
 PAYERS = 20
 

@@ -10,7 +10,7 @@ import pytest
 import zxingcpp
 
 from app.core import clock
-from tests.qr.factories import make_code, make_merchant
+from tests.support.qr import make_code, make_merchant
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import pytest
 
 from app.core import clock
 from app.qr import emv
-from tests.qr.factories import (PIN, decode, make_code, make_merchant, merchant_balance, pay, payment_count, tlv,
-                                vectors, with_crc)
+from tests.support.qr import (PIN, decode, make_code, make_merchant, merchant_balance, pay, payment_count, tlv,
+                               vectors, with_crc)
 
 PAYMENT_FIELDS = {"id", "status", "amount", "currency", "merchant", "reference", "created_at"}
 

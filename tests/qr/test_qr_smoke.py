@@ -1,6 +1,6 @@
 """One end-to-end walk: an admin makes a merchant, its owner issues a code, a customer scans,
 previews and pays it, the code is spent, the picture is served and the books balance."""
-from tests.qr.factories import decode, make_code, make_merchant, pay
+from tests.support.qr import decode, make_code, make_merchant, pay
 
 
 def test_a_customer_pays_a_dynamic_code_once(app, api):

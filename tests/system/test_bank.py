@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import TEST_DATABASE_URL
+from tests.support.env import TEST_DATABASE_URL
 
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary")

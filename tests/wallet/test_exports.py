@@ -9,8 +9,8 @@ import pytest
 
 from app.history import exports
 from app.history import entries as history_module
-from tests.wallet.test_history_filters import history, mixed, qr_payment, shop  # noqa: F401 (fixture)
-from tests.wallet.test_wallets_api import assert_envelope
+from tests.support.errors import assert_envelope
+from tests.support.history import history
 
 COLUMNS = ["id", "created_at", "type", "amount", "currency", "balance_after", "counterparty", "reference", "status"]
 
@@ -51,7 +51,7 @@ def small_batches(monkeypatch):
 
 
 @pytest.mark.parametrize("params", [{}, {"type": "payment"}, {"q": "bob"}, {"type": "transfer,topup", "q": "o"}])
-def test_the_csv_parses_back_to_the_rows_of_the_json_list(api, mixed, small_batches, params):  # noqa: F811
+def test_the_csv_parses_back_to_the_rows_of_the_json_list(api, mixed, small_batches, params):
     alice, _, _ = mixed
     listed = history(api, alice, limit=100, **params).json["data"]
 
@@ -61,7 +61,7 @@ def test_the_csv_parses_back_to_the_rows_of_the_json_list(api, mixed, small_batc
     assert rows  # every filter above matches something
 
 
-def test_the_export_is_streamed_and_read_in_batches_by_the_cursor(api, mixed, small_batches):  # noqa: F811
+def test_the_export_is_streamed_and_read_in_batches_by_the_cursor(api, mixed, small_batches):
     alice, _, _ = mixed  # five rows
 
     response = export(api, alice)
@@ -74,7 +74,7 @@ def test_the_export_is_streamed_and_read_in_batches_by_the_cursor(api, mixed, sm
     assert len(chunks) == 3 and all(chunks)
 
 
-def test_amounts_are_signed_integers_in_minor_units(api, mixed):  # noqa: F811
+def test_amounts_are_signed_integers_in_minor_units(api, mixed):
     alice, _, made = mixed
 
     rows = {row["id"]: row for row in parsed(export(api, alice))}

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app.core.pagination import encode_cursor
-from tests.wallet.test_wallets_api import assert_envelope
+from tests.support.errors import assert_envelope
 
 ITEM_FIELDS = {"id", "type", "amount", "currency", "balance_after", "counterparty", "status", "reference",
                "created_at"}

@@ -1,25 +1,13 @@
 """History filters: type, status, dates, free text; a cursor that keeps working with them."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from app.core import clock
-from tests.qr.factories import make_code, make_merchant, pay
-from tests.wallet.test_wallets_api import assert_envelope
+from tests.support.errors import assert_envelope
+from tests.support.history import history, ids, later, qr_payment, shop
 
 DAY = 86_400
-
-
-def history(api, person, wallet_id=None, **params):
-    return api.get(f"/api/v1/wallets/{wallet_id or person.wallet_id}/transactions", person, query_string=params)
-
-
-def ids(api, person, **params) -> list[str]:
-    response = history(api, person, **params)
-    assert response.status_code == 200, response.json
-    return [item["id"] for item in response.json["data"]]
 
 
 def every_page(api, person, *, limit, between=None, **filters) -> list[str]:
@@ -34,41 +22,6 @@ def every_page(api, person, *, limit, between=None, **filters) -> list[str]:
         if between:
             between(n)
         cursor = body["next_cursor"]
-
-
-def later(api, seconds, *people):
-    """Move the clock on; the access tokens have expired by then, so sign the people in again."""
-    clock.advance(seconds)
-    for person in people:
-        response = api.client.post("/api/v1/auth/login", json={"identifier": person.identifier,
-                                                              "password": person.password})
-        assert response.status_code == 200, response.json
-        person.tokens = response.json
-
-
-def shop(app, api, *, name="Kopi Corner", city="Singapore"):
-    owner = api.person(name=f"{name} owner")
-    return owner, make_merchant(app, api, owner=owner, name=name, city=city)
-
-
-def qr_payment(api, owner, merchant, payer, amount, *, reference=None) -> str:
-    code = make_code(api, owner, merchant, amount=amount, reference=reference)
-    response = pay(api, payer, code["payload"], key=str(uuid.uuid4()))
-    assert response.status_code == 201, response.json
-    return response.json["transaction_id"] if "transaction_id" in response.json else response.json["id"]
-
-
-@pytest.fixture
-def mixed(app, api):
-    """Alice: a top-up, a transfer to Bob with a note, one back from Bob, two QR payments."""
-    alice, bob = api.person(name="Alice"), api.person(name="Bob Marley", balance=5000)
-    owner, merchant = shop(app, api)
-    made = {"topup": api.topup(alice, 10_000).json["id"]}
-    made["to_bob"] = api.transfer(alice, bob.phone, 700, note="Pizza 50% share").json["id"]
-    made["from_bob"] = api.transfer(bob, alice.phone, 200).json["id"]
-    made["coffee"] = qr_payment(api, owner, merchant, alice, 450, reference="T12-0042")
-    made["cake"] = qr_payment(api, owner, merchant, alice, 300, reference="T12-0043")
-    return alice, bob, made
 
 
 def test_type_keeps_only_that_kind_of_transaction(api, mixed):

@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from app.core.models import IdempotencyRecord
 from app.extensions import db
-from tests.wallet.test_wallets_api import assert_envelope, transaction_rows
+from tests.support.errors import assert_envelope
+from tests.support.ledger import transaction_rows
 
 
 def stored_keys(app) -> int:

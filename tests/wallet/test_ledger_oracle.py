@@ -77,9 +77,8 @@ def _stored(account_id: str) -> rules.Balances:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(step, max_size=20))
-def test_the_posting_function_agrees_with_the_pure_rules(app, steps):
-    from tests.conftest import _truncate
-    _truncate(app)
+def test_the_posting_function_agrees_with_the_pure_rules(app, truncate, steps):
+    truncate()
     with app.test_request_context():
         with unit_of_work() as uow:
             system = ledger.system_account(ledger.TOPUP_FLOAT, "USD").id

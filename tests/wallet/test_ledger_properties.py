@@ -47,9 +47,8 @@ def test_pure_rules_keep_balances_valid_and_the_books_balanced(ops):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(operation, max_size=15))
-def test_services_keep_the_ledger_verifiable_for_any_sequence(app, ops):
-    from tests.conftest import _truncate
-    _truncate(app)
+def test_services_keep_the_ledger_verifiable_for_any_sequence(app, truncate, ops):
+    truncate()
     with app.test_request_context():
         wallets = _funded_accounts()
         hold_ids: list[str] = []

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import uuid
 
-from tests.pos.factories import make_terminal
-from tests.pos.payment_codes import charged, phone_of
-from tests.qr.factories import make_merchant
-from tests.wallet.test_history_filters import qr_payment, shop
-from tests.wallet.test_wallets_api import assert_envelope
+from tests.support.errors import assert_envelope
+from tests.support.history import qr_payment, shop
+from tests.support.payment_codes import charged, phone_of
+from tests.support.qr import make_merchant
+from tests.support.terminals import make_terminal
 
 
 def receipt(api, person, txn_id):

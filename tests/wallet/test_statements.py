@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from app.core import clock
-from tests.wallet.test_history_filters import ids, later, qr_payment, shop
-from tests.wallet.test_wallets_api import assert_envelope
+from tests.support.errors import assert_envelope
+from tests.support.history import ids, later, qr_payment, shop
 
 
 def statement(api, person, month, wallet_id=None):

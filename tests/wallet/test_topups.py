@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.wallet.models import Transaction
-from tests.wallet.test_wallets_api import assert_envelope
+from tests.support.errors import assert_envelope
 
 
 def topup(api, person, amount, source="tok_visa", wallet_id=None, key=None):

@@ -42,3 +42,20 @@ def test_an_unverified_sender_is_refused_with_not_verified(app, api):
 
     assert response.status_code == 403 and response.json["error"]["code"] == "not_verified"
     assert api.wallet(alice)["balance"] == 1000
+
+
+def test_a_refusal_after_the_key_is_claimed_is_stored_and_replayed(app, api):
+    """The function runs in autocommit: a refusal found after it claimed the key must undo the
+    claim (it raises), and the refusal is then stored. Returning it instead left a bare claim
+    (status 0, empty body) that the retry tripped over with a 500."""
+    alice = api.person(balance=1000)
+
+    first = api.transfer(alice, "+6599999999", 100, key="to-nobody")
+    again = api.transfer(alice, "+6599999999", 100, key="to-nobody")
+
+    assert first.status_code == again.status_code == 404
+    assert first.json == again.json and first.json["error"]["code"] == "recipient_not_found"
+    from app.core.models import IdempotencyRecord
+    with app.app_context():
+        record = db.session.query(IdempotencyRecord).filter_by(key="to-nobody").one()
+        assert record.status_code == 404

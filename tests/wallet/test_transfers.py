@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.wallet.models import Account, Transaction
-from tests.wallet.test_wallets_api import assert_envelope
+from tests.support.errors import assert_envelope
 
 TRANSACTION_FIELDS = {"id", "type", "amount", "currency", "balance_after", "counterparty", "status",
                       "reference", "note", "wallet_id", "created_at"}

@@ -5,35 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
 
-from app.extensions import db
-from app.wallet.models import Entry, Transaction
+from tests.support.errors import assert_envelope
+from tests.support.ledger import entry_rows, transaction_rows
 
 WALLET_FIELDS = {"id", "currency", "balance", "available", "held", "status", "created_at"}
 BAD_AMOUNTS = [12.5, 12.0, "100", True, 0, -5, 100_000_001]
-
-
-def assert_envelope(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message", "details"}, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert isinstance(body["error"]["details"], dict)
-    if code is not None:
-        assert body["error"]["code"] == code, body
-    return body["error"]
-
-
-def transaction_rows(app) -> int:
-    with app.app_context():
-        return db.session.execute(select(func.count()).select_from(Transaction)).scalar_one()
-
-
-def entry_rows(app) -> int:
-    with app.app_context():
-        return db.session.execute(select(func.count()).select_from(Entry)).scalar_one()
 
 
 # --- listing and reading --------------------------------------------------------------------

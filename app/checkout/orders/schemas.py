@@ -1,7 +1,7 @@
 """Request and response models of online orders (the merchant's server, with an API key)."""
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.fields import Amount, CurrencyCode, NO_CONTROLS
 from app.core.pagination import PageQuery
@@ -56,6 +56,8 @@ class RefundBody(Strict):
 
 
 class RefundOut(BaseModel):
+    model_config = ConfigDict(title="OrderRefundOut")  # not the charge refund's RefundOut (one name, one schema)
+
     id: str = Field(description="the refund transaction")
     order_id: str
     payment_id: str = Field(description="the payment it gives money back for")

@@ -9,17 +9,20 @@ its "payment.succeeded" event (and "order.paid") to the outbox there too.
 """
 from __future__ import annotations
 
+import json
+
 from datetime import timedelta
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.auth.models import User
-from app.auth.services.pin import require_payment_pin
+from app.auth.services.pin import pin_needed, refuse_if_pin_locked, require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code
-from app.core.idempotency import IdempotencyRequest, run_once
+from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
+from app.core.ids import new_id
 from app.core.notify import get_notifier
 from app.extensions import db
 from app.checkout.orders import services as orders
@@ -36,13 +39,7 @@ from app.wallet.services import owned_wallet, require_verified
 
 
 def _our_code(payload: str) -> QrCode:
-    try:
-        reading = read(emv.decode(payload), current_app.config["QR_GUID"])
-    except emv.EmvError as exc:
-        raise AppError(Code.QR_INVALID, str(exc), {"tag": exc.tag, "reason": exc.reason}) from None
-    if reading.scheme != "ours":
-        raise AppError(Code.QR_NOT_PAYABLE, f"a {reading.scheme} code; this wallet pays only its own "
-                       "merchants' codes")
+    reading = _reading(payload)
     qr = db.session.get(QrCode, reading.ours.get("02") or "")
     if qr is None or qr.merchant_id != reading.ours.get("01") or qr.payload != payload:
         raise AppError(Code.QR_NOT_PAYABLE, "this code was not issued by us or has been altered")
@@ -87,8 +84,76 @@ def _book(code: QrCode, wallet: Account, account: Account, user: User, amount: i
     return txn
 
 
-def pay(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: str | None,
-        idem: IdempotencyRequest | None) -> tuple[int, dict]:
+# What qr_pay (qr_pay.sql) may refuse before it writes anything; the first five are refused before
+# the key is claimed and are not stored under it (as the Python path refuses them before run_once).
+PAYMENT_REFUSALS = {
+    "inactive_user": (Code.TOKEN_INVALID, "the token is not valid", None),
+    "not_verified": (Code.NOT_VERIFIED, "verify your phone or e-mail before moving money", None),
+    "not_ours": (Code.QR_NOT_PAYABLE, "this code was not issued by us or has been altered", None),
+    "amount_not_allowed": (Code.VALIDATION_ERROR, "this code carries its amount; do not send one",
+                           {"fields": [{"field": "amount", "message": "not allowed for a dynamic code"}]}),
+    "amount_required": (Code.VALIDATION_ERROR, "this code has no amount; send the amount to pay",
+                        {"fields": [{"field": "amount", "message": "required for a static code"}]}),
+    "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request", None),
+    "wallet_not_found": (Code.NOT_FOUND, "wallet not found", None),
+    "already_paid": (Code.QR_ALREADY_PAID, "this code has already been paid", None),
+    "canceled": (Code.QR_CANCELED, "this code was canceled by the merchant", None),
+    "expired": (Code.QR_EXPIRED, "this code has expired; ask for a new one", None),
+    "wrong_currency": (Code.CURRENCY_NOT_SUPPORTED, "this code is in {code_currency}; pay from a {code_currency} wallet", None),
+    "wallet_frozen": (Code.WALLET_FROZEN, "this wallet is frozen", None),
+    "merchant_closed": (Code.QR_NOT_PAYABLE, "this merchant cannot take payments now", None),
+}
+BEFORE_KEY = {"inactive_user", "not_verified", "not_ours", "amount_not_allowed", "amount_required"}
+_QR_PAY = text("SELECT * FROM qr_pay(:scope, :key, :fingerprint, :ttl, :user_id, :wallet_id, :qr_id, :merchant_id, "
+               ":payload, :amount, :now, :now_iso, :transaction_id, :transfer_id, :event_id)")
+
+
+def pay(user_id: str, load_user: Callable[[], User], *, payload: str, wallet_id: str, amount: int | None,
+        pin: str | None, idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    """One database call (qr_pay) for a merchant's own code; a terminal's or an order's code takes
+    the Python path below (holds, batches, orders, the terminal's wake-up)."""
+    reading = _reading(payload)
+    to_pay = reading.amount if reading.kind == "dynamic" else amount
+    refuse_if_pin_locked(user_id)
+    if to_pay is not None and pin_needed(to_pay, pin):  # the function checks this amount is the code's
+        require_payment_pin(load_user(), pin, to_pay)
+    now = clock.now()
+    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
+              "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]), "user_id": user_id,
+              "wallet_id": wallet_id, "qr_id": reading.ours.get("02") or "", "merchant_id": reading.ours.get("01") or "",
+              "payload": payload, "amount": amount, "now": now, "now_iso": clock.iso(now),
+              "transaction_id": new_id("txn"), "transfer_id": new_id("trf"), "event_id": new_id("msg")}
+
+    def call(connection) -> tuple[int, dict]:
+        row = ledger.call_payment(connection, _QR_PAY, params, PAYMENT_REFUSALS, BEFORE_KEY)
+        if row.refusal == "not_here":
+            raise _PythonPath()
+        return row.status, json.loads(row.body)
+
+    try:
+        return run_in_database(idem, call)
+    except _PythonPath:
+        return pay_in_python(load_user(), payload=payload, wallet_id=wallet_id, amount=amount, pin=pin, idem=idem)
+
+
+class _PythonPath(Exception):
+    """qr_pay leaves this code to pay_in_python: a terminal's or an order's."""
+
+
+def _reading(payload: str):
+    try:
+        reading = read(emv.decode(payload), current_app.config["QR_GUID"])
+    except emv.EmvError as exc:
+        raise AppError(Code.QR_INVALID, str(exc), {"tag": exc.tag, "reason": exc.reason}) from None
+    if reading.scheme != "ours":
+        raise AppError(Code.QR_NOT_PAYABLE, f"a {reading.scheme} code; this wallet pays only its own "
+                       "merchants' codes")
+    return reading
+
+
+def pay_in_python(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: str | None,
+                  idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    """Codes a terminal presented, and orders' codes: several features' rows in one unit of work."""
     require_verified(user)
     qr = _our_code(payload)
     to_pay = _amount_for(qr, amount)

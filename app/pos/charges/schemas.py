@@ -1,6 +1,6 @@
 """Request and response models of charges (a terminal scans the customer's code), the
 customer's confirmation of large ones, reversals and refunds."""
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.fields import Amount, CurrencyCode, NO_CONTROLS
 from app.core.schemas import Strict
@@ -36,6 +36,10 @@ class ChargeOut(BaseModel):
 
 
 class RefundOut(BaseModel):
+    # Named apart from the order refund's RefundOut: the document keys schemas by name, and one
+    # RefundOut overwrote the other (charge refunds were declared with order_id and order_status).
+    model_config = ConfigDict(title="ChargeRefundOut")
+
     id: str = Field(description="the refund's transaction id")
     charge_id: str
     amount: int

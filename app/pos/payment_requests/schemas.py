@@ -1,7 +1,7 @@
 """Request and response models of the terminal-presented payment requests."""
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.fields import Amount, CurrencyCode, NO_CONTROLS
 from app.core.schemas import Strict
@@ -23,6 +23,10 @@ class PaymentRequestPath(BaseModel):
 
 
 class CaptureBody(Strict):
+    # Named apart from vending's CaptureBody, whose amount is required and which overwrote this
+    # one in the document (the document keys schemas by name).
+    model_config = ConfigDict(title="PaymentRequestCaptureBody")
+
     amount: Amount | None = Field(None, description="at most the held amount; all of it when left out")
 
 

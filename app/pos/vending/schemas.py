@@ -1,6 +1,6 @@
 """Request and response models of vending authorizations."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.fields import Amount, CurrencyCode, NO_CONTROLS
 from app.core.schemas import Strict
@@ -16,6 +16,8 @@ class AuthorizeBody(Strict):
 
 
 class CaptureBody(Strict):
+    model_config = ConfigDict(title="AuthorizationCaptureBody")  # not payment requests' CaptureBody
+
     amount: Amount = Field(description="what was dispensed; at most the held amount, the rest is released")
 
 

@@ -4,10 +4,9 @@
 --   0. checks the sender: an active, verified user (the token said who; this says whether they
 --      may still pay). These refusals (inactive_user, not_verified) come before the key is
 --      claimed and are not stored under it: they answer no request in particular.
---   1. claims the Idempotency-Key (scope, key): INSERT ... ON CONFLICT DO NOTHING. A second request
---      with the same key waits on the unique index until the first commits, then finds its answer
---      here and returns it (status, body) unchanged; another request under the same key is refused
---      as idempotency_conflict; an expired key (older than p_ttl) is claimed afresh.
+--   1. claims the Idempotency-Key with idempotency_claim (app/core/sql/idempotency_claim.sql): a
+--      second request with the same key waits until the first commits and gets its answer (status,
+--      body) unchanged; another request under the same key is refused as idempotency_conflict.
 --   2. checks what needs data: the sender's wallet in the currency (currency_not_supported if
 --      none, wallet_frozen), the recipient by wallet id, phone or e-mail (recipient_not_found
 --      unless verified and active, currency_not_supported, self_transfer, recipient_frozen).
@@ -16,9 +15,12 @@
 --   3. writes the transaction row and posts it with ledger_post (which locks both accounts in key
 --      order and refuses insufficient_funds and balance_limit_exceeded by raising, so that nothing
 --      of this call is kept), then stores the answer under the key.
--- A refusal found in step 2 is returned as `refusal` (a key of app.wallet.services.TRANSFER_REFUSALS)
--- with its details, having written nothing the caller would keep: the caller rolls back and
--- stores the refusal under the key in a transaction of its own, as for every refused payment.
+-- Refusals are keys of app.wallet.services.TRANSFER_REFUSALS. Those of step 0 (and a conflicting
+-- key) come back as `refusal`, nothing written. Those after the claim are raised (MESSAGE
+-- 'refused', HINT the key, DETAIL its details as JSON), so the statement, claim included, is
+-- undone; the caller then stores the refusal under the key in a transaction of its own, as for
+-- every refused payment. (Returning them would commit the bare claim: the statement runs in
+-- autocommit.)
 CREATE OR REPLACE FUNCTION wallet_transfer(
     p_scope text, p_key text, p_fingerprint text, p_ttl interval,
     p_user_id text, p_currency text, p_to_wallet text, p_to_phone text, p_to_email text,
@@ -27,8 +29,7 @@ CREATE OR REPLACE FUNCTION wallet_transfer(
     OUT status integer, OUT body text, OUT refusal text, OUT details json)
 LANGUAGE plpgsql AS $$
 DECLARE
-    claimed bigint;
-    stored idempotency_records%ROWTYPE;
+    claim record;
     source accounts%ROWTYPE;
     target accounts%ROWTYPE;
     owner users%ROWTYPE;
@@ -44,35 +45,20 @@ BEGIN
     END IF;
 
     IF p_key IS NOT NULL THEN
-        LOOP
-            INSERT INTO idempotency_records (scope, key, fingerprint, status_code, body, created_at)
-            VALUES (p_scope, p_key, p_fingerprint, 0, '', p_now)
-            ON CONFLICT (scope, key) DO NOTHING RETURNING id INTO claimed;
-            EXIT WHEN claimed IS NOT NULL;
-            SELECT * INTO stored FROM idempotency_records WHERE scope = p_scope AND key = p_key;
-            IF NOT FOUND THEN
-                CONTINUE;  -- deleted meanwhile (an expired key claimed by someone else): try again
-            END IF;
-            IF stored.created_at < p_now - p_ttl THEN
-                DELETE FROM idempotency_records WHERE id = stored.id;
-                CONTINUE;
-            END IF;
-            IF stored.fingerprint <> p_fingerprint THEN
-                refusal := 'idempotency_conflict';
-                RETURN;
-            END IF;
-            status := stored.status_code;
-            body := stored.body;
-            RETURN;
-        END LOOP;
+        SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
+        IF claim.conflict THEN
+            refusal := 'idempotency_conflict'; RETURN;
+        ELSIF claim.claimed IS NULL THEN
+            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+        END IF;
     END IF;
 
     SELECT * INTO source FROM accounts WHERE user_id = p_user_id AND currency = p_currency AND kind = 'user';
     IF NOT FOUND THEN
-        refusal := 'no_source_wallet'; details := json_build_object('currency', p_currency); RETURN;
+        RAISE EXCEPTION 'refused' USING HINT = 'no_source_wallet', DETAIL = json_build_object('currency', p_currency)::text;
     END IF;
     IF source.status <> 'active' THEN
-        refusal := 'source_frozen'; RETURN;
+        RAISE EXCEPTION 'refused' USING HINT = 'source_frozen';
     END IF;
 
     IF p_to_wallet IS NOT NULL THEN
@@ -82,28 +68,28 @@ BEGIN
         END IF;
         -- A disabled or unverified owner is as unreachable by wallet id as by phone or e-mail.
         IF target.id IS NULL OR owner.id IS NULL OR owner.verified_at IS NULL OR owner.status <> 'active' THEN
-            refusal := 'no_wallet_with_id'; RETURN;
+            RAISE EXCEPTION 'refused' USING HINT = 'no_wallet_with_id';
         END IF;
         IF target.currency <> p_currency THEN
-            refusal := 'wallet_in_other_currency';
-            details := json_build_object('held', target.currency, 'currency', p_currency); RETURN;
+            RAISE EXCEPTION 'refused' USING HINT = 'wallet_in_other_currency',
+                DETAIL = json_build_object('held', target.currency, 'currency', p_currency)::text;
         END IF;
     ELSE
         SELECT * INTO owner FROM users WHERE (p_to_phone IS NOT NULL AND phone = p_to_phone)
                                           OR (p_to_email IS NOT NULL AND email = p_to_email);
         IF owner.id IS NULL OR owner.verified_at IS NULL OR owner.status <> 'active' THEN
-            refusal := 'nobody_with_identifier'; RETURN;
+            RAISE EXCEPTION 'refused' USING HINT = 'nobody_with_identifier';
         END IF;
         SELECT * INTO target FROM accounts WHERE user_id = owner.id AND currency = p_currency AND kind = 'user';
         IF NOT FOUND THEN
-            refusal := 'recipient_without_wallet'; details := json_build_object('currency', p_currency); RETURN;
+            RAISE EXCEPTION 'refused' USING HINT = 'recipient_without_wallet', DETAIL = json_build_object('currency', p_currency)::text;
         END IF;
     END IF;
     IF target.user_id = p_user_id THEN
-        refusal := 'self_transfer'; RETURN;
+        RAISE EXCEPTION 'refused' USING HINT = 'self_transfer';
     END IF;
     IF target.status <> 'active' THEN
-        refusal := 'recipient_frozen'; RETURN;
+        RAISE EXCEPTION 'refused' USING HINT = 'recipient_frozen';
     END IF;
 
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
@@ -122,7 +108,7 @@ BEGIN
         'status', 'succeeded', 'reference', NULL, 'note', p_note, 'wallet_id', source.id,
         'created_at', p_now_iso)::text;
     IF p_key IS NOT NULL THEN
-        UPDATE idempotency_records SET status_code = status, body = wallet_transfer.body WHERE id = claimed;
+        PERFORM idempotency_answer(claim.claimed, status, wallet_transfer.body);
     END IF;
 END;
 $$;

@@ -1,4 +1,5 @@
-"""A terminal, as firmware would be written from the README: it signs every request."""
+"""A terminal, as firmware would be written from the README: it signs every request; and merchants
+with terminals, ready to sign requests."""
 from __future__ import annotations
 
 import json as jsonlib
@@ -9,6 +10,8 @@ from urllib.parse import urlencode
 
 from app.core import clock
 from app.pos import signing
+from tests.support.api import Api, Person
+from tests.support.qr import make_merchant
 
 
 @dataclass
@@ -45,3 +48,12 @@ class TerminalClient:
 
 def unix_now() -> int:
     return int(time.time())
+
+
+def make_terminal(api: Api, *, owner: Person | None = None, merchant: dict | None = None, kind: str = "pos",
+                  label: str = "Till 1", currency: str = "USD") -> TerminalClient:
+    owner = owner or api.person(name="Shop Owner")
+    merchant = merchant or make_merchant(api.app, api, owner=owner, currency=currency)
+    response = api.post(f"/api/v1/merchants/{merchant['id']}/terminals", owner, json={"kind": kind, "label": label})
+    assert response.status_code == 201, response.json
+    return TerminalClient(api.client, response.json["id"], response.json["secret"], merchant["id"])

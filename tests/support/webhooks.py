@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks import Webhook
 
-from tests.helpers import Api, Person
+from tests.support.api import Api, Person
 
 
 @dataclass
@@ -41,6 +40,7 @@ class Receiver:
 
     def __post_init__(self):
         self._lock = threading.Lock()
+        self._hit = threading.Condition(self._lock)  # notified on every request, for wait_for
         self._release = threading.Event()  # ends any sleep at once when the receiver stops
         receiver = self
 
@@ -71,6 +71,7 @@ class Receiver:
         with self._lock:
             index = len(self.hits)
             self.hits.append(Hit(headers, body, payload, error))
+            self._hit.notify_all()
         status = self.answers[index] if index < len(self.answers) else 200
         delay = self.delays[index] if index < len(self.delays) else 0
         return (400 if error else status), delay  # a receiver refuses what it cannot verify
@@ -85,9 +86,8 @@ class Receiver:
         self.server.server_close()
 
     def wait_for(self, count: int, timeout: float = 20) -> list[Hit]:
-        deadline = time.monotonic() + timeout
-        while len(self.hits) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
+        with self._hit:
+            self._hit.wait_for(lambda: len(self.hits) >= count, timeout)
         assert len(self.hits) >= count, f"the receiver got {len(self.hits)} request(s), expected {count}"
         return self.hits
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyotp
 
 from app.core import clock
-from tests.helpers import Api, Person
+from tests.support.api import Api, Person
 
 
 class Phone:
@@ -46,6 +46,15 @@ def code_of(device: dict, slot: int = 0) -> str:
 
 def phone_of(api: Api, person: Person) -> Phone:
     return Phone(api, person)
+
+
+# --- a customer at a vending machine: a person with money and a phone, as above ----------------
+
+Customer = Phone
+
+
+def customer(api: Api, *, balance: int = 0, name: str = "Vending Customer") -> Phone:
+    return Phone(api, api.person(name=name, balance=balance))
 
 
 # --- a shop and its customer, and charging ---------------------------------------------------

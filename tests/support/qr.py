@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Api, Person
+from tests.support.api import Api, Person
 
 ADMIN_PASSWORD = "an-Admin-pass-1"
 PIN = "482913"

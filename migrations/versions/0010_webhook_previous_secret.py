@@ -1,7 +1,7 @@
 """webhook endpoints keep their previous secret for a grace period after a rotation
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 20:10:00
 
 Both columns are empty until an endpoint is rotated; the worker signs with the previous secret
@@ -10,8 +10,8 @@ too while previous_secret_expires_at is in the future (app.merchant.webhooks.wor
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

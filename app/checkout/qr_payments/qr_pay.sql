@@ -1,0 +1,131 @@
+-- qr_pay: the app pays one of our merchant-presented codes, in one call
+-- (app.checkout.qr_payments.services.pay). Codes a terminal presented and online orders' codes
+-- are paid by the Python path instead (they hold a batch open, take holds, mark orders paid and
+-- wake a long poll): for those this function answers refusal = 'not_here' having written nothing.
+--
+-- In one round trip, inside the caller's transaction (autocommit: the statement is the transaction):
+--   0. the payer: an active, verified user; the code: ours, unaltered, and the amount rule
+--      (these refusals answer the request itself and are not stored under the key, as before);
+--   1. the Idempotency-Key, with idempotency_claim (a retry gets the first answer);
+--   2. the payer's wallet (a 404 if it is not theirs); the code, LOCKED FOR UPDATE when it is
+--      dynamic (paid once: a second payer queues here and then sees it paid), not locked when it
+--      is static (everyone at that counter pays it; a lock would queue them all for nothing);
+--      its status and expiry, the currency, a frozen wallet, the merchant and its account;
+--   3. the payment.succeeded event and one delivery per subscribed endpoint (the outbox), the
+--      transaction row, the transfer through ledger_post (which locks both accounts in key order
+--      after the code, as every use case does, and raises insufficient_funds), the code marked
+--      paid, and the answer stored under the key.
+-- Refusals are keys of services.PAYMENT_REFUSALS. Those of step 0 (and 'not_here', and a
+-- conflicting key) come back as `refusal`, nothing written; those after the claim are raised
+-- (MESSAGE 'refused', HINT the key, DETAIL its details as JSON), so the statement, claim included,
+-- is undone and the caller stores the refusal under the key in a transaction of its own.
+CREATE OR REPLACE FUNCTION qr_pay(
+    p_scope text, p_key text, p_fingerprint text, p_ttl interval,
+    p_user_id text, p_wallet_id text, p_qr_id text, p_merchant_id text, p_payload text, p_amount bigint,
+    p_now timestamptz, p_now_iso text, p_transaction_id text, p_transfer_id text, p_event_id text,
+    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+LANGUAGE plpgsql AS $$
+DECLARE
+    payer users%ROWTYPE;
+    claim record;
+    wallet accounts%ROWTYPE;
+    code qr_codes%ROWTYPE;
+    shop merchants%ROWTYPE;
+    till accounts%ROWTYPE;
+    to_pay bigint;
+    event_data text;
+BEGIN
+    SELECT * INTO payer FROM users WHERE id = p_user_id;
+    IF NOT FOUND OR payer.status <> 'active' THEN
+        refusal := 'inactive_user'; RETURN;
+    END IF;
+    IF payer.verified_at IS NULL THEN
+        refusal := 'not_verified'; RETURN;
+    END IF;
+    SELECT * INTO code FROM qr_codes WHERE id = p_qr_id;
+    IF code.id IS NULL OR code.merchant_id <> p_merchant_id OR code.payload <> p_payload THEN
+        refusal := 'not_ours'; RETURN;
+    END IF;
+    IF code.terminal_id IS NOT NULL OR code.capture <> 'automatic'
+       OR EXISTS (SELECT 1 FROM orders WHERE qr_code_id = code.id) THEN
+        refusal := 'not_here'; RETURN;
+    END IF;
+    IF code.kind = 'dynamic' AND p_amount IS NOT NULL THEN
+        refusal := 'amount_not_allowed'; RETURN;
+    ELSIF code.kind = 'static' AND p_amount IS NULL THEN
+        refusal := 'amount_required'; RETURN;
+    END IF;
+
+    IF p_key IS NOT NULL THEN
+        SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
+        IF claim.conflict THEN
+            refusal := 'idempotency_conflict'; RETURN;
+        ELSIF claim.claimed IS NULL THEN
+            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+        END IF;
+    END IF;
+
+    SELECT * INTO wallet FROM accounts WHERE id = p_wallet_id AND user_id = p_user_id AND kind = 'user';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'refused' USING HINT = 'wallet_not_found';
+    END IF;
+    IF code.kind = 'dynamic' THEN
+        SELECT * INTO code FROM qr_codes WHERE id = p_qr_id FOR UPDATE;  -- re-read under the lock
+    END IF;
+    to_pay := CASE WHEN code.kind = 'dynamic' THEN code.amount ELSE p_amount END;
+    IF code.status = 'paid' THEN
+        RAISE EXCEPTION 'refused' USING HINT = 'already_paid';
+    ELSIF code.status = 'canceled' THEN
+        RAISE EXCEPTION 'refused' USING HINT = 'canceled';
+    ELSIF code.expires_at IS NOT NULL AND code.expires_at <= p_now THEN
+        RAISE EXCEPTION 'refused' USING HINT = 'expired';
+    END IF;
+    IF wallet.currency <> code.currency THEN
+        RAISE EXCEPTION 'refused' USING HINT = 'wrong_currency', DETAIL = json_build_object('code_currency', code.currency)::text;
+    END IF;
+    IF wallet.status <> 'active' THEN
+        RAISE EXCEPTION 'refused' USING HINT = 'wallet_frozen';
+    END IF;
+    SELECT * INTO shop FROM merchants WHERE id = code.merchant_id;
+    SELECT * INTO till FROM accounts WHERE merchant_id = code.merchant_id AND currency = code.currency
+                                        AND kind = 'merchant';
+    IF shop.status <> 'active' OR till.id IS NULL OR till.status <> 'active' THEN
+        RAISE EXCEPTION 'refused' USING HINT = 'merchant_closed';
+    END IF;
+
+    -- The event before the transfer, as every payment writes it: should ledger_post refuse, the
+    -- event goes with the rest of the statement.
+    event_data := json_build_object(
+        'id', p_transaction_id, 'transaction_id', p_transaction_id, 'amount', to_pay, 'currency', code.currency,
+        'reference', code.reference, 'qr_code_id', code.id, 'terminal_id', NULL, 'order_id', NULL,
+        'created_at', p_now_iso)::text;
+    INSERT INTO webhook_events (id, merchant_id, type, data, created_at)
+    VALUES (p_event_id, shop.id, 'payment.succeeded', event_data, p_now);
+    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, attempts, next_attempt_at,
+                                    created_at, updated_at)
+    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), p_event_id, e.id, shop.id, 'pending', 0,
+           p_now, p_now, p_now
+      FROM webhook_endpoints e
+     WHERE e.merchant_id = shop.id AND e.status = 'active' AND e.events::jsonb ? 'payment.succeeded';
+
+    INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
+                              initiator_id, reference, created_at)
+    VALUES (p_transaction_id, 'payment', 'succeeded', to_pay, code.currency, wallet.id, till.id, p_user_id,
+            code.reference, p_now);
+    PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', wallet.id, till.id, to_pay, code.currency,
+                        NULL, NULL, NULL, p_now);
+    IF code.kind = 'dynamic' THEN
+        UPDATE qr_codes SET status = 'paid', paid_transaction_id = p_transaction_id WHERE id = code.id;
+    END IF;
+
+    status := 201;
+    body := json_build_object(
+        'id', p_transaction_id, 'status', 'succeeded', 'amount', to_pay, 'currency', code.currency,
+        'merchant', json_build_object('id', shop.id, 'name', shop.name, 'city', shop.city),
+        'reference', code.reference, 'qr_code_id', code.id, 'wallet_id', wallet.id,
+        'created_at', p_now_iso)::text;
+    IF p_key IS NOT NULL THEN
+        PERFORM idempotency_answer(claim.claimed, status, qr_pay.body);
+    END IF;
+END;
+$$;
