@@ -125,6 +125,11 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "HOLD_EXPIRES_IN": _int(env, "HOLD_EXPIRES_IN", 600),
         "CHARGE_CONFIRMATION_TTL": _int(env, "CHARGE_CONFIRMATION_TTL", 60),
         "REVERSAL_WINDOW": _int(env, "REVERSAL_WINDOW", 600),
+        # Long polls (?wait=N) sleeping at once per process (app.core.notify); one more is 503
+        # too_many_waiters. 2 = half of the 4 threads of a gunicorn worker as README runs it
+        # (--threads 4), so waiting terminals never take more than half of a worker's threads:
+        # set it to half of --threads when you change that.
+        "LONG_POLL_MAX_WAITERS": _int(env, "LONG_POLL_MAX_WAITERS", 2),
         # Webhooks (app.merchant.webhooks.worker): seconds per attempt, between attempts, and how
         # long a claimed delivery stays leased to the worker sending it.
         "WEBHOOK_TIMEOUT": _int(env, "WEBHOOK_TIMEOUT", 5),
@@ -132,6 +137,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "WEBHOOK_LEASE": _int(env, "WEBHOOK_LEASE", 60),
         "WEBHOOK_BATCH": _int(env, "WEBHOOK_BATCH", 10),
         "WEBHOOK_POLL_INTERVAL": _int(env, "WEBHOOK_POLL_INTERVAL", 1),
+        # After a secret's rotation the previous secret signs too for this long (0: not at all),
+        # so a merchant's servers can switch without refusing deliveries meanwhile.
+        "WEBHOOK_SECRET_GRACE_SECONDS": _int(env, "WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600),
         # Staging and benchmarks only: webhook URLs may be http and point at private or loopback
         # addresses even with APP_ENV=production. Never with real merchants (it opens SSRF).
         "WEBHOOK_ALLOW_LOCAL": _bool(env, "WEBHOOK_ALLOW_LOCAL", False),

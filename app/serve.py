@@ -16,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+THREADS = 8  # per gunicorn worker
 
 
 def main() -> int:
@@ -31,7 +32,9 @@ def main() -> int:
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, check=True)
     port = env.get("PORT", "5000")
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--worker-class", "gthread", "--workers", "2", "--threads", "8",
+    env.setdefault("LONG_POLL_MAX_WAITERS", str(THREADS // 2))  # long polls never take more than half
+    server = subprocess.Popen([str(BIN / "gunicorn"), "--worker-class", "gthread", "--workers", "2",
+                               "--threads", str(THREADS),
                                "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"], cwd=ROOT, env=env)
     print(f"bin/run: serving on http://127.0.0.1:{port} (API document at /openapi.json, docs at /docs)")
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -115,6 +115,8 @@ class Code(StrEnum):
     DELIVERY_NOT_RETRYABLE = "delivery_not_retryable", 409
     # the server's fault
     INTERNAL = "internal_error", 500
+    # the server is busy: come back after Retry-After
+    TOO_MANY_WAITERS = "too_many_waiters", 503  # this process already holds LONG_POLL_MAX_WAITERS long polls
 
 
 PAYMENT_REFUSED = 402  # what a terminal hears for any refused payment (see AppError.as_payment_refusal)

@@ -9,16 +9,26 @@ waiters, so a payment served by one process wakes a terminal waiting in another.
 (the embedded default) wake-ups are per process; waiters therefore also re-check the database
 every POLL_WITHOUT_REDIS seconds, which keeps several processes correct, only slower.
 A waiter holds a thread but no database connection: callers end their transaction first.
+
+A waiter holds a server thread, though, so a process lets at most LONG_POLL_MAX_WAITERS of them
+sleep at once (long_poll); one more is refused at once with 503 too_many_waiters and a
+Retry-After of when the soonest current wait runs out, rather than leaving payments without a
+thread. The bound is counted when a waiter is about to sleep, after its first check: a read
+that finds the answer final, or a wait=0, never takes a place.
 """
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import threading
 import time
 from collections import defaultdict
 from contextlib import contextmanager
 
 import redis
+
+from app.core.errors import AppError, Code
 
 log = logging.getLogger(__name__)
 POLL_WITHOUT_REDIS = 0.5
@@ -37,6 +47,44 @@ class Notifier:
         self._lock = threading.Lock()
         self._asleep_changed = threading.Condition(self._lock)
         self._listener: threading.Thread | None = None
+        # The long polls of this process between their first check and their answer (a token
+        # each -> its deadline, time.monotonic()), for the LONG_POLL_MAX_WAITERS bound.
+        self._sleepers: dict[int, float] = {}
+        self._sleepers_changed = threading.Condition()
+        self._tokens = itertools.count()
+
+    @property
+    def waiting(self) -> int:
+        """How many long polls of this process hold a place now (see `sleeping`)."""
+        with self._sleepers_changed:
+            return len(self._sleepers)
+
+    def wait_for_waiters(self, count: int, timeout: float) -> bool:
+        """Block until exactly `count` long polls hold a place (tests synchronise on this)."""
+        with self._sleepers_changed:
+            return self._sleepers_changed.wait_for(lambda: len(self._sleepers) == count, timeout)
+
+    @contextmanager
+    def sleeping(self, deadline: float, max_waiters: int | None):
+        """A place among this process's long polls until `deadline`, or 503 too_many_waiters if
+        `max_waiters` already hold one (None: no bound)."""
+        with self._sleepers_changed:
+            if max_waiters is not None and len(self._sleepers) >= max_waiters:
+                soonest = min(self._sleepers.values(), default=time.monotonic())
+                retry_after = max(1, math.ceil(soonest - time.monotonic()))
+                raise AppError(Code.TOO_MANY_WAITERS, f"this server already holds {max_waiters} long polls; "
+                               "ask again without wait, or wait after Retry-After seconds",
+                               {"max_waiters": max_waiters, "retry_after": retry_after},
+                               headers={"Retry-After": str(retry_after)})
+            token = next(self._tokens)
+            self._sleepers[token] = deadline
+            self._sleepers_changed.notify_all()
+        try:
+            yield
+        finally:
+            with self._sleepers_changed:
+                del self._sleepers[token]
+                self._sleepers_changed.notify_all()
 
     @property
     def cross_process(self) -> bool:
@@ -115,23 +163,38 @@ class Notifier:
                 time.sleep(0.5)
 
 
-def wait_until(check, notifier: Notifier, channel: str, timeout: float):
+def wait_until(check, notifier: Notifier, channel: str, timeout: float, *, max_waiters: int | None = None):
     """Call check() until it returns something truthy or `timeout` passes, sleeping on the
     channel in between. Subscribed before the first check and cleared before each one, so a
     publish that lands between a check and the sleep is not lost. Returns check()'s last result.
+    Before its first sleep it takes a place among at most `max_waiters` long polls (503 beyond).
     """
     deadline = time.monotonic() + timeout
     with notifier.subscription(channel) as event:
-        while True:
-            event.clear()
-            result = check()
-            left = deadline - time.monotonic()
-            if result or left <= 0:
-                return result
-            # Without Redis another process's publish never reaches us: poll. With Redis, a
-            # bounded sleep still covers a message lost while the listener (re)connects.
-            notifier.sleep(channel, event,
-                           min(left, MAX_SLEEP_WITH_REDIS if notifier.cross_process else POLL_WITHOUT_REDIS))
+        event.clear()
+        result = check()
+        if result or deadline - time.monotonic() <= 0:
+            return result
+        with notifier.sleeping(deadline, max_waiters):
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return result
+                # Without Redis another process's publish never reaches us: poll. With Redis, a
+                # bounded sleep still covers a message lost while the listener (re)connects.
+                notifier.sleep(channel, event,
+                               min(left, MAX_SLEEP_WITH_REDIS if notifier.cross_process else POLL_WITHOUT_REDIS))
+                event.clear()
+                result = check()
+                if result:
+                    return result
+
+
+def long_poll(check, channel: str, timeout: float):
+    """wait_until on this app's notifier, bounded by its LONG_POLL_MAX_WAITERS."""
+    from flask import current_app
+    return wait_until(check, get_notifier(), channel, timeout,
+                      max_waiters=current_app.config["LONG_POLL_MAX_WAITERS"])
 
 
 def get_notifier() -> Notifier:

@@ -20,7 +20,8 @@ from app.merchant.webhooks.models import WebhookDelivery, WebhookEndpoint, Webho
 
 TEST_EVENT = "webhook.test"
 EVENT_TYPES = ("payment.succeeded", "payment.failed", "refund.succeeded", "order.paid", "order.expired",
-               "order.canceled", "authorization.captured", "authorization.voided", "batch.closed", TEST_EVENT)
+               "order.canceled", "authorization.captured", "authorization.voided", "authorization.expired",
+               "batch.closed", TEST_EVENT)
 # What an endpoint can subscribe to: the test event goes only where it is asked for.
 SUBSCRIBABLE = tuple(t for t in EVENT_TYPES if t != TEST_EVENT)
 

@@ -23,6 +23,7 @@ from app.core.errors import AppError, Code, not_found
 from app.core.uow import end_read, retrying, unit_of_work
 from app.extensions import db
 from app.wallet import ledger
+from app.wallet.events import hold_expired
 from app.wallet.models import Transaction, Transfer
 
 
@@ -94,6 +95,10 @@ def _resolve(txn_id: str, kind: str, amount: int | None, *, expiring: bool = Fal
                            credit_id=pending.credit_account_id,
                            amount=post if kind == "post_pending" else pending.amount, pending=pending)
     txn.status = "captured" if kind == "post_pending" else ("expired" if expiring else "voided")
+    if expiring:
+        # Only here, after the checks under the lock: a hold is released by expiry once (the
+        # resolution is UNIQUE), so whoever listens hears of it once, in this transaction.
+        hold_expired.send(txn)
     return txn
 
 
@@ -131,7 +136,9 @@ def void(txn_id: str) -> Transaction:
 
 
 def expire_due(limit: int = 500) -> int:
-    """Release holds past their expiry; run by `flask ledger expire-holds` (cron or a loop)."""
+    """Release holds past their expiry; run by `flask ledger expire-holds` (cron or a loop).
+    Each release announces app.wallet.events.hold_expired in its own unit of work, so listeners
+    (the merchant's authorization.expired) commit with it."""
     resolving = aliased(Transfer)
     unresolved = ~select(resolving.id).where(resolving.pending_id == Transfer.id).exists()
     due = db.session.execute(select(Transfer.transaction_id).where(

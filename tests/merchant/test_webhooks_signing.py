@@ -57,3 +57,16 @@ def test_the_body_is_the_same_bytes_every_time():
     # a retry must sign and send exactly what the first attempt sent
     when = datetime(2030, 1, 1, tzinfo=UTC)
     assert signing.body("x", when, {"b": 1, "a": 2}) == signing.body("x", when, {"a": 2, "b": 1})
+
+
+def test_two_secrets_give_two_signatures_and_either_secret_verifies():
+    # during a rotation's grace period the new and the previous secret both sign
+    new, old = signing.new_secret(), signing.new_secret()
+    body = signing.body("batch.closed", datetime.now(UTC), {"count": 1})
+    headers = signing.headers([new, old], "msg_abc", int(time.time()), body)
+
+    assert headers["webhook-signature"] == " ".join(signing.signature(s, "msg_abc", int(headers["webhook-timestamp"]),
+                                                                      body) for s in (new, old))
+    assert Webhook(new).verify(body, headers) == Webhook(old).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(signing.new_secret()).verify(body, headers)

@@ -22,6 +22,10 @@ class WebhookEndpoint(db.Model):
     url: Mapped[str] = mapped_column(String(2000), nullable=False)
     events: Mapped[str] = mapped_column(Text, nullable=False)  # JSON list of event types
     secret: Mapped[str] = mapped_column(Text, nullable=False)  # Fernet token of "whsec_..."
+    # After a rotation: the secret it replaced (a Fernet token too), which also signs deliveries
+    # until previous_secret_expires_at (WEBHOOK_SECRET_GRACE_SECONDS after the rotation).
+    previous_secret: Mapped[str | None] = mapped_column(Text)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(12), nullable=False)  # active | disabled
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 

@@ -44,6 +44,9 @@ class WebhookOut(BaseModel):
     status: str
     created_at: str
     secret: str | None = Field(None, description="whsec_...: only when made, on creation and rotation")
+    previous_secret_expires_at: str | None = Field(
+        None, description="after a rotation: until when the previous secret signs deliveries too (a second "
+                          "v1 signature in webhook-signature); null when only the current secret signs")
 
 
 class WebhookList(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -32,10 +33,28 @@ URL_MAX = 2000  # the column's width; longer is refused, not cut
 def endpoint_out(endpoint: WebhookEndpoint, secret: str | None = None) -> dict:
     out = {"id": endpoint.id, "merchant_id": endpoint.merchant_id, "url": endpoint.url,
            "events": json.loads(endpoint.events), "status": endpoint.status,
-           "created_at": clock.iso(endpoint.created_at)}
+           "created_at": clock.iso(endpoint.created_at),
+           "previous_secret_expires_at": clock.iso(previous_expiry(endpoint))}
     if secret is not None:
         out["secret"] = secret
     return out
+
+
+def previous_expiry(endpoint: WebhookEndpoint) -> datetime | None:
+    """Until when the previous secret signs too; None once that time has passed (or never rotated)."""
+    until = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret is None or until is None or clock.as_utc(until) <= clock.now():
+        return None
+    return clock.as_utc(until)
+
+
+def signing_secrets(endpoint: WebhookEndpoint) -> tuple[str, ...]:
+    """The secrets a delivery is signed with now: the current one, then the previous one during
+    its grace period (the worker calls this when it claims the delivery)."""
+    current = crypto.decrypt(endpoint.secret)
+    if previous_expiry(endpoint) is None:
+        return (current,)
+    return current, crypto.decrypt(endpoint.previous_secret)
 
 
 def _url_invalid(reason: str) -> AppError:
@@ -126,10 +145,18 @@ def set_status(user: User, merchant_id: str, endpoint_id: str, status: str) -> d
 
 def rotate_secret(user: User, merchant_id: str, endpoint_id: str) -> dict:
     """A new secret at once: the worker signs every attempt from now on with it, retries of
-    older events included (there is no column for a grace period with both secrets)."""
-    secret = new_secret()
+    older events included. The secret it replaces keeps signing too for
+    WEBHOOK_SECRET_GRACE_SECONDS (a second signature in the same header), so the merchant's
+    servers can switch to the new one without refusing deliveries meanwhile. Rotating again
+    within that time replaces the previous secret: only the last two ever sign."""
+    secret, grace = new_secret(), current_app.config["WEBHOOK_SECRET_GRACE_SECONDS"]
     with unit_of_work() as uow:
         endpoint = _owned(user, merchant_id, endpoint_id)
+        if grace > 0:
+            endpoint.previous_secret = endpoint.secret  # already encrypted: kept as it was stored
+            endpoint.previous_secret_expires_at = clock.now() + timedelta(seconds=grace)
+        else:
+            endpoint.previous_secret, endpoint.previous_secret_expires_at = None, None
         endpoint.secret = crypto.encrypt(secret)
         uow.commit()
     return endpoint_out(endpoint, secret)

@@ -5,6 +5,9 @@ A merchant verifies what we send with the `standardwebhooks` library in any lang
     webhook-id         the event id ("msg_..."): the same on every retry, so receivers de-duplicate
     webhook-timestamp  unix seconds of this attempt (receivers refuse ones more than 5 min away)
     webhook-signature  "v1," + base64(HMAC-SHA256(secret bytes, f"{id}.{timestamp}.{body}"))
+                       one per secret, space-separated, while a rotated-out secret still signs:
+                       "v1,<with the new secret> v1,<with the previous one>" (the specification
+                       lets a receiver accept any one signature that verifies with its secret)
 
 The secret is "whsec_" + base64 of random bytes; the HMAC key is those bytes, not the text.
 """
@@ -15,6 +18,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 SECRET_PREFIX = "whsec_"
@@ -43,7 +47,11 @@ def signature(secret: str, msg_id: str, timestamp: int, payload: str) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers(secret: str, msg_id: str, timestamp: int, payload: str) -> dict[str, str]:
+def headers(signing_secrets: str | Sequence[str], msg_id: str, timestamp: int, payload: str) -> dict[str, str]:
+    """One secret, or several (the current one first) during a rotation's grace period."""
+    keys = (signing_secrets,) if isinstance(signing_secrets, str) else tuple(signing_secrets)
+    if not keys:
+        raise ValueError("at least one secret signs a webhook")
     return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature(secret, msg_id, timestamp, payload),
+            "webhook-signature": " ".join(signature(key, msg_id, timestamp, payload) for key in keys),
             "content-type": "application/json", "user-agent": "wallet-webhooks/1"}

@@ -34,7 +34,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.auth import crypto
 from app.core import clock
 from app.core.uow import retrying, unit_of_work
 from app.extensions import db
@@ -52,7 +51,7 @@ class Job:
     delivery_id: str
     attempt: int  # the delivery's attempt count once claimed: proves the lease is still ours
     url: str
-    secret: str
+    secrets: tuple[str, ...]  # the current secret, and the previous one during a rotation's grace period
     msg_id: str
     payload: str
 
@@ -124,7 +123,7 @@ def claim(limit: int) -> tuple[list[Job], int]:
                 delivery.updated_at = now
                 event = events[delivery.event_id]
                 payload = signing.body(event.type, clock.as_utc(event.created_at), json.loads(event.data))
-                jobs.append(Job(delivery.id, delivery.attempts, endpoint.url, crypto.decrypt(endpoint.secret),
+                jobs.append(Job(delivery.id, delivery.attempts, endpoint.url, webhooks.signing_secrets(endpoint),
                                 event.id, payload))
             uow.commit()
             return jobs, len(rows)
@@ -135,7 +134,7 @@ def send(job: Job, timeout: float, public_only: bool = False) -> Outcome:
     """One HTTP POST; no database here. Signed at send time: webhook-timestamp is this attempt's.
     `public_only` (production): refuse hosts that resolve inside our network (webhook_transport)."""
     started, tick = clock.now(), time.monotonic()
-    headers = signing.headers(job.secret, job.msg_id, int(started.timestamp()), job.payload)
+    headers = signing.headers(job.secrets, job.msg_id, int(started.timestamp()), job.payload)
     request = urllib.request.Request(job.url, data=job.payload.encode(), headers=headers, method="POST")
     status, error = None, None
     try:

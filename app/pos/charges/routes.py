@@ -22,9 +22,10 @@ def create_charge(body: ChargeBody, header: IdempotencyHeader):
     return result, status
 
 
-@charges_api.get("/charges/<charge_id>", responses={200: ChargeOut})
+@charges_api.get("/charges/<charge_id>", responses={200: ChargeOut, 503: ErrorEnvelope})
 def get_charge(path: ChargePath, query: WaitQuery):
-    """The charge; with wait=N (up to 30 s), answers the moment the customer approves or declines."""
+    """The charge; with wait=N (up to 30 s), answers the moment the customer approves or declines.
+    503 too_many_waiters (with Retry-After) when this server already holds its most long polls."""
     return charges.follow_charge(current_terminal(), path.charge_id, wait=query.wait)
 
 

@@ -22,7 +22,7 @@ from app.core import clock
 from app.core.errors import AppError, Code, not_found
 from app.core.idempotency import IdempotencyRequest, run_once, single_flight
 from app.core.ids import new_id
-from app.core.notify import get_notifier, wait_until
+from app.core.notify import get_notifier, long_poll
 from app.core.uow import end_read
 from app.extensions import db
 from app.merchant.events import emit
@@ -194,7 +194,7 @@ def follow_charge(terminal: Terminal, charge_id: str, *, wait: float) -> dict:
         return seen["charge"]["status"] != PENDING
 
     if wait > 0:
-        wait_until(check, get_notifier(), channel(charge_id), wait)
+        long_poll(check, channel(charge_id), wait)
     else:
         check()
     return seen["charge"]

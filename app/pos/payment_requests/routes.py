@@ -4,7 +4,7 @@ from app.pos.payment_requests import services as payment_requests
 from app.pos.auth import current_terminal, terminal_blueprint
 from app.pos.payment_requests.schemas import (CaptureBody, CreatePaymentRequestBody, PaymentRequestOut,
                                              PaymentRequestPath)
-from app.core.schemas import IdempotencyHeader
+from app.core.schemas import ErrorEnvelope, IdempotencyHeader
 from app.pos.terminals.schemas import WaitQuery
 
 payment_requests_api = terminal_blueprint("pos_payment_requests", __name__)
@@ -21,9 +21,10 @@ def create_payment_request(body: CreatePaymentRequestBody, header: IdempotencyHe
     return result, status
 
 
-@payment_requests_api.get("/payment-requests/<request_id>", responses={200: PaymentRequestOut})
+@payment_requests_api.get("/payment-requests/<request_id>", responses={200: PaymentRequestOut, 503: ErrorEnvelope})
 def get_payment_request(path: PaymentRequestPath, query: WaitQuery):
-    """The request's status; with `wait`, answers the moment it stops being pending (long poll)."""
+    """The request's status; with `wait`, answers the moment it stops being pending (long poll).
+    503 too_many_waiters (with Retry-After) when this server already holds its most long polls."""
     return payment_requests.get(current_terminal(), path.request_id, wait=query.wait)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
 from app.core.idempotency import IdempotencyRequest, run_once
-from app.core.notify import get_notifier, wait_until
+from app.core.notify import get_notifier, long_poll
 from app.core.uow import end_read, unit_of_work
 from app.extensions import db
 from app.merchant.events import emit
@@ -102,9 +102,9 @@ def get(terminal: Terminal, request_id: str, *, wait: float) -> dict:
         latest["out"] = _read(terminal, request_id)
         return latest["out"]["status"] != "pending"
 
-    # wait_until subscribes before the first read, so a payment committing in between is seen;
+    # long_poll (wait_until) subscribes before the first read, so a payment committing in between is seen;
     # with wait=0 it reads once. Expiry publishes nothing: the periodic re-check catches it.
-    wait_until(settled, get_notifier(), _channel(request_id), timeout=wait)
+    long_poll(settled, _channel(request_id), timeout=wait)
     return latest["out"]
 
 
@@ -152,6 +152,17 @@ def _event(qr: QrCode, hold: Transaction) -> dict:
             "transaction_id": hold.id, "currency": hold.currency, "reference": qr.reference,
             "created_at": clock.as_utc(qr.created_at).isoformat(), "amount": amount,
             "authorized_amount": hold.amount}
+
+
+def announce_expiry(hold: Transaction) -> bool:
+    """Inside the expiry sweeper's unit of work (app.pos.hold_expiry): authorization.expired for
+    the manual-capture request whose hold was just released. False if the hold is not one."""
+    qr = db.session.execute(select(QrCode).filter_by(terminal_id=hold.terminal_id, paid_transaction_id=hold.id,
+                                                     capture="manual")).scalar_one_or_none()
+    if qr is None:
+        return False
+    emit(qr.merchant_id, "authorization.expired", _event(qr, hold))
+    return True
 
 
 def _resolve_hold(terminal: Terminal, request_id: str, idem: IdempotencyRequest | None, resolve) -> tuple[int, dict]:

@@ -189,6 +189,19 @@ def void(terminal: Terminal, authorization_id: str, *, idem: IdempotencyRequest 
     return run_once(idem, work)
 
 
+def announce_expiry(hold: Transaction) -> bool:
+    """Inside the expiry sweeper's unit of work (app.pos.hold_expiry): authorization.expired for
+    the authorization whose hold was just released, with all of it released. False if the hold
+    is not a vending authorization's."""
+    charge = db.session.execute(select(PosCharge).filter_by(terminal_id=hold.terminal_id, transaction_id=hold.id,
+                                                            kind="authorization")).scalar_one_or_none()
+    if charge is None:
+        return False
+    emit(charge.merchant_id, "authorization.expired",
+         _event(charge, amount=charge.amount, authorized_amount=charge.amount))
+    return True
+
+
 def get_authorization(terminal: Terminal, authorization_id: str) -> dict:
     charge = _own(terminal, authorization_id)
     txn = db.session.get(Transaction, charge.transaction_id) if charge.transaction_id else None
