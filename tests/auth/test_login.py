@@ -37,6 +37,22 @@ def test_otp_request_answers_202_for_known_and_unknown_identifiers_alike(api):
     assert codes_sent_to(api, "+6599000001", "login") == []
 
 
+def test_an_expired_login_code_is_refused_as_for_an_unknown_identifier(app, api):
+    """The probe: after expiry, /otp/login answered otp_expired for a known identifier and
+    otp_invalid for an unknown one."""
+    person = api.person()
+    request_code(api, person.phone)
+    code = api.last_code(person.phone, "login")
+    advance(app, 301)
+
+    known = otp_login(api, person.phone, code)
+    unknown = otp_login(api, "+6599000004", code)
+
+    assert known.status_code == unknown.status_code == 401
+    assert known.json == unknown.json
+    assert known.json["error"]["code"] == "otp_invalid"
+
+
 def test_a_second_otp_request_within_60_seconds_sends_nothing_new(app, api):
     person = api.person()
     request_code(api, person.phone)
