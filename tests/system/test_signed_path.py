@@ -9,16 +9,13 @@ Shown to fail: with RAW_URI ignored (the path taken from the decoded PATH_INFO, 
 from __future__ import annotations
 
 import http.client
-import os
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.system.wsgi_servers import free_port, serve
+
 BIN = Path(sys.executable).parent
 ECHO = '''
 from app.pos.signing import request_target
@@ -30,28 +27,6 @@ def app(environ, start_response):
 '''
 TARGETS = ["/api/v1/pos/charges/chg%5Fabc", "/api/v1/pos/charges/chg%5fabc?wait=%30&x=a%2Bb",
            "/api/v1/pos/config?", "/api/v1/pos/charges/chg_abc"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _serve(command: list[str], tmp_path: Path, port: int):
-    (tmp_path / "echo_target.py").write_text(ECHO)
-    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}")
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            assert process.poll() is None, process.stderr.read().decode()
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"{command[0]} did not listen on {port}")
 
 
 def _targets_seen(port: int) -> list[str]:
@@ -66,8 +41,9 @@ def _targets_seen(port: int) -> list[str]:
 
 @pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="needs gunicorn in the venv")
 def test_under_gunicorn_the_signed_target_is_the_raw_uri(tmp_path):
-    port = _free_port()
-    server = _serve([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "echo_target:app"],
+    port = free_port()
+    (tmp_path / "echo_target.py").write_text(ECHO)
+    server = serve([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "echo_target:app"],
                     tmp_path, port)
     try:
         seen = _targets_seen(port)
@@ -80,8 +56,9 @@ def test_under_gunicorn_the_signed_target_is_the_raw_uri(tmp_path):
 
 @pytest.mark.skipif(not (BIN / "granian").exists(), reason="needs granian in the venv")
 def test_under_granian_the_path_is_requoted_and_the_query_kept(tmp_path):
-    port = _free_port()
-    server = _serve([str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+    port = free_port()
+    (tmp_path / "echo_target.py").write_text(ECHO)
+    server = serve([str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                      "--workers", "1", "echo_target:app"], tmp_path, port)
     try:
         seen = _targets_seen(port)
