@@ -18,7 +18,6 @@ from app.auth.identity import channel_for
 from app.auth.models import OtpCode, User
 from app.auth.senders import OtpMessage, SendError, build_sender
 from app.core import clock
-from app.core.errors import AppError, Code
 from app.core.ids import new_id
 from app.extensions import db
 
@@ -69,10 +68,12 @@ def check(user: User | None, purpose: str, code: str) -> tuple[bool, OtpCode | N
         select(OtpCode).where(OtpCode.user_id == user.id, OtpCode.purpose == purpose,
                               OtpCode.consumed_at.is_(None))
         .order_by(OtpCode.created_at.desc()).limit(1).with_for_update()).scalar_one_or_none()
+    # An expired code is refused as a wrong one is: a distinct "expired" would tell that the
+    # identifier has an account (an unknown one never has a code to expire).
     if row is None or row.attempts >= current_app.config["OTP_MAX_ATTEMPTS"]:
         return False, row
     if clock.as_utc(row.expires_at) <= clock.now():
-        raise AppError(Code.OTP_EXPIRED, "the code has expired; ask for a new one")
+        return False, row
     if not crypto.same(row.code_hash, _digest(row.id, code)):
         row.attempts += 1
         return False, row
@@ -80,16 +81,31 @@ def check(user: User | None, purpose: str, code: str) -> tuple[bool, OtpCode | N
     return True, row
 
 
-def deliver(user: User, purpose: str, code: str) -> None:
-    """Send after the commit; a failed delivery is logged and the person can ask again."""
-    channel, destination = channel_for(user)
-    minutes = current_app.config["OTP_TTL"] // 60
-    text = f"Your Wallet code is {code}. It expires in {minutes} minutes. Never share it."
+def _send(message: OtpMessage, who: str) -> None:
     sender = current_app.extensions.get("otp_sender")
     if sender is None:
         sender = current_app.extensions["otp_sender"] = build_sender(current_app.config["OTP_SENDER"],
                                                                      current_app.config)
     try:
-        sender.send(OtpMessage(to=destination, channel=channel, purpose=purpose, code=code, message=text))
+        sender.send(message)
     except SendError:
-        log.warning("otp delivery failed for user %s over %s", user.id, channel, exc_info=True)
+        log.warning("%s delivery failed for %s over %s", message.purpose, who, message.channel, exc_info=True)
+
+
+def deliver(user: User, purpose: str, code: str) -> None:
+    """Send after the commit; a failed delivery is logged and the person can ask again."""
+    channel, destination = channel_for(user)
+    minutes = current_app.config["OTP_TTL"] // 60
+    text = f"Your Wallet code is {code}. It expires in {minutes} minutes. Never share it."
+    _send(OtpMessage(to=destination, channel=channel, purpose=purpose, code=code, message=text), f"user {user.id}")
+
+
+def notify_account_exists(channel: str, destination: str, user_id: str) -> None:
+    """Someone signed up with a phone or e-mail that already has an account: its owner hears
+    about it (instead of a code), and the sign-up answer says nothing."""
+    what = "phone number" if channel == "sms" else "e-mail address"
+    text = (f"Someone, perhaps you, tried to sign up for Wallet with this {what}, which already has an "
+            "account. Sign in with your password, or ask for a one-time code in the app. If it was not "
+            "you, ignore this message.")
+    _send(OtpMessage(to=destination, channel=channel, purpose="account_exists", code="", message=text),
+          f"user {user_id}")

@@ -38,7 +38,8 @@ def _device(header: DeviceHeader) -> str:
 @auth_api.post("/register", responses={201: RegisterOut})
 @_limit("LIMIT_REGISTER_PER_IP")
 def register(body: RegisterBody):
-    """Create an account; a six-digit code goes to the phone (SMS) or else the e-mail."""
+    """Create an account; a six-digit code goes to the phone (SMS) or else the e-mail.
+    Answers alike for a phone or e-mail that already has an account (its owner is told instead)."""
     result = registration.register(phone=body.phone, email=body.email, password=body.password, name=body.name)
     return {"user": user_out(result["user"]), "verification": result["verification"]}, 201
 

@@ -30,13 +30,14 @@ from typing import Any, Mapping, Protocol
 log = logging.getLogger(__name__)
 
 EMAIL_SUBJECT = "Your verification code"
+EMAIL_SUBJECTS = {"account_exists": "You already have a Wallet account"}  # by purpose; else EMAIL_SUBJECT
 
 
 @dataclass(frozen=True)
 class OtpMessage:
     to: str
     channel: str  # "sms" | "email"
-    purpose: str
+    purpose: str  # "verify" | "login" | "account_exists" (a notice: no code, code is "")
     code: str
     message: str  # human text, e.g. "Your Wallet code is 123456. ..."
 
@@ -103,7 +104,7 @@ class SmtpSender:
             email = EmailMessage()
             email["From"] = self.sender_address
             email["To"] = msg.to
-            email["Subject"] = EMAIL_SUBJECT
+            email["Subject"] = EMAIL_SUBJECTS.get(msg.purpose, EMAIL_SUBJECT)
             email["Date"] = formatdate(localtime=False, usegmt=True)
             email.set_content(msg.message)
         except ValueError as exc:  # e.g. CR/LF in an address (header injection)

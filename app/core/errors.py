@@ -50,7 +50,6 @@ class Code(StrEnum):
     TOKEN_EXPIRED = "token_expired", 401
     TOKEN_REVOKED = "token_revoked", 401
     OTP_INVALID = "otp_invalid", 401
-    OTP_EXPIRED = "otp_expired", 401
     MFA_INVALID = "mfa_invalid", 401
     # payment refused
     INSUFFICIENT_FUNDS = "insufficient_funds", 402

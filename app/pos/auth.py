@@ -43,8 +43,9 @@ def _refuse(code: Code, message: str) -> AppError:
 
 
 def _path_with_query() -> str:
-    query = request.query_string.decode("latin-1")
-    return request.path + (f"?{query}" if query else "")
+    """The path and query exactly as sent: gunicorn's RAW_URI (or REQUEST_URI), else PATH_INFO
+    re-quoted (granian has no raw path). See signing.request_target."""
+    return signing.request_target(request.environ)
 
 
 def authenticate_terminal() -> None:

@@ -7,9 +7,36 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
+from urllib.parse import quote, urlsplit
 
 MAX_SKEW_SECONDS = 300
 MIN_NONCE_LENGTH = 16
+# RFC 3986 pchar beside the unreserved characters (which quote() never encodes), and "/"
+PATH_SAFE = "/:@!$&'()*+,;="
+
+
+def request_target(environ: Mapping) -> str:
+    """The path and query string the terminal signed: the request target as it came on the wire.
+
+    gunicorn puts the raw target in RAW_URI (Werkzeug's server and test client set RAW_URI and
+    REQUEST_URI, uWSGI and mod_wsgi REQUEST_URI); it is taken as it is, not decoded, so
+    `/charges/chg%5Fabc` is signed as `/charges/chg%5Fabc`. A target in absolute form
+    (`http://host/path?q`) keeps its path and query. granian (2.x) provides neither: only the
+    decoded PATH_INFO and the raw QUERY_STRING, so there the path is re-quoted (every byte outside
+    RFC 3986's path characters as %XX, upper-case hex) and the signature fits only a path sent in
+    that form; the query is still as sent.
+    """
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        if not raw.startswith("/"):
+            parts = urlsplit(raw)
+            raw = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return raw
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    path = quote(path.encode("latin-1"), safe=PATH_SAFE)  # WSGI strings hold the bytes as latin-1
+    query = environ.get("QUERY_STRING", "")
+    return path + (f"?{query}" if query else "")
 
 
 def string_to_sign(method: str, path_with_query: str, timestamp: str, nonce: str, body: bytes) -> str:

@@ -37,6 +37,22 @@ def test_otp_request_answers_202_for_known_and_unknown_identifiers_alike(api):
     assert codes_sent_to(api, "+6599000001", "login") == []
 
 
+def test_an_expired_login_code_is_refused_as_for_an_unknown_identifier(app, api):
+    """The probe: after expiry, /otp/login answered otp_expired for a known identifier and
+    otp_invalid for an unknown one."""
+    person = api.person()
+    request_code(api, person.phone)
+    code = api.last_code(person.phone, "login")
+    advance(app, 301)
+
+    known = otp_login(api, person.phone, code)
+    unknown = otp_login(api, "+6599000004", code)
+
+    assert known.status_code == unknown.status_code == 401
+    assert known.json == unknown.json
+    assert known.json["error"]["code"] == "otp_invalid"
+
+
 def test_a_second_otp_request_within_60_seconds_sends_nothing_new(app, api):
     person = api.person()
     request_code(api, person.phone)
@@ -223,3 +239,50 @@ def test_wrong_otp_codes_count_towards_the_same_lock(api):
 
     assert response.status_code == 403
     assert response.json["error"]["code"] == "account_locked"
+
+
+# --- the lock holds the account, not only the identifier that was tried --------------------------
+
+def test_five_failures_on_the_email_lock_the_account_for_its_phone_too(api):
+    """The probe: five wrong passwords for bf1@demo.test (here bf1@example.com, which the API accepts), then the same account's phone number
+    logged in with the right password."""
+    person = api.person(email="bf1@example.com")
+    for _ in range(5):
+        assert login(api, "bf1@example.com", "Wrong-password-1").status_code == 401
+
+    by_phone = login(api, person.phone)
+    by_code = otp_login(api, person.phone, _login_code(api, person.phone))
+
+    assert by_phone.status_code == 401, by_phone.json
+    # answered as a wrong password is, so the lock does not tell which phone and e-mail belong together
+    assert by_phone.json == login(api, "+6599000077", "Wrong-password-1").json
+    assert by_code.status_code == 401 and by_code.json["error"]["code"] == "otp_invalid"
+    assert login(api, "bf1@example.com").json["error"]["code"] == "account_locked"
+
+
+def test_failures_spread_over_the_identifiers_count_towards_one_account_lock(api):
+    person = api.person(email="bf2@example.com")
+    for identifier in ["bf2@example.com"] * 3 + [person.phone] * 2:
+        assert login(api, identifier, "Wrong-password-1").status_code == 401
+
+    # the phone's failure locked the account, and the phone with it; the e-mail answers as a wrong password
+    assert login(api, person.phone).json["error"]["code"] == "account_locked"
+    assert login(api, "bf2@example.com").json["error"]["code"] == "invalid_credentials"
+
+
+def test_the_account_lock_ends_after_login_lock_seconds(app, api):
+    person = api.person(email="bf3@example.com")
+    for _ in range(5):
+        login(api, "bf3@example.com", "Wrong-password-1")
+    advance(app, app.config["LOGIN_LOCK_SECONDS"] - 10)
+    assert login(api, person.phone).status_code == 401
+
+    advance(app, 11)
+
+    assert login(api, person.phone).status_code == 200
+    assert login(api, "bf3@example.com").status_code == 200
+
+
+def _login_code(api, phone: str) -> str:
+    request_code(api, phone)
+    return api.last_code(phone, "login")

@@ -56,22 +56,61 @@ def test_register_with_a_weak_password_is_refused(api):
         assert response.json["error"]["code"] == "weak_password", weak
 
 
-def test_register_with_a_phone_already_taken_is_a_conflict(api):
-    api.register(phone="+6591110002")
-
-    response = api.register(phone="+6591110002", email="other@example.com")
-
-    assert response.status_code == 409
-    assert response.json["error"]["code"] == "already_exists"
+def shape(value):
+    """The JSON's keys and kinds of values, not the values."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    return type(value).__name__
 
 
-def test_register_with_an_email_already_taken_is_a_conflict(api):
+def users_with(app, **where) -> int:
+    from sqlalchemy import func
+
+    from app.auth.models import User
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(User).filter_by(**where)).scalar_one()
+
+
+def test_registering_a_known_phone_answers_as_for_a_new_one_and_tells_the_owner(app, api):
+    """The probe: a phone that already had an account answered 409 already_exists."""
+    first = api.register(phone="+6591110002")
+    new = api.register(phone="+6591110012", email="new@example.com")
+
+    known = api.register(phone="+6591110002", email="other@example.com")
+
+    assert known.status_code == new.status_code == first.status_code == 201, known.json
+    assert shape(known.json) == shape(new.json)
+    assert known.json["verification"] == new.json["verification"] == {"channel": "sms", "expires_in": 300}
+    assert known.json["user"]["id"] != first.json["user"]["id"]  # nothing of the account shows
+    assert (known.json["user"]["phone"], known.json["user"]["email"]) == ("+6591110002", "other@example.com")
+    to_owner = [m for m in api.outbox() if m["to"] == "+6591110002"]
+    assert [m["purpose"] for m in to_owner] == ["verify", "account_exists"]  # a notice, not a second code
+    assert to_owner[-1]["code"] == "" and "already has an account" in to_owner[-1]["message"]
+    assert [m for m in api.outbox() if m["to"] == "other@example.com"] == []
+    assert users_with(app, phone="+6591110002") == 1 and users_with(app, email="other@example.com") == 0
+
+
+def test_registering_a_known_email_answers_alike_and_tells_the_owner_by_email(app, api):
     api.register(phone=None, email="taken@example.com")
+    new = api.register(phone=None, email="fresh@example.com")
 
-    response = api.register(email="TAKEN@example.com")
+    known = api.register(phone=None, email="TAKEN@example.com")
 
-    assert response.status_code == 409
-    assert response.json["error"]["code"] == "already_exists"
+    assert known.status_code == new.status_code == 201, known.json
+    assert shape(known.json) == shape(new.json) and known.json["verification"] == new.json["verification"]
+    notice = [m for m in api.outbox() if m["to"] == "taken@example.com"][-1]
+    assert (notice["channel"], notice["purpose"], notice["code"]) == ("email", "account_exists", "")
+    assert users_with(app, email="taken@example.com") == 1
+
+
+def test_the_owner_is_told_at_most_once_a_resend_interval(api):
+    api.register(phone="+6591110004")
+    for _ in range(3):
+        assert api.register(phone="+6591110004").status_code == 201
+
+    notices = [m for m in api.outbox() if m["to"] == "+6591110004" and m["purpose"] == "account_exists"]
+
+    assert len(notices) == 1
 
 
 def test_register_puts_a_six_digit_code_in_the_outbox(api):
@@ -156,8 +195,10 @@ def test_the_code_expires_after_300_seconds(api):
 
     response = verify(api, person.phone, code)
 
+    # refused as any wrong code is: "expired" would tell that this phone has an account
     assert response.status_code == 401
-    assert response.json["error"]["code"] == "otp_expired"
+    assert response.json == verify(api, "+6599000009", code).json
+    assert response.json["error"]["code"] == "otp_invalid"
 
 
 def test_the_code_still_works_just_before_it_expires(api):

@@ -1,6 +1,12 @@
 """Terminal registration by staff, and the signed-request scheme."""
+from pathlib import Path
+
 from app.core import clock
+from app.pos import signing
+from tests.support.payment_codes import charged, phone_of
 from tests.support.terminals import TerminalClient, make_terminal
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_a_registered_terminal_reads_its_config_with_a_signed_request(api):
@@ -38,6 +44,43 @@ def test_a_signature_covers_the_query_and_the_body(api):
     tampered = api.client.get("/api/v1/pos/config?a=2", headers=headers)
 
     assert tampered.status_code == 401 and tampered.json["error"]["code"] == "signature_invalid"
+
+
+def test_a_percent_encoded_path_is_signed_as_sent(api):
+    """The probe: GET /api/v1/pos/charges/chg%5Fabc signed over that raw path was refused, since
+    the server signed the decoded path (chg_abc) while the README says "exactly as sent"."""
+    terminal = make_terminal(api)
+    sale = charged(terminal, phone_of(api, api.person(balance=5000)), 450)
+    raw = "/api/v1/pos/charges/" + sale["id"].replace("_", "%5F") + "?wait=%30"
+
+    # Werkzeug's test client puts the path as given (not decoded) in RAW_URI and REQUEST_URI, as gunicorn does
+    response = api.client.get(raw, headers=terminal.headers("GET", raw, b""))
+
+    assert response.status_code == 200, response.json
+    assert response.json["id"] == sale["id"]
+
+
+def test_a_signature_over_the_decoded_path_does_not_fit_the_encoded_request(api):
+    terminal = make_terminal(api)
+    decoded = terminal.headers("GET", "/api/v1/pos/charges/chg_abc", b"")
+
+    response = api.client.get("/api/v1/pos/charges/chg%5Fabc", headers=decoded)
+
+    assert (response.status_code, response.json["error"]["code"]) == (401, "signature_invalid")
+
+
+def test_the_readmes_worked_examples_are_what_the_signing_code_computes():
+    text = README.read_text()
+    secret, timestamp, nonce = "tsk_example-secret-do-not-use", "1795700000", "5f2b8c1e9d7a4f60b3c2"
+    body = b'{"amount":450,"currency":"USD","reference":"T12-0042"}'
+    examples = {
+        ("POST", "/api/v1/pos/payment-requests", body),
+        ("GET", "/api/v1/pos/payment-requests/qr_abc?wait=10", b""),
+        ("GET", "/api/v1/pos/charges/chg%5Fabc", b""),
+    }
+    for method, target, payload in examples:
+        assert f"`{method} {target}`" in text, target
+        assert signing.sign(secret, method, target, timestamp, nonce, payload) in text, target
 
 
 def test_staff_disable_enable_and_rotate_a_terminal(api):

@@ -1,7 +1,8 @@
 """Signing in: password (then TOTP when enabled), or a one-time code by SMS or e-mail.
 
 Wrong passwords and unknown identifiers get the same answer, in the same time (argon2 runs
-against a dummy hash), and both count towards the same per-identifier lockout.
+against a dummy hash), and both count towards the same lockout: per identifier, and per account
+(all of its identifiers; an unknown identifier counts as an account of its own).
 """
 from __future__ import annotations
 
@@ -22,21 +23,47 @@ def _lock_keys(identifier: str) -> tuple[str, str]:
     return f"login:fail:{digest}", f"login:lock:{digest}"
 
 
-def _refuse_if_locked(identifier: str) -> None:
-    _, lock_key = _lock_keys(identifier)
-    if get_store().exists(lock_key):
-        seconds = current_app.config["LOGIN_LOCK_SECONDS"]
-        raise AppError(Code.ACCOUNT_LOCKED, "too many failed attempts; try again later",
-                       {"retry_after": seconds}, {"Retry-After": str(seconds)})
+def _account_keys(identifier: str, user: User | None) -> tuple[str, str]:
+    """The account's failure counter and lock, shared by all its identifiers. An unknown
+    identifier stands for an account of its own, so both cases do the same store work."""
+    owner = f"usr:{user.id}" if user is not None else "id:" + crypto.keyed_digest("login", normalize(identifier))
+    return f"login:fail:{owner}", f"login:lock:{owner}"
 
 
-def _count_failure(identifier: str) -> None:
+def _locks(identifier: str, user: User | None) -> tuple[bool, bool]:
+    """(this identifier is locked, its account is locked): one round trip to the store."""
+    return tuple(get_store().which_exist([_lock_keys(identifier)[1], _account_keys(identifier, user)[1]]))
+
+
+def _locked() -> AppError:
+    seconds = current_app.config["LOGIN_LOCK_SECONDS"]
+    return AppError(Code.ACCOUNT_LOCKED, "too many failed attempts; try again later",
+                    {"retry_after": seconds}, {"Retry-After": str(seconds)})
+
+
+def _count_failure(identifier: str, user: User | None) -> None:
+    """A failure counts for the identifier tried and for its account (all its identifiers).
+    LOGIN_MAX_FAILURES on either locks it; the identifier whose failure locks the account is
+    locked with it. A locked account's lock is not extended by further tries."""
     cfg = current_app.config
+    ttl, most = cfg["LOGIN_LOCK_SECONDS"], cfg["LOGIN_MAX_FAILURES"]
     fail_key, lock_key = _lock_keys(identifier)
+    account_fail, account_lock = _account_keys(identifier, user)
     store = get_store()
-    if store.incr(fail_key, cfg["LOGIN_LOCK_SECONDS"]) >= cfg["LOGIN_MAX_FAILURES"]:
-        store.set(lock_key, cfg["LOGIN_LOCK_SECONDS"])
+    lock_identifier = store.incr(fail_key, ttl) >= most
+    if store.incr(account_fail, ttl) >= most:
+        store.delete(account_fail)
+        if store.set_nx(account_lock, ttl):
+            lock_identifier = True
+    if lock_identifier:
+        store.set(lock_key, ttl)
         store.delete(fail_key)
+
+
+def _clear_failures(identifier: str, user: User) -> None:
+    store = get_store()
+    store.delete(_lock_keys(identifier)[0])
+    store.delete(_account_keys(identifier, user)[0])
 
 
 def _invalid() -> AppError:
@@ -44,13 +71,18 @@ def _invalid() -> AppError:
 
 
 def login(*, identifier: str, password: str, device_name: str | None, ip: str | None) -> dict:
-    _refuse_if_locked(identifier)
     user = find_user(identifier)
+    identifier_locked, account_locked = _locks(identifier, user)
+    if identifier_locked:
+        raise _locked()
+    # While the account is locked (through another of its identifiers) this one answers as a wrong
+    # password does, right password included: "locked" here would tell which phone and e-mail belong
+    # together. argon2 runs all the same, so the time does not tell either.
     ok = crypto.verify_secret(user.password_hash if user else None, password)
-    if not ok or user is None or user.status != "active":
-        _count_failure(identifier)
+    if account_locked or not ok or user is None or user.status != "active":
+        _count_failure(identifier, user)
         raise _invalid()
-    get_store().delete(_lock_keys(identifier)[0])
+    _clear_failures(identifier, user)
     if user.totp_enabled:
         mfa_token, _ = tokens.issue("mfa", sub=user.id, role=user.role)
         return {"mfa_required": True, "mfa_token": mfa_token}
@@ -85,10 +117,13 @@ def login_mfa(*, mfa_token: str, code: str, device_name: str | None, ip: str | N
 
 def otp_login(*, identifier: str, code: str, device_name: str | None, ip: str | None) -> dict:
     """Passwordless sign-in with a code from /auth/otp/request (verified accounts)."""
-    _refuse_if_locked(identifier)
     with unit_of_work() as uow:
         user = find_user(identifier)
-        ok, _ = otp.check(user if user is not None and user.verified else None, "login", code)
+        identifier_locked, account_locked = _locks(identifier, user)
+        if identifier_locked:
+            raise _locked()
+        eligible = user is not None and user.verified and not account_locked
+        ok, _ = otp.check(user if eligible else None, "login", code)
         if not ok:
             uow.commit()  # keep the counted failure on the code
         else:
@@ -99,5 +134,5 @@ def otp_login(*, identifier: str, code: str, device_name: str | None, ip: str | 
             pair = open_session(user, device_name, ip)
             uow.commit()
             return pair
-    _count_failure(identifier)
+    _count_failure(identifier, user)
     raise AppError(Code.OTP_INVALID, "the code is wrong or no longer valid")
