@@ -28,6 +28,7 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("DROP FUNCTION IF EXISTS payer_refusal(text)")
     op.execute("DROP FUNCTION IF EXISTS idempotency_answer(bigint, integer, text)")
     op.execute("DROP FUNCTION IF EXISTS idempotency_claim(text, text, text, interval, timestamptz)")
     op.execute("DROP FUNCTION IF EXISTS wallet_transfer(text, text, text, interval, text, text, text, text, text, "

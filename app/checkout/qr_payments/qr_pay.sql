@@ -26,7 +26,6 @@ CREATE OR REPLACE FUNCTION qr_pay(
     OUT status integer, OUT body text, OUT refusal text, OUT details json)
 LANGUAGE plpgsql AS $$
 DECLARE
-    payer users%ROWTYPE;
     claim record;
     wallet accounts%ROWTYPE;
     code qr_codes%ROWTYPE;
@@ -35,12 +34,9 @@ DECLARE
     to_pay bigint;
     event_data text;
 BEGIN
-    SELECT * INTO payer FROM users WHERE id = p_user_id;
-    IF NOT FOUND OR payer.status <> 'active' THEN
-        refusal := 'inactive_user'; RETURN;
-    END IF;
-    IF payer.verified_at IS NULL THEN
-        refusal := 'not_verified'; RETURN;
+    refusal := payer_refusal(p_user_id);
+    IF refusal IS NOT NULL THEN
+        RETURN;
     END IF;
     SELECT * INTO code FROM qr_codes WHERE id = p_qr_id;
     IF code.id IS NULL OR code.merchant_id <> p_merchant_id OR code.payload <> p_payload THEN

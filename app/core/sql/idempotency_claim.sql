@@ -45,3 +45,11 @@ CREATE OR REPLACE FUNCTION idempotency_answer(p_claimed bigint, p_status integer
 RETURNS void LANGUAGE sql AS $$
     UPDATE idempotency_records SET status_code = p_status, body = p_body WHERE id = p_claimed;
 $$;
+
+-- Why this user may not pay now, or NULL: every payment function asks before it claims the key
+-- (the token said who; this says whether they still may). Not stored under the key.
+CREATE OR REPLACE FUNCTION payer_refusal(p_user_id text) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN u.id IS NULL OR u.status <> 'active' THEN 'inactive_user'
+                WHEN u.verified_at IS NULL THEN 'not_verified' END
+      FROM (SELECT 1) AS one LEFT JOIN users AS u ON u.id = p_user_id;
+$$;

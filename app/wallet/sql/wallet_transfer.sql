@@ -34,14 +34,10 @@ DECLARE
     target accounts%ROWTYPE;
     owner users%ROWTYPE;
     posted record;
-    sender users%ROWTYPE;
 BEGIN
-    SELECT * INTO sender FROM users WHERE id = p_user_id;
-    IF NOT FOUND OR sender.status <> 'active' THEN
-        refusal := 'inactive_user'; RETURN;
-    END IF;
-    IF sender.verified_at IS NULL THEN
-        refusal := 'not_verified'; RETURN;
+    refusal := payer_refusal(p_user_id);
+    IF refusal IS NOT NULL THEN
+        RETURN;
     END IF;
 
     IF p_key IS NOT NULL THEN
