@@ -13,16 +13,13 @@ import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 CRC_TAG = "63"
 FORMAT_INDICATOR_TAG = "00"
-MAX_AMOUNT_CHARS = 13
 
 # int() accepts "+5", " 5", "1_0" and non-ASCII digits; the wire format allows none of those.
 _TWO_DIGITS = re.compile(r"[0-9]{2}")
 _CHECK_DIGITS = re.compile(r"[0-9A-Fa-f]{4}")
-_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 class EmvError(ValueError):
@@ -274,29 +271,3 @@ def _encode_leaf(path: str, tag: str, value: str) -> str:
 def _require_tag(path: str, tag: object) -> None:
     if not (isinstance(tag, str) and _TWO_DIGITS.fullmatch(tag)):
         raise EmvError(str(path), "bad_tag", "tags are two decimal digits")
-
-
-def format_amount(minor: int, exponent: int) -> str:
-    """Minor units -> tag 54 text with exactly ``exponent`` decimals (422, 2 -> "4.22")."""
-    if minor < 0 or exponent < 0:
-        raise EmvError("54", "bad_amount", "amount and exponent must not be negative")
-    text = format(Decimal(minor).scaleb(-exponent), "f")
-    if len(text) > MAX_AMOUNT_CHARS:
-        raise EmvError("54", "amount_too_long", f"{text!r} is over 13 characters")
-    return text
-
-
-def parse_amount(text: str, exponent: int) -> int:
-    """Tag 54 text -> minor units ("4.22", 2 -> 422; "100", 2 -> 10000).
-
-    Refuses signs, empty or non-numeric text, more than 13 characters, and more decimals
-    than the currency has: "500.5" yen is not an amount we can pay.
-    """
-    if len(text) > MAX_AMOUNT_CHARS:
-        raise EmvError("54", "amount_too_long", f"{len(text)} characters, at most 13")
-    if not _AMOUNT.fullmatch(text):
-        raise EmvError("54", "bad_amount", f"{text!r} is not digits with an optional '.'")
-    decimals = len(text.partition(".")[2])
-    if decimals > exponent:
-        raise EmvError("54", "amount_too_precise", f"{decimals} decimals, at most {exponent}")
-    return int(Decimal(text).scaleb(exponent))

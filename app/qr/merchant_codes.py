@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from app.core.money import BY_NUMERIC, currency
 from app.qr import emv
+from app.qr.emv_amounts import format_amount, parse_amount
 from app.qr.transliterate import MERCHANT_CITY_MAX, MERCHANT_NAME_MAX, ascii_fold
 
 OUR_TEMPLATE = "26"
@@ -52,7 +53,7 @@ def build_payload(*, guid: str, merchant: MerchantInfo, qr_id: str, currency_cod
         "53": currency(currency_code).numeric,
     }
     if amount is not None:
-        fields["54"] = emv.format_amount(amount, currency(currency_code).exponent)
+        fields["54"] = format_amount(amount, currency(currency_code).exponent)
     fields["58"] = merchant.country
     fields["59"] = ascii_fold(merchant.name, MERCHANT_NAME_MAX) or "MERCHANT"
     fields["60"] = ascii_fold(merchant.city, MERCHANT_CITY_MAX) or "CITY"
@@ -95,7 +96,7 @@ def read(payload: emv.EmvPayload, guid: str) -> Reading:
     amount, amount_error = None, None
     if payload.amount is not None:
         try:
-            amount = emv.parse_amount(payload.amount, known.exponent if known else 2)
+            amount = parse_amount(payload.amount, known.exponent if known else 2)
         except emv.EmvError as exc:
             amount_error = str(exc)
     kind = "dynamic" if payload.point_of_initiation == "12" or (

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.qr.emv import EmvError, crc16_ccitt_false, decode, encode, format_amount, parse_amount
+from app.qr.emv import EmvError, crc16_ccitt_false, decode, encode
+from app.qr.emv_amounts import format_amount, parse_amount
 from app.qr.transliterate import MERCHANT_CITY_MAX, MERCHANT_NAME_MAX, ascii_fold
 
 # A BCB Pix static code: 00, 26 (template), 52, 53, 58, 59, 60, 62 (template), 63.
