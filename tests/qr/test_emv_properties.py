@@ -5,9 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.qr.emv import (
-    EmvError, crc16_ccitt_false, decode, encode, format_amount, is_template, may_be_opaque, parse_amount,
-)
+from app.qr.emv import EmvError, crc16_ccitt_false, decode, encode, is_template, may_be_opaque
+from app.qr.emv_amounts import format_amount, parse_amount
 
 # Timing is not under test here; a slow CI box should not turn into a failure.
 # (A per-test decorator, not a profile, so other suites' settings are left alone.)
