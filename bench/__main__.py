@@ -76,6 +76,18 @@ def say(message: str) -> None:
     print(f"[bench {datetime.now(UTC).strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def _metered(meter_url: str, database: str, run) -> dict:
+    """A pgbench run with the database's CPU sampled inside it (pgbench's backends exit at its end)."""
+    meter = cpu.CpuMeter(meter_url, database)
+    try:
+        figures = run(lambda: meter.snapshot([]))
+        window = figures.pop("window")
+        figures["cpu"] = cpu.split(*window) if window else None
+        return figures
+    finally:
+        meter.close()
+
+
 def run_pgbench(args, meter_url: str) -> dict | None:
     if args.no_pgbench or not pgbench.available():
         say("pgbench skipped" + ("" if args.no_pgbench else ": not installed"))
@@ -83,14 +95,8 @@ def run_pgbench(args, meter_url: str) -> dict | None:
     name = f"{args.database}_pgbench"
     say(f"pgbench -i -s {args.pgbench_scale} into {name}, then -c {args.clients} -T {args.seconds} tpcb-like")
     pgbench.initialise(args.pg, name, scale=args.pgbench_scale)
-    meter = cpu.CpuMeter(meter_url, name)
-    try:
-        figures = pgbench.run(args.pg, name, clients=args.clients, seconds=args.seconds,
-                              sample=lambda: meter.snapshot([]))
-        window = figures.pop("window")
-        figures["cpu"] = cpu.split(*window) if window else None
-    finally:
-        meter.close()
+    figures = _metered(meter_url, name, lambda sample: pgbench.run(args.pg, name, clients=args.clients,
+                                                                    seconds=args.seconds, sample=sample))
     say(f"pgbench: {figures['tps']:.1f} TPS")
     return figures
 
@@ -100,15 +106,9 @@ def run_posting_yardstick(args, database_url: str, seed: dict) -> dict | None:
     if args.no_pgbench or not pgbench.available() or "p2p" not in args.workloads:
         return None
     say(f"pgbench -f wallet_transfer: -c {args.clients} -T {args.seconds} on {args.database}")
-    meter = cpu.CpuMeter(environment.admin_url(args.pg), args.database)
-    try:
-        figures = pgbench.run_posting(environment.with_database(args.pg, args.database), seed["users"],
-                                      seed["currency"], clients=args.clients, seconds=args.seconds,
-                                      sample=lambda: meter.snapshot([]))
-        window = figures.pop("window")
-        figures["cpu"] = cpu.split(*window) if window else None
-    finally:
-        meter.close()
+    figures = _metered(environment.admin_url(args.pg), args.database, lambda sample: pgbench.run_posting(
+        environment.with_database(args.pg, args.database), seed["users"], seed["currency"], clients=args.clients,
+        seconds=args.seconds, sample=sample))
     say(f"wallet_transfer called by pgbench: {figures['tps']:.1f} TPS")
     return figures
 

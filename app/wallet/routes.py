@@ -52,9 +52,9 @@ def topup(path: WalletPath, body: TopupBody, header: IdempotencyHeader):
 @wallet_api.post("/transfers", responses={201: TransactionOut})
 def transfer(body: TransferBody, header: IdempotencyHeader):
     """Send money to a phone number, an e-mail address or a wallet id."""
-    user_id = current_user_id()  # the user row is not read: the transfer checks the user itself
+    user_id = current_user_id()  # the user row is read only for the PIN: the transfer checks the user itself
     # The PIN stays out of the stored fingerprint: a fast hash of six digits would give it away.
     idem = from_request(user_id, header.idempotency_key, body.model_dump(exclude={"pin"}))
-    status, result = services.transfer(user_id, to=body.to, amount=body.amount, currency=body.currency,
+    status, result = services.transfer(user_id, current_user, to=body.to, amount=body.amount, currency=body.currency,
                                        note=body.note, pin=body.pin, idem=idem)
     return result, status

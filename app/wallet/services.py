@@ -7,6 +7,7 @@ the database function wallet_transfer; a top-up still runs through run_once and 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
@@ -20,7 +21,7 @@ from app.core import clock
 from app.core.errors import AppError, Code, not_found
 from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
 from app.core.ids import new_id
-from app.core.uow import end_read, unit_of_work
+from app.core.uow import unit_of_work
 from app.extensions import db
 from app.wallet import ledger
 from app.wallet.models import Account
@@ -121,15 +122,6 @@ _TRANSFER = text("SELECT * FROM wallet_transfer(:scope, :key, :fingerprint, :ttl
                  ":to_phone, :to_email, :amount, :note, :cap, :now, :now_iso, :transaction_id, :transfer_id)")
 
 
-def _signed_in(user_id: str) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.status != "active":
-        raise AppError(Code.TOKEN_INVALID, "the token is not valid")
-    db.session.expunge(user)
-    end_read()
-    return user
-
-
 def _recipient(to: str) -> dict:
     """Who `to` names, as the function looks it up: a wallet id, an E.164 phone or an e-mail."""
     if to.startswith("wal_"):
@@ -142,13 +134,13 @@ def _recipient(to: str) -> dict:
 CALLER_REFUSALS = {"inactive_user", "not_verified"}  # not stored under the key
 
 
-def transfer(user_id: str, *, to: str, amount: int, currency: str, note: str | None, pin: str | None,
-             idem: IdempotencyRequest | None) -> tuple[int, dict]:
+def transfer(user_id: str, load_user: Callable[[], User], *, to: str, amount: int, currency: str,
+             note: str | None, pin: str | None, idem: IdempotencyRequest | None) -> tuple[int, dict]:
     """One database call (wallet_transfer) checks the sender, claims the key, checks, posts and
-    stores the answer. The user row is read only when the amount needs the PIN."""
+    stores the answer. The user row is read (load_user) only when the amount needs the PIN."""
     refuse_if_pin_locked(user_id)
     if pin_needed(amount, pin):
-        require_payment_pin(_signed_in(user_id), pin, amount)
+        require_payment_pin(load_user(), pin, amount)
     cfg = current_app.config
     now = clock.now()
     params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
