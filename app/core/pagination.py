@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 class PageQuery(RequestParams):
     limit: int = Field(20, ge=1, le=100, description="page size, 1..100")
-    cursor: str | None = Field(None, max_length=200, description="next_cursor from the previous page")
+    cursor: str | None = Field(None, max_length=1024, description="next_cursor from the previous page")
 
 
 def pack(data: dict) -> str:

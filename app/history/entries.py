@@ -39,8 +39,9 @@ Positions = dict[str, int | None]  # account id -> "entries before this seq" (No
 
 
 def rows_before(account_id: str, filters: HistoryFilters, before: int | None, limit: int) -> list:
+    # A merchant's bucket sweeps (ledger_post.sql) move its own money between its own accounts.
     stmt = (select(*ROW).join(Transaction, Transaction.id == Entry.transaction_id)
-            .where(Entry.account_id == account_id))
+            .where(Entry.account_id == account_id, Transaction.type != "bucket_sweep"))
     if before is not None:
         stmt = stmt.where(Entry.seq < before)
     stmt = apply_filters(stmt, filters).order_by(Entry.seq.desc()).limit(limit)
@@ -74,12 +75,20 @@ def batches(positions: Positions, filters: HistoryFilters, size: int) -> Iterato
             return
 
 
-def describe(rows: list, *, hide_wallet_ids: bool = False) -> list[dict]:
-    """Rows -> API items, with the other side of each described in one query."""
+def describe(rows: list, *, hide_wallet_ids: bool = False, shown_as: dict[str, str] | None = None) -> list[dict]:
+    """Rows -> API items, with the other side of each described in one query.
+
+    `shown_as` maps accounts read together (a merchant account and its credit buckets) to the
+    account they are shown as. Their rows have no balance_after: payments land in the buckets
+    at once, so no order of them has a running balance that any moment had."""
     others = counterparties({other_account_id(r.debit_account_id, r.credit_account_id, r.account_id) for r in rows})
     if hide_wallet_ids:
         others = without_wallet_ids(others)
-    return [history_item(row, others) for row in rows]
+    items = [history_item(row, others) for row in rows]
+    if shown_as is not None:
+        for item in items:
+            item["wallet_id"], item["balance_after"] = shown_as.get(item["wallet_id"], item["wallet_id"]), None
+    return items
 
 
 def wallet_transactions(user: User, wallet_id: str, *, filters: HistoryFilters, limit: int,
@@ -93,7 +102,16 @@ def wallet_transactions(user: User, wallet_id: str, *, filters: HistoryFilters, 
 # --- positions over several accounts, as one opaque cursor -----------------------------------
 
 def encode_positions(positions: Positions) -> str:
-    return pack({"a": positions})
+    """Grouped by merchant account: {"acc_x": [its position, its buckets' in id order]}, so
+    that a cursor over a merchant's accounts and their credit buckets stays short."""
+    grouped: dict[str, list] = {}
+    for account_id in sorted(positions):
+        grouped.setdefault(_parent(account_id), []).append(positions[account_id])
+    return pack({"g": grouped})
+
+
+def _parent(account_id: str) -> str:
+    return account_id.split(".")[0]  # a credit bucket's id is "<parent>.<n>"
 
 
 def decode_positions(cursor: str | None, newest: dict[str, int]) -> Positions:
@@ -105,10 +123,15 @@ def decode_positions(cursor: str | None, newest: dict[str, int]) -> Positions:
         return positions
 
     def read(data: dict) -> Positions:
-        named = data["a"]
-        if not isinstance(named, dict):
+        grouped = data["g"]
+        if not isinstance(grouped, dict):
             raise TypeError("not a map of positions")
+        named = {}
+        for parent, seqs in grouped.items():
+            accounts = sorted(account_id for account_id in positions if _parent(account_id) == parent)
+            if not isinstance(seqs, list) or (accounts and len(seqs) != len(accounts)):
+                raise TypeError("positions do not match the accounts")
+            named |= dict(zip(accounts, seqs))
         # None marks an account with no rows left; an account the cursor does not name starts at `newest`.
-        checked = {account_id: None if seq is None else position(seq) for account_id, seq in named.items()}
-        return positions | {account_id: seq for account_id, seq in checked.items() if account_id in positions}
+        return positions | {account_id: None if seq is None else position(seq) for account_id, seq in named.items()}
     return unpack(cursor, read)

@@ -36,13 +36,13 @@ def safe_cell(value) -> str | int:
 
 
 def csv_lines(positions: Positions, filters: HistoryFilters, *, hide_wallet_ids: bool = False,
-              batch: int | None = None) -> Iterator[str]:
+              shown_as: dict[str, str] | None = None, batch: int | None = None) -> Iterator[str]:
     batch = batch or BATCH  # read at call time, so a test can make batches small
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for rows in batches(positions, filters, batch):
-        for item in describe(rows, hide_wallet_ids=hide_wallet_ids):
+        for item in describe(rows, hide_wallet_ids=hide_wallet_ids, shown_as=shown_as):
             writer.writerow([safe_cell(item["id"]), safe_cell(item["created_at"]), safe_cell(item["type"]),
                              item["amount"], safe_cell(item["currency"]), item["balance_after"],
                              safe_cell(counterparty_name(item["counterparty"])), safe_cell(item["reference"]),

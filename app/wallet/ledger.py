@@ -22,6 +22,12 @@ from app.wallet import ledger_writes, rules
 from app.wallet.models import GENESIS_HASH, Account, Transaction, Transfer
 
 TOPUP_FLOAT = "topup_float"
+# Each merchant account's credit buckets (ledger_post.sql says how they work). Four: on two cores
+# a payment holds its credited row from its lock through its commit's disk flush, so a shop
+# every payment goes to would otherwise take one payment at a time; with four buckets, four
+# commits can flush together, which the bench's qr_hot against qr_spread shows is enough here
+# (README, Performance). More buckets cost a merchant's history one query each per page.
+MERCHANT_CREDIT_BUCKETS = 4
 
 
 def lock_accounts(ids: list[str]) -> dict[str, Account]:
@@ -72,12 +78,12 @@ def record_transfer(txn: Transaction, *, kind: str, debit_id: str, credit_id: st
             "expires_at": expires_at, "cap": credit_balance_cap, "now": now}).one()
     except DBAPIError as exc:
         raise refusal(exc) from None
-    transfer.hash = result.hash
+    transfer.hash, transfer.credit_account_id = result.hash, result.credit_id  # a merchant's: one of its buckets
     ledger_writes.attach(transfer)
     ledger_writes.refresh_balances({
         debit_id: rules.Balances(result.debit_debits_posted, result.debit_credits_posted,
                                  result.debit_debits_pending, result.debit_credits_pending),
-        credit_id: rules.Balances(result.credit_debits_posted, result.credit_credits_posted,
+        result.credit_id: rules.Balances(result.credit_debits_posted, result.credit_credits_posted,
                                   result.credit_debits_pending, result.credit_credits_pending)}, result.hash)
     return transfer
 
@@ -121,12 +127,39 @@ def system_account(code: str, currency: str) -> Account:
 
 def open_account(*, kind: str, currency: str, user_id: str | None = None, merchant_id: str | None = None,
                  prefix: str = "wal") -> Account:
-    account = Account(id=new_id(prefix), kind=kind, user_id=user_id, merchant_id=merchant_id, currency=currency,
-                      no_overdraft=True, status="active", debits_posted=0, credits_posted=0, debits_pending=0,
-                      credits_pending=0, entry_count=0, last_hash=GENESIS_HASH, created_at=clock.now())
+    """A new account; a merchant's comes with its credit buckets (ledger_post.sql)."""
+    buckets = MERCHANT_CREDIT_BUCKETS if kind == "merchant" else 0
+    account = _new_account(id=new_id(prefix), kind=kind, user_id=user_id, merchant_id=merchant_id,
+                           currency=currency, credit_buckets=buckets)
     db.session.add(account)
     db.session.flush()
+    db.session.add_all(_new_account(id=f"{account.id}.{n}", kind="bucket", parent_id=account.id, currency=currency)
+                       for n in range(buckets))
+    db.session.flush()
     return account
+
+
+def _new_account(**fields) -> Account:
+    return Account(no_overdraft=True, status="active", debits_posted=0, credits_posted=0, debits_pending=0,
+                   credits_pending=0, entry_count=0, last_hash=GENESIS_HASH, created_at=clock.now(),
+                   **{"credit_buckets": 0} | fields)
+
+
+def with_buckets(account_id: str) -> list[Account]:
+    """The account and its credit buckets, if any: together they hold a merchant's money."""
+    return list(db.session.execute(select(Account).where((Account.id == account_id) | (Account.parent_id == account_id))
+                                   .order_by(Account.id)).scalars())
+
+
+def balance_with_buckets(account_id: str) -> rules.Balances:
+    """A merchant account's totals as if it had no buckets: its own, plus what its buckets took
+    in and have not yet swept into it. A bucket is only ever debited by a sweep into its parent
+    and never holds pending amounts, so its debits are exactly the money already counted in the
+    parent's credits."""
+    parent, *buckets = with_buckets(account_id)
+    unswept = sum(b.credits_posted - b.debits_posted for b in buckets)
+    return rules.Balances(parent.debits_posted, parent.credits_posted + unswept,
+                          parent.debits_pending, parent.credits_pending)
 
 
 def pending_resolution(pending: Transfer) -> Transfer | None:

@@ -41,6 +41,9 @@ def refresh_balances(balances: dict[str, rules.Balances], transfer_hash: str) ->
         account = db.session.identity_map.get(identity_key(Account, account_id))
         if account is None:
             continue
+        if account.credit_buckets:  # it may have swept its buckets too: more entries than one
+            db.session.expire(account)
+            continue
         for name in BALANCE_FIELDS:
             set_committed_value(account, name, getattr(after, name))
         set_committed_value(account, "entry_count", account.entry_count + 1)

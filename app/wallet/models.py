@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String,
-                        UniqueConstraint)
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger,
+                        String, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -30,12 +30,16 @@ class Account(db.Model):
         UniqueConstraint("user_id", "currency", name="user_currency"),
         UniqueConstraint("merchant_id", "currency", name="merchant_currency"),
         UniqueConstraint("code", "currency", name="system_code_currency"),
+        CheckConstraint("credit_buckets BETWEEN 0 AND 64", name="credit_buckets_range"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # user | merchant | system
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # user | merchant | system | bucket
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     merchant_id: Mapped[str | None] = mapped_column(ForeignKey("merchants.id"))
     code: Mapped[str | None] = mapped_column(String(40))  # system accounts: topup_float, ...
+    # A merchant account's credit buckets (see ledger_post.sql): how many, and each bucket's parent.
+    credit_buckets: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=0, server_default="0")
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     no_overdraft: Mapped[bool] = mapped_column(Boolean, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")

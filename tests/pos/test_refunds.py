@@ -100,10 +100,15 @@ def test_a_refund_shows_in_the_customers_history_and_the_merchants_ledger(app, a
     from app.extensions import db
     from app.merchant.services import merchant_account
     from app.wallet.models import Entry
+    from app.wallet.ledger import with_buckets
+    from app.wallet.models import Transaction
     with app.app_context():
-        account = merchant_account(terminal.merchant_id, "USD")
-        entries = db.session.execute(select(Entry.transaction_id, Entry.amount).where(
-            Entry.account_id == account.id).order_by(Entry.seq)).all()
+        accounts = [a.id for a in with_buckets(merchant_account(terminal.merchant_id, "USD").id)]
+        # (its credit buckets' sweeps into the account itself move nothing out of the merchant)
+        entries = db.session.execute(select(Entry.transaction_id, Entry.amount)
+                                     .join(Transaction, Transaction.id == Entry.transaction_id)
+                                     .where(Entry.account_id.in_(accounts), Transaction.type != "bucket_sweep")
+                                     .order_by(Entry.created_at, Entry.id)).all()
     assert [tuple(e) for e in entries] == [(sale["transaction_id"], 1000), (made["id"], -300)]
 
 

@@ -104,9 +104,9 @@ def decode(api: Api, person: Person, payload: str):
 
 def merchant_balance(app, merchant_id: str, currency: str = "USD") -> int:
     from app.merchant.services import merchant_account
+    from app.wallet.ledger import balance_with_buckets
     with app.app_context():
-        account = merchant_account(merchant_id, currency)
-        return account.balance
+        return balance_with_buckets(merchant_account(merchant_id, currency).id).balance
 
 
 def payment_count(app) -> int:

@@ -1,4 +1,5 @@
--- ledger_post: one transfer between two accounts, in one call (app.wallet.ledger.record_transfer).
+-- ledger_move: one transfer between exactly these two accounts. Called by ledger_post (below),
+-- which first decides which accounts: a merchant's credit buckets.
 --
 -- What it does, in this order, inside the caller's transaction:
 --   1. locks both account rows, FOR NO KEY UPDATE, in primary-key order. Two transfers between
@@ -17,7 +18,7 @@
 -- It does not commit, and it never weakens a check: the accounts' CHECK constraints (no
 -- overdraft), the unique (account_id, seq) of entries and the unique pending_id of transfers
 -- still stand behind it.
-CREATE OR REPLACE FUNCTION ledger_post(
+CREATE OR REPLACE FUNCTION ledger_move(
     p_transfer_id text, p_transaction_id text, p_kind text, p_debit_id text, p_credit_id text,
     p_amount bigint, p_currency text, p_pending_id text, p_expires_at timestamptz,
     p_credit_cap bigint, p_now timestamptz,
@@ -108,5 +109,83 @@ BEGIN
                         debits_pending = credit_debits_pending, credits_pending = credit_credits_pending,
                         entry_count = entry_count + 1, last_hash = hash
      WHERE id = c.id;
+END;
+$$;
+
+
+-- ledger_post: one transfer, in one call (app.wallet.ledger.record_transfer and every payment
+-- function). The same as ledger_move, plus the hot merchant's credit buckets:
+--
+-- A merchant account that every payment of a busy shop credits would serialize them all on its
+-- row lock, held from ledger_move's lock until the payment commits (its disk flush included).
+-- So a merchant account has `credit_buckets` child accounts (kind 'bucket', parent_id = it,
+-- ids '<parent>.0' ... '<parent>.N-1'). Credits need no balance check, so:
+--   * a posted credit to the parent lands in one bucket, chosen by the transfer id (spread
+--     evenly; two payments to one shop queue only when they pick the same bucket). The
+--     transaction row still names the parent: history, receipts and settlements see one merchant.
+--     A credit with a balance cap (a wallet's maximum) is never spread: it needs the whole balance.
+--   * a debit from the parent (a refund, a payout) that the parent alone cannot pay first locks the parent, all its buckets and
+--     the other account in key order (the order every transfer locks in, so it cannot deadlock
+--     with the payments), and sweeps each bucket's balance into the parent with a transfer of its
+--     own (a 'bucket_sweep' transaction, related to the one that caused it), so that the parent's
+--     own no-overdraft check sees all the merchant's money.
+--   * pending credits (holds), their captures and voids go to the parent itself: a hold is
+--     resolved against the account it was taken on.
+-- Each bucket is an ordinary account with its own entries and hash chain: `flask ledger verify`
+-- checks it like any other. The merchant's balance is the parent's plus its buckets'
+-- (app.wallet.ledger.balance_with_buckets).
+-- OUT credit_id: the account actually credited (the parent, or one of its buckets).
+CREATE OR REPLACE FUNCTION ledger_post(
+    p_transfer_id text, p_transaction_id text, p_kind text, p_debit_id text, p_credit_id text,
+    p_amount bigint, p_currency text, p_pending_id text, p_expires_at timestamptz,
+    p_credit_cap bigint, p_now timestamptz,
+    OUT hash text,
+    OUT debit_debits_posted bigint, OUT debit_credits_posted bigint,
+    OUT debit_debits_pending bigint, OUT debit_credits_pending bigint,
+    OUT credit_debits_posted bigint, OUT credit_credits_posted bigint,
+    OUT credit_debits_pending bigint, OUT credit_credits_pending bigint,
+    OUT credit_id text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    buckets smallint;
+    bucket accounts%ROWTYPE;
+    sweep_txn text;
+    moved record;
+BEGIN
+    credit_id := p_credit_id;
+    IF p_kind = 'posted' AND p_credit_cap IS NULL THEN
+        SELECT credit_buckets INTO buckets FROM accounts WHERE id = p_credit_id;
+        IF buckets > 0 THEN
+            credit_id := p_credit_id || '.' || ((hashtext(p_transfer_id) & 2147483647) % buckets);
+        END IF;
+    END IF;
+    IF p_kind IN ('posted', 'pending') THEN
+        SELECT credit_buckets INTO buckets FROM accounts WHERE id = p_debit_id;
+        IF buckets > 0 THEN
+            PERFORM 1 FROM accounts WHERE id IN (p_debit_id, credit_id) OR parent_id = p_debit_id
+              ORDER BY id FOR NO KEY UPDATE;
+            -- Swept only when the parent alone cannot pay: fewer ledger lines for a busy shop's refunds.
+            FOR bucket IN SELECT b.* FROM accounts AS b JOIN accounts AS parent ON parent.id = b.parent_id
+                           WHERE b.parent_id = p_debit_id AND b.credits_posted - b.debits_posted > 0
+                             AND parent.credits_posted - parent.debits_posted - parent.debits_pending < p_amount
+                           ORDER BY b.id LOOP
+                sweep_txn := 'txn_' || substr(md5(p_transfer_id || '/sweep/' || bucket.id), 1, 24);
+                INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
+                                          related_id, created_at)
+                VALUES (sweep_txn, 'bucket_sweep', 'succeeded', bucket.credits_posted - bucket.debits_posted,
+                        bucket.currency, bucket.id, p_debit_id, p_transaction_id, p_now);
+                PERFORM ledger_move('trf_' || substr(md5(p_transfer_id || '/sweep-transfer/' || bucket.id), 1, 24),
+                                    sweep_txn, 'posted', bucket.id, p_debit_id,
+                                    bucket.credits_posted - bucket.debits_posted, p_currency, NULL, NULL, NULL, p_now);
+            END LOOP;
+        END IF;
+    END IF;
+    SELECT * INTO moved FROM ledger_move(p_transfer_id, p_transaction_id, p_kind, p_debit_id, credit_id,
+                                         p_amount, p_currency, p_pending_id, p_expires_at, p_credit_cap, p_now);
+    hash := moved.hash;
+    debit_debits_posted := moved.debit_debits_posted;     debit_credits_posted := moved.debit_credits_posted;
+    debit_debits_pending := moved.debit_debits_pending;   debit_credits_pending := moved.debit_credits_pending;
+    credit_debits_posted := moved.credit_debits_posted;   credit_credits_posted := moved.credit_credits_posted;
+    credit_debits_pending := moved.credit_debits_pending; credit_credits_pending := moved.credit_credits_pending;
 END;
 $$;
