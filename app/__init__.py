@@ -15,6 +15,7 @@ from app.core.errors import register_error_handlers, validation_error_response
 from app.core.guards import register_guards
 from app.core.openapi_doc import WalletOpenAPI
 from app.core.headers import register_security_headers
+from app.core.observability import register_observability
 from app.core.schemas import ERROR_RESPONSES
 from app.core.notify import Notifier
 from app.core.store import DatabaseStore, RedisStore
@@ -47,6 +48,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     register_error_handlers(app)
     register_guards(app)
     register_security_headers(app)
+    register_observability(app)
     _register_blueprints(app)
     _connect_events()
     _register_docs(app)

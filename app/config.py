@@ -178,6 +178,10 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "LIMIT_VERIFY_PER_IDENTIFIER": env.get("LIMIT_VERIFY_PER_IDENTIFIER", "20/hour"),
         "LIMIT_QR_IMAGE_PER_IP": env.get("LIMIT_QR_IMAGE_PER_IP", "600/minute"),
         "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
+        # Watching it (app.core.observability): GET /metrics answers only this bearer token (unset:
+        # 404); REQUEST_LOG=0 turns off the JSON line per request.
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        "REQUEST_LOG": _bool(env, "REQUEST_LOG", True),
         # Delivery settings read by app.auth.senders
         **{k: env[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SMTP_USERNAME", "SMTP_PASSWORD",
                                "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN") if env.get(k)},

@@ -1,4 +1,4 @@
-"""Liveness and readiness, for load balancers and orchestrators."""
+"""Liveness and readiness, for load balancers and orchestrators; metrics, for Prometheus."""
 from typing import Literal
 
 from flask import current_app
@@ -6,6 +6,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from app.core.observability import metrics_response
 from app.core.uow import end_read
 from app.extensions import db
 
@@ -47,3 +48,11 @@ def readyz():
         checks["store"] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
     return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+
+
+@health_api.get("/metrics", responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+                security=[{"bearer": []}])
+def metrics():
+    """Prometheus metrics (text format), with `Authorization: Bearer <METRICS_TOKEN>`; a 404 for
+    anyone else and when no token is configured. What they are: README, Watching it."""
+    return metrics_response()

@@ -8,7 +8,7 @@ import logging
 import time
 from enum import StrEnum
 
-from flask import Flask, jsonify
+from flask import Flask, g, has_request_context, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -149,6 +149,8 @@ def envelope(code: str, message: str, details: dict | None = None) -> dict:
 
 
 def error_response(code: str, message: str, status: int, details: dict | None = None, headers=None):
+    if has_request_context():
+        g.error_code = str(code)  # counted by app.core.observability's after_request hook
     response = jsonify(envelope(code, message, details))
     response.status_code = status
     for name, value in (headers or {}).items():

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 
 import redis
 
+from app.core.observability import LONG_POLLS
 from app.core.errors import AppError, Code
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,11 @@ class Notifier:
             token = next(self._tokens)
             self._sleepers[token] = deadline
             self._sleepers_changed.notify_all()
+        LONG_POLLS.inc()
         try:
             yield
         finally:
+            LONG_POLLS.dec()
             with self._sleepers_changed:
                 del self._sleepers[token]
                 self._sleepers_changed.notify_all()

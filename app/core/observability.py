@@ -1,0 +1,153 @@
+"""What an operator watches: one JSON log line per request, a request id, Prometheus metrics.
+
+Log line (structlog, JSON, logger "wallet.request"): method, route template (never the URL with
+its query, which may carry a cursor or a code), status, duration_ms, request_id, and who called
+(user_id, terminal_id or merchant_id) when the request got that far. Never a body, a header
+value, a token, a PIN, an OTP or a payment code.
+
+Request id: the caller's `X-Request-Id` when it is a short safe token (a load balancer's), else a
+new one; echoed back on every answer, and bound to structlog's context so that any line logged
+while the request runs carries it.
+
+Metrics: one after_request hook times each request once, for the log line and the histogram (the
+reason we do not add prometheus-flask-exporter, which the design guide names: it would install a
+second set of hooks and its own public endpoint). With several worker processes (gunicorn,
+granian) prometheus_client's multiprocess mode adds them up: app.serve points
+PROMETHEUS_MULTIPROC_DIR at a fresh folder before the workers start. `GET /metrics` answers only
+with `Authorization: Bearer <METRICS_TOKEN>` and is a 404 when no token is configured, so it is
+never public by accident.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import re
+import secrets
+import sys
+import time
+
+import structlog
+from flask import Flask, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess
+
+from app.core.errors import not_found
+
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+
+HTTP_REQUESTS = Counter("wallet_http_requests_total", "HTTP requests by route template and status",
+                        ["method", "route", "status"])
+HTTP_LATENCY = Histogram("wallet_http_request_duration_seconds", "Time to answer, by route template",
+                         ["method", "route"], buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
+REFUSALS = Counter("wallet_refusals_total", "Requests answered with our error envelope, by code", ["code"])
+PAYMENTS = Counter("wallet_payments_total", "Money-moving requests by kind and outcome", ["kind", "outcome"])
+LONG_POLLS = Gauge("wallet_long_polls_waiting", "Terminals waiting in a long poll now",
+                   multiprocess_mode="livesum")
+
+# The endpoints that move money, and what to call them on a dashboard.
+PAYMENT_ROUTES = {
+    "wallet.transfer": "transfer",
+    "wallet.topup": "topup",
+    "qr_payments.pay": "qr_payment",
+    "pos_charges.create_charge": "terminal_charge",
+    "pos_charges.refund_charge": "refund",
+    "pos_charges.reverse_charge": "reversal",
+    "orders.refund_order": "refund",
+    "customer_payments.confirm_payment": "confirmed_charge",
+    "pos_payment_requests.capture_payment_request": "capture",
+    "pos_payment_requests.void_payment_request": "void",
+    "pos_vending.authorize": "vending_authorize",
+    "pos_vending.capture_authorization": "capture",
+    "pos_vending.void_authorization": "void",
+}
+
+
+def configure_logging() -> None:
+    """JSON lines on stderr, for the request log and everything logged through structlog."""
+    structlog.configure(
+        processors=[structlog.contextvars.merge_contextvars, structlog.processors.add_log_level,
+                    structlog.processors.TimeStamper(fmt="iso", utc=True), structlog.processors.JSONRenderer()],
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False)  # structlog.testing.capture_logs must reach it in tests
+
+
+def register_observability(app: Flask) -> None:
+    configure_logging()
+    request_log = structlog.get_logger("wallet.request")
+
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+        offered = request.headers.get("X-Request-Id", "")
+        g.request_id = offered if SAFE_REQUEST_ID.fullmatch(offered) else "req_" + secrets.token_hex(12)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+    @app.after_request
+    def _finish(response):
+        request_id = g.get("request_id") or "req_" + secrets.token_hex(12)  # a guard refused before _start
+        response.headers["X-Request-Id"] = request_id
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        seconds = time.perf_counter() - g.get("started", time.perf_counter())
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(request.method, route).observe(seconds)
+        if g.get("error_code"):
+            REFUSALS.labels(g.error_code).inc()
+        kind = PAYMENT_ROUTES.get(request.endpoint or "")
+        if kind is not None:
+            PAYMENTS.labels(kind, "succeeded" if response.status_code < 300 else "refused").inc()
+        if app.config.get("REQUEST_LOG", True):
+            request_log.info("request", method=request.method, route=route, status=response.status_code,
+                             duration_ms=round(seconds * 1000, 2), **_caller())
+        return response
+
+
+
+def _caller() -> dict:
+    """Who made the request, as far as authentication got (ids only), read from what the three
+    authentications leave in flask.g: a user token's claims, a terminal, a merchant's API key."""
+    found = {}
+    claims = g.get("claims")
+    if claims:
+        found["user_id"] = claims.get("sub")
+    terminal = g.get("terminal")
+    if terminal is not None:
+        found["terminal_id"], found["merchant_id"] = terminal.id, terminal.merchant_id
+    if g.get("merchant_id"):
+        found["merchant_id"] = g.merchant_id
+    return found
+
+
+def metrics_response():
+    """Prometheus text format, for the scraper holding METRICS_TOKEN (see the module's docstring)."""
+    from flask import current_app
+    token = current_app.config.get("METRICS_TOKEN")
+    offered = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if not token or not hmac.compare_digest(offered.encode(), token.encode()):
+        raise not_found("page")
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY as registry
+    _refresh_gauges()
+    return generate_latest(registry), 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
+
+
+OUTBOX_BACKLOG = Gauge("wallet_webhook_backlog", "Webhook deliveries not yet delivered or given up",
+                       multiprocess_mode="liveall")
+
+
+def _refresh_gauges() -> None:
+    """Values read at scrape time: the webhook outbox's backlog (one COUNT on an indexed column)."""
+    from sqlalchemy import text
+    from app.core.uow import end_read
+    from app.extensions import db
+    try:
+        OUTBOX_BACKLOG.set(db.session.execute(text(
+            "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")).scalar_one())
+    except Exception:  # a metric must not fail the scrape; the log says why
+        logging.getLogger(__name__).exception("metrics: webhook backlog")
+    finally:
+        end_read()
