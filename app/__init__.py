@@ -135,3 +135,12 @@ def _register_docs(app: OpenAPI) -> None:
     @app.get("/docs", doc_ui=False)
     def api_docs_page():
         return send_from_directory(ROOT / "static", "docs.html")
+
+    # Swagger UI's files, from the flask-openapi3-swagger wheel: served by us, so the page needs no
+    # internet. The package's own page is not used: its inline script would need 'unsafe-inline'
+    # in the page's Content-Security-Policy; static/docs.js starts the UI instead.
+    swagger_files = Path(importlib.import_module("flask_openapi3_swagger").__file__).parent / "templates" / "swagger"
+
+    def api_docs_files(filename: str):
+        return send_from_directory(swagger_files, filename, max_age=86400)
+    app.add_url_rule("/docs/swagger/<path:filename>", "api_docs_files", api_docs_files)  # a plain route: files

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 
 from app.config import SECRET_NAMES, ConfigError, load_config
 
-NOT_DOCUMENTED = {"static", "openapi_document", "api_docs_page"}
+NOT_DOCUMENTED = {"static", "openapi_document", "api_docs_page", "api_docs_files"}
 
 
 def assert_envelope(response, status: int, code: str) -> None:
@@ -137,6 +137,23 @@ def test_the_docs_page_is_html_that_loads_nothing_from_another_host(client):
     assert "/openapi.json" in html
     assert re.findall(r"https?://", html) == [], "the docs page must work without the internet"
     assert not re.search(r"""(src|href)\s*=\s*["']//""", html)  # protocol-relative URLs too
+
+
+def test_the_docs_page_runs_swagger_ui_from_this_server_with_no_inline_script(client):
+    html = client.get("/docs").get_data(as_text=True)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+
+    # every script is a file of ours (no inline code, which the page's CSP would refuse)
+    assert scripts and all(body.strip() == "" and 'src="/' in attrs for attrs, body in scripts)
+    for src in re.findall(r'src="(/[^"]+)"', html) + re.findall(r'href="(/[^"]+\.css)"', html):
+        served = client.get(src)
+        assert served.status_code == 200 and len(served.data) > 100, src
+    bundle = client.get("/docs/swagger/js/swagger-ui-bundle.js")
+    assert b"SwaggerUIBundle" in bundle.data
+    assert "'unsafe-inline'" not in client.get("/docs").headers["Content-Security-Policy"]
+    assert "SwaggerUIBundle" in client.get("/static/docs.js").get_data(as_text=True)
+    # and only the UI's own files are reachable there
+    assert client.get("/docs/swagger/../../__init__.py").status_code == 404
 
 
 # --- routing errors ----------------------------------------------------------------------------
