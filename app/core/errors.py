@@ -63,6 +63,7 @@ class Code(StrEnum):
     PIN_REQUIRED = "pin_required", 403
     PIN_INVALID = "pin_invalid", 403
     PIN_LOCKED = "pin_locked", 403
+    ROLE_NOT_ALLOWED = "role_not_allowed", 403  # merchant staff whose role may not do this
     # not there, not now
     NOT_FOUND = "not_found", 404
     RECIPIENT_NOT_FOUND = "recipient_not_found", 404

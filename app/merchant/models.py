@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -25,9 +25,10 @@ class Merchant(db.Model):
 
 class MerchantStaff(db.Model):
     __tablename__ = "merchant_staff"
-    __table_args__ = (UniqueConstraint("merchant_id", "user_id", name="merchant_user"),)
+    __table_args__ = (UniqueConstraint("merchant_id", "user_id", name="merchant_user"),
+                      CheckConstraint("role IN ('owner', 'manager', 'cashier')", name="staff_role"))
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False, index=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
-    role: Mapped[str] = mapped_column(String(16), nullable=False)  # owner | staff
+    role: Mapped[str] = mapped_column(String(16), nullable=False)  # owner | manager | cashier (app.merchant.roles)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -10,6 +10,7 @@ from app.core.errors import AppError, Code, not_found
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
+from app.merchant import roles
 from app.merchant.models import Merchant, MerchantStaff
 from app.wallet import ledger
 from app.wallet.models import Account
@@ -41,14 +42,24 @@ def create_merchant(*, name: str, city: str, country: str, mcc: str, currency: s
     return merchant_out(merchant)
 
 
-def staff_merchant(user: User, merchant_id: str) -> Merchant:
-    """The merchant if `user` works for it; otherwise 404, exactly like a missing merchant."""
-    merchant = db.session.execute(
-        select(Merchant).join(MerchantStaff, MerchantStaff.merchant_id == Merchant.id)
-        .where(Merchant.id == merchant_id, MerchantStaff.user_id == user.id)).scalar_one_or_none()
-    if merchant is None:
+def staff_merchant(user: User, merchant_id: str, may: str = "read") -> Merchant:
+    """The merchant if `user` works for it and their role has the right `may` (app.merchant.roles).
+    Someone who does not work for it gets a 404, exactly like a missing merchant; staff whose
+    role lacks the right get 403 role_not_allowed."""
+    return staff_membership(user, merchant_id, may)[0]
+
+
+def staff_membership(user: User, merchant_id: str, may: str = "read") -> tuple[Merchant, MerchantStaff]:
+    found = db.session.execute(
+        select(Merchant, MerchantStaff).join(MerchantStaff, MerchantStaff.merchant_id == Merchant.id)
+        .where(Merchant.id == merchant_id, MerchantStaff.user_id == user.id)).one_or_none()
+    if found is None:
         raise not_found("merchant")
-    return merchant
+    merchant, member = found
+    if not roles.may(member.role, may):
+        raise AppError(Code.ROLE_NOT_ALLOWED, f"a {member.role} may not {roles.WHAT[may]}",
+                       {"role": member.role, "allowed_roles": sorted(roles.RIGHTS[may])})
+    return merchant, member
 
 
 def my_merchants(user: User) -> list[dict]:

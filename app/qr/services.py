@@ -68,7 +68,7 @@ def issue_code(merchant: Merchant, *, kind: str, currency: str, amount: int | No
 def create_code(user: User, merchant_id: str, *, kind: str, currency: str, amount: int | None,
                 reference: str | None, expires_in: int | None) -> dict:
     with unit_of_work() as uow:
-        merchant = staff_merchant(user, merchant_id)
+        merchant = staff_merchant(user, merchant_id, may="issue_qr")
         qr = issue_code(merchant, kind=kind, currency=currency, amount=amount, reference=reference,
                         expires_in=expires_in)
         uow.commit()

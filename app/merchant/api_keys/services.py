@@ -37,7 +37,7 @@ def key_out(key: ApiKey) -> dict:
 
 def create_key(user: User, merchant_id: str, *, name: str) -> dict:
     with unit_of_work() as uow:
-        merchant = staff_merchant(user, merchant_id)
+        merchant = staff_merchant(user, merchant_id, may="api_keys")
         plain = KEY_PREFIX + secrets.token_urlsafe(30)  # 30 bytes -> 40 characters
         key = ApiKey(id=new_id("key"), merchant_id=merchant.id, name=name, prefix=plain[:SHOWN_PREFIX],
                      key_hash=digest(plain), created_by=user.id, created_at=clock.now())
@@ -48,7 +48,7 @@ def create_key(user: User, merchant_id: str, *, name: str) -> dict:
 
 def list_keys(user: User, merchant_id: str) -> list[dict]:
     """Revoked keys included (with revoked_at): the list is also the record of what existed."""
-    merchant = staff_merchant(user, merchant_id)
+    merchant = staff_merchant(user, merchant_id, may="api_keys")
     rows = db.session.execute(select(ApiKey).where(ApiKey.merchant_id == merchant.id)
                               .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())).scalars()
     return [key_out(key) for key in rows]
@@ -57,7 +57,7 @@ def list_keys(user: User, merchant_id: str) -> list[dict]:
 def revoke_key(user: User, merchant_id: str, key_id: str) -> None:
     """Revoked at once: the next request with it is refused. Revoking twice keeps the first time."""
     with unit_of_work() as uow:
-        merchant = staff_merchant(user, merchant_id)
+        merchant = staff_merchant(user, merchant_id, may="api_keys")
         key = db.session.execute(select(ApiKey).where(ApiKey.id == key_id, ApiKey.merchant_id == merchant.id)
                                  ).scalar_one_or_none()
         if key is None:

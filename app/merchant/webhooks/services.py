@@ -108,7 +108,7 @@ def _internal_host(host: str) -> bool:
 def create_endpoint(user: User, merchant_id: str, *, url: str, event_types: list[str]) -> dict:
     url, secret = check_url(url), new_secret()
     with unit_of_work() as uow:
-        merchant = staff_merchant(user, merchant_id)
+        merchant = staff_merchant(user, merchant_id, may="webhooks")
         endpoint = WebhookEndpoint(id=new_id("whe"), merchant_id=merchant.id, url=url,
                                    events=json.dumps(sorted(set(event_types))), secret=crypto.encrypt(secret),
                                    status="active", created_at=clock.now())
@@ -118,14 +118,14 @@ def create_endpoint(user: User, merchant_id: str, *, url: str, event_types: list
 
 
 def list_endpoints(user: User, merchant_id: str) -> list[dict]:
-    merchant = staff_merchant(user, merchant_id)
+    merchant = staff_merchant(user, merchant_id, may="webhooks")
     rows = db.session.execute(select(WebhookEndpoint).filter_by(merchant_id=merchant.id)
                               .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)).scalars()
     return [endpoint_out(e) for e in rows]
 
 
 def _owned(user: User, merchant_id: str, endpoint_id: str) -> WebhookEndpoint:
-    merchant = staff_merchant(user, merchant_id)
+    merchant = staff_merchant(user, merchant_id, may="webhooks")
     endpoint = db.session.execute(select(WebhookEndpoint).filter_by(id=endpoint_id, merchant_id=merchant.id)
                                   .with_for_update()).scalar_one_or_none()
     if endpoint is None:
@@ -206,7 +206,7 @@ def _deliveries_out(rows: list[WebhookDelivery]) -> list[dict]:
 
 def list_deliveries(user: User, merchant_id: str, *, status: str | None, cursor: str | None, limit: int) -> dict:
     """Newest first, each with its attempts (newest first)."""
-    merchant = staff_merchant(user, merchant_id)
+    merchant = staff_merchant(user, merchant_id, may="webhooks")
     query = select(WebhookDelivery).where(WebhookDelivery.merchant_id == merchant.id)
     if status is not None:
         query = query.where(WebhookDelivery.status == status)
@@ -225,7 +225,7 @@ def retry_delivery(user: User, merchant_id: str, delivery_id: str) -> dict:
     """Back to pending, due now. Its attempt count is kept: a failed delivery retried by hand gets
     one more attempt, not a new day of them."""
     with unit_of_work() as uow:
-        merchant = staff_merchant(user, merchant_id)
+        merchant = staff_merchant(user, merchant_id, may="webhooks")
         # FOR UPDATE: the worker claims with SKIP LOCKED and records results under this lock too.
         delivery = db.session.execute(select(WebhookDelivery).filter_by(id=delivery_id, merchant_id=merchant.id)
                                       .with_for_update()).scalar_one_or_none()

@@ -36,7 +36,7 @@ def _new_secret() -> str:
 def register(user: User, merchant_id: str, *, kind: str, label: str) -> dict:
     secret = _new_secret()
     with unit_of_work() as uow:
-        merchant = staff_merchant(user, merchant_id)
+        merchant = staff_merchant(user, merchant_id, may="terminals")
         now = clock.now()
         terminal = Terminal(id=new_id("ter"), merchant_id=merchant.id, kind=kind, label=label,
                             secret=crypto.encrypt(secret), status="active", created_at=now,
@@ -54,7 +54,7 @@ def list_terminals(user: User, merchant_id: str) -> list[dict]:
 
 
 def _owned(user: User, merchant_id: str, terminal_id: str) -> Terminal:
-    merchant = staff_merchant(user, merchant_id)
+    merchant = staff_merchant(user, merchant_id, may="terminals")
     terminal = db.session.execute(select(Terminal).filter_by(id=terminal_id, merchant_id=merchant.id)
                                   .with_for_update()).scalar_one_or_none()
     if terminal is None:
