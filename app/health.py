@@ -50,7 +50,7 @@ def readyz():
     return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
 
 
-@health_api.get("/metrics", responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+@health_api.get("/metrics", responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}, 404: None},
                 security=[{"bearer": []}])
 def metrics():
     """Prometheus metrics (text format), with `Authorization: Bearer <METRICS_TOKEN>`; a 404 for

@@ -124,13 +124,13 @@ def totp_setup():
     return second_factor.setup(current_user())
 
 
-@account_api.post("/auth/totp/enable", responses={200: RecoveryCodesOut})
+@account_api.post("/auth/totp/enable", responses={200: RecoveryCodesOut, 409: None})
 def totp_enable(body: TotpCodeBody):
     """Turn TOTP on with a code from the app; returns ten one-time recovery codes."""
     return second_factor.enable(current_user(), body.code)
 
 
-@account_api.post("/auth/totp/disable", responses={204: None})
+@account_api.post("/auth/totp/disable", responses={204: None, 409: None})
 def totp_disable(body: TotpCodeBody):
     """Turn TOTP off with a code from the app or a recovery code."""
     second_factor.disable(current_user(), body.code)

@@ -4,9 +4,10 @@ flask-openapi3 declares 422 as its own list of validation errors (the API answer
 and leaves out the other error statuses an operation can give, so generated clients misparse
 every error. After it builds the document, every operation gets our envelope for each error
 status it can answer: 400 and 422 (bad input), 500, 413 for a body, 401 and 403 behind a security
-scheme, 404 for a path with an id, 402, 404 and 409 where an Idempotency-Key is taken (money
-moves), 429 (rate limits, the terminal's and the PIN's lockouts); statuses a route declares
-itself (410, ...) stay.
+scheme or on a sign-in operation, 404 for a path with an id, 402, 404 and 409 where an Idempotency-Key is taken (money
+moves), 429 (rate limits, the terminal's and the PIN's lockouts). A route declares the error
+statuses these rules cannot know (`responses={401: None}` for a wrong sign-in code, 409 for a
+state conflict); every declared error status gets the envelope too.
 """
 from __future__ import annotations
 
@@ -33,10 +34,9 @@ def declare_errors(spec: dict) -> None:
     for path, item in spec.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
-            for status in sorted(_error_statuses(path, method, operation)):
-                declared = responses.get(str(status))
-                if declared is None or status == 422:
-                    responses[str(status)] = {"description": HTTPStatus(status).phrase,
+            declared = {int(status) for status in responses if status.isdigit() and int(status) >= 400}
+            for status in sorted(_error_statuses(path, method, operation) | declared):
+                responses[str(status)] = {"description": HTTPStatus(status).phrase,
                                               "content": {"application/json": {"schema": ENVELOPE_REF}}}
 
 
@@ -44,8 +44,8 @@ def _error_statuses(path: str, method: str, operation: dict) -> set[int]:
     statuses = {400, 422, 429, 500}
     if method in ("post", "put", "patch"):
         statuses.add(413)
-    if operation.get("security"):
-        statuses |= {401, 403}
+    if operation.get("security") or path.startswith("/api/v1/auth/"):
+        statuses |= {401, 403}  # the sign-in operations too: a wrong code or password, a locked account
     if "{" in path:
         statuses.add(404)
     if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):

@@ -12,7 +12,7 @@ devices_api = APIBlueprint("devices", __name__, url_prefix="/api/v1", abp_securi
 devices_api.before_request(authenticate)
 
 
-@devices_api.post("/devices", responses={201: DeviceRegistered})
+@devices_api.post("/devices", responses={201: DeviceRegistered, 409: None})
 def register_device(body: DeviceBody):
     """Register this phone for payment codes; the answer holds its seed, shown only this once."""
     return devices.register_device(current_user(), body.name), 201
