@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench import environment
 from bench.servers import Server, free_port
@@ -165,7 +166,10 @@ def _start_sweeper(env: dict, workdir: Path) -> subprocess.Popen:
 def run(*, seconds: float, clients: int, users: int = 20, merchants: int = 3, fault_interval: float = 3.0,
         devices_per_user: int = 5, base_url: str = "postgresql://postgres@127.0.0.1:5432") -> Report:
     report, lock = Report(), threading.Lock()
-    database_url = environment.recreate_database(base_url, "wallet_bank")
+    # Named after the suite's database, so two checkouts running the bank test on one server
+    # (CI's wallet_ci, a developer's wallet_main) do not drop each other's database.
+    own = urlsplit(base_url).path.lstrip("/")
+    database_url = environment.recreate_database(base_url, f"{own}_bank" if own else "wallet_bank")
     redis = PrivateRedis()
     redis.start()
     servers: list[Server] = []
