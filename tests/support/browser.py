@@ -34,3 +34,18 @@ class Console:
 
     def csp_violations(self) -> list[str]:
         return [e for e in self.errors if "Content Security Policy" in e or e.startswith("Refused to")]
+
+
+def read_qr(png_bytes: bytes) -> str:
+    """The text of the QR code in a screenshot (PNG), read by zxing-cpp, or fail."""
+    import png
+    import zxingcpp
+    width, height, rows, info = png.Reader(bytes=png_bytes).asDirect()
+    planes, top = info["planes"], (1 << info["bitdepth"]) - 1
+    gray = bytearray()
+    for row in rows:
+        gray.extend(row[x * planes] * 255 // top for x in range(width))  # first plane: gray or red
+    result = zxingcpp.read_barcode(memoryview(bytes(gray)).cast("B", (height, width)),
+                                   formats=zxingcpp.BarcodeFormat.QRCode)
+    assert result is not None, "zxing-cpp found no QR code in the picture"
+    return result.text

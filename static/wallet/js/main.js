@@ -1,0 +1,61 @@
+// The wallet page: signs in (or resumes the tab's session), then shows the tabs.
+import * as api from "./api.js";
+import * as account from "./account.js";
+import * as store from "./store.js";
+import * as code from "./views/code.js";
+import * as history from "./views/history.js";
+import * as home from "./views/home.js";
+import * as pay from "./views/pay.js";
+import * as settings from "./views/settings.js";
+import * as signin from "./views/signin.js";
+import {$, $$, fail, notice, showTab} from "./ui.js";
+
+function showSignedIn(on) {
+  $("#signin").hidden = on;
+  $("#tabs").hidden = !on;
+  $("#sign-out").hidden = !on;
+  if (!on) { for (const section of $$("section.tab")) section.hidden = true; $("#who").textContent = ""; }
+}
+
+async function enter() {
+  await home.refresh();
+  $("#who").textContent = account.state.me.name;
+  showSignedIn(true);
+  showTab("home");
+}
+
+async function signedIn(tokens) {
+  api.adopt(tokens);
+  notice("");
+  await enter();
+}
+
+async function start() {
+  signin.setup((tokens) => signedIn(tokens).catch(fail));
+  home.setup(); pay.setup(); code.setup(); history.setup(); settings.setup();
+  for (const button of $$("#tabs button")) button.addEventListener("click", () => showTab(button.dataset.tab));
+  document.addEventListener("tab", (event) => {
+    code.stop();
+    if (event.detail === "code") code.start();
+    if (event.detail === "history") history.reload().catch(fail);
+    if (event.detail === "home") home.refresh().catch(fail);
+  });
+  $("#sign-out").addEventListener("click", async () => {
+    await api.signOut();
+    await store.clear(); // this browser no longer shows that person's payment code
+  });
+  api.onSignedOut(() => { code.stop(); account.state.me = null; account.state.wallets = []; showSignedIn(false); });
+
+  if (api.hasRefreshToken() && await api.refresh()) return enter();
+  if (!navigator.onLine && await store.load("device")) {
+    // Offline with a registered device: the payment code still works; nothing else can.
+    $("#tabs").hidden = true;
+    $("#code").hidden = false;
+    notice("You are offline: your payment code still works.");
+    return code.start();
+  }
+  showSignedIn(false);
+}
+
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+start().catch(fail);
