@@ -2,35 +2,17 @@
 they see and what the API then holds. One page for the whole journey (the machine is small)."""
 from __future__ import annotations
 
-import time
+import re
 
 import pytest
 
-expect = pytest.importorskip("playwright.sync_api").expect
-
-from tests.support.browser import read_qr
+from tests.support.browser import read_qr, sign_in_with_a_code
 from tests.support.payment_codes import charge
 from tests.support.qr import create_code
 from tests.support.terminals import make_terminal
 
-
-def login_code(api, person) -> str:
-    # The API sends the code after its answer has gone out (app/core/after_response.py): wait for it.
-    deadline = time.monotonic() + 5
-    while not any(m["to"] == person.identifier and m["purpose"] == "login" for m in api.outbox()):
-        assert time.monotonic() < deadline, "no sign-in code was sent"
-        time.sleep(0.05)
-    return api.last_code(person.identifier, "login")
-
-
-def sign_in_with_a_code(page, api, person):
-    page.goto("/")
-    page.get_by_label("Phone or e-mail").first.fill(person.identifier)
-    page.get_by_role("button", name="Send me a code").click()
-    page.get_by_label("The six-digit code we sent").first.wait_for()
-    page.get_by_label("The six-digit code we sent").first.fill(login_code(api, person))
-    page.get_by_role("button", name="Sign in").first.click()
-    page.locator("#balances .balance").first.wait_for()
+expect = pytest.importorskip("playwright.sync_api").expect
+EIGHTEEN_DIGITS = re.compile(r"^\d{18}$")
 
 
 def test_a_person_signs_in_sends_pays_and_shows_their_code(phone_page, api, console):
@@ -79,7 +61,7 @@ def test_a_person_signs_in_sends_pays_and_shows_their_code(phone_page, api, cons
     page.get_by_role("button", name="My code").click()
     digits = page.locator("#code-digits")
     digits.wait_for()
-    page.wait_for_function("document.querySelector('#code-digits').dataset.code")
+    expect(page.locator("#code-digits")).to_have_attribute("data-code", EIGHTEEN_DIGITS)
     code = digits.get_attribute("data-code")
     assert len(code) == 18 and read_qr(page.locator("#code-qr").screenshot()) == code
     response = charge(terminal, code, 300)

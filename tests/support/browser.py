@@ -7,6 +7,7 @@ package (its own browser download is not available here), one browser per test s
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,3 +50,24 @@ def read_qr(png_bytes: bytes) -> str:
                                    formats=zxingcpp.BarcodeFormat.QRCode)
     assert result is not None, "zxing-cpp found no QR code in the picture"
     return result.text
+
+
+# --- the wallet page ---------------------------------------------------------------------
+
+def login_code(api, person) -> str:
+    # The API sends the code after its answer has gone out (app/core/after_response.py): wait for it.
+    deadline = time.monotonic() + 5
+    while not any(m["to"] == person.identifier and m["purpose"] == "login" for m in api.outbox()):
+        assert time.monotonic() < deadline, "no sign-in code was sent"
+        time.sleep(0.05)
+    return api.last_code(person.identifier, "login")
+
+
+def sign_in_with_a_code(page, api, person):
+    page.goto("/")
+    page.get_by_label("Phone or e-mail").first.fill(person.identifier)
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_label("The six-digit code we sent").first.wait_for()
+    page.get_by_label("The six-digit code we sent").first.fill(login_code(api, person))
+    page.get_by_role("button", name="Sign in").first.click()
+    page.locator("#balances .balance").first.wait_for()

@@ -1,0 +1,121 @@
+"""The wallet's other journeys in Chromium at 390 px: a terminal's charge approved with the PIN
+(and a wrong PIN's message from the API), history paging and CSV, the session across reload,
+refresh and sign-out, the payment code offline, and amounts in minor units."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import pytest
+
+from tests.support.browser import sign_in_with_a_code
+from tests.support.payment_codes import PIN, charge, phone_of, set_pin
+from tests.support.terminals import make_terminal
+
+expect = pytest.importorskip("playwright.sync_api").expect
+EIGHTEEN_DIGITS = re.compile(r"^\d{18}$")
+
+
+def test_amounts_are_minor_units_with_each_currencys_exponent(phone_page):
+    phone_page.goto("/")
+    results = phone_page.evaluate("""async () => {
+        const {format, parse} = await import("/static/wallet/js/money.js");
+        return [format(1250, "USD"), format(500, "JPY"), format(1250, "KWD"), format(-5, "USD"),
+                parse("12.5", "USD"), parse("0.1", "USD"), parse("500", "JPY"), parse("1.5", "JPY"),
+                parse("12.345", "USD"), parse("0", "USD"), parse("1e3", "USD"), parse("9007199254740993", "JPY")];
+    }""")
+    assert results[:4] == ["$12.50", "¥500", "KWD\xa01.250", "-$0.05"]
+    assert results[4:] == [1250, 10, 500, None, None, None, None, None]
+
+
+def test_a_large_charge_waits_for_the_pin_and_a_wrong_pin_shows_the_apis_message(phone_page, api, console):
+    page = phone_page
+    alice = api.person(name="Alice", balance=20_000)
+    set_pin(api, alice)
+    terminal = make_terminal(api)
+    made = charge(terminal, phone_of(api, alice).code(), 15_000, reference="TV-1").json
+    assert made["status"] == "requires_confirmation"
+
+    sign_in_with_a_code(page, api, alice)
+    pending = page.locator("#pending li")
+    expect(pending).to_contain_text("$150.00")
+    pending.get_by_label("PIN").fill("000000")
+    pending.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("alert")).to_have_text("the PIN is wrong")  # the envelope's message
+    pending.get_by_label("PIN").fill(PIN)
+    pending.get_by_role("button", name="Approve").click()
+    expect(page.locator("#pending-box")).to_be_hidden()
+    expect(page.locator("#balances .balance")).to_have_text("$50.00")
+    assert terminal.get(f"/api/v1/pos/charges/{made['id']}").json["status"] == "succeeded"
+    # The wrong PIN's 403 is the one console error: Chromium logs every failed request.
+    assert [e for e in console.errors if "403" not in e] == []
+
+
+def test_history_pages_on_the_cursor_filters_and_downloads_csv(phone_page, api, console):
+    page = phone_page
+    alice = api.person(name="Alice")
+    for _ in range(25):  # more than one page of 20
+        api.topup(alice, 100)
+    bob = api.person(name="Bob")
+    assert api.transfer(alice, bob.identifier, 40, key=str(uuid.uuid4()), note="coffee").status_code == 201
+
+    sign_in_with_a_code(page, api, alice)
+    page.get_by_role("button", name="History").click()
+    rows = page.locator("#history-list .row")
+    expect(rows.first).to_contain_text("coffee")
+    page.locator("#history-end").scroll_into_view_if_needed()
+    expect(rows).to_have_count(26)
+    expect(page.locator("#history-end")).to_have_text("That is all.")
+
+    page.get_by_label("Search").fill("coffee")
+    page.get_by_role("button", name="Show").click()
+    expect(rows).to_have_count(1)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    lines = open(download.value.path(), encoding="utf-8").read().splitlines()
+    assert lines[0].startswith("id,created_at,type,amount") and len(lines) == 2 and "-40" in lines[1]
+    assert console.errors == []
+
+
+def test_the_session_survives_a_reload_is_refreshed_before_expiry_and_ends_on_sign_out(app, phone_page, api, console):
+    page = phone_page
+    alice = api.person(name="Alice")
+    app.config["ACCESS_TOKEN_TTL"] = 65  # the page refreshes 60 s early: at 5 s
+    try:
+        sign_in_with_a_code(page, api, alice)
+        with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/refresh"), timeout=15_000) as refreshed:
+            pass
+        assert refreshed.value.status == 200
+    finally:
+        app.config["ACCESS_TOKEN_TTL"] = 15 * 60
+    page.reload()  # the refresh token is in sessionStorage: the tab stays signed in
+    expect(page.locator("#who")).to_have_text("Alice")
+    token = page.evaluate("sessionStorage.getItem('wallet.refresh')")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('wallet.refresh')") is None
+    assert api.client.post("/api/v1/auth/refresh", json={"refresh_token": token}).status_code == 401
+    assert console.errors == []
+
+
+def test_the_payment_code_shows_offline(phone_page, api, console):
+    page = phone_page
+    alice = api.person(name="Alice", balance=1000)
+    terminal = make_terminal(api)
+    sign_in_with_a_code(page, api, alice)
+    page.evaluate("navigator.serviceWorker.ready")  # the app shell is cached
+    page.get_by_role("button", name="My code").click()
+    expect(page.locator("#code-digits")).to_have_attribute("data-code", EIGHTEEN_DIGITS)
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("status")).to_have_text("You are offline: your payment code still works.")
+    expect(page.locator("#code-digits")).to_have_attribute("data-code", EIGHTEEN_DIGITS)
+    code = page.locator("#code-digits").get_attribute("data-code")
+    page.context.set_offline(False)
+    response = charge(terminal, code, 200)
+    assert response.status_code == 201 and response.json["status"] == "succeeded", json.dumps(response.json)
+    # Offline, the refresh could not reach the server: Chromium logs that failed fetch.
+    assert [e for e in console.errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
