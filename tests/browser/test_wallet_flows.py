@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.browser import sign_in_with_a_code
 from tests.support.payment_codes import PIN, charge, phone_of, set_pin
+from tests.support.qr import create_code, make_merchant
 from tests.support.terminals import make_terminal
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -119,3 +120,25 @@ def test_the_payment_code_shows_offline(phone_page, api, console):
     assert response.status_code == 201 and response.json["status"] == "succeeded", json.dumps(response.json)
     # Offline, the refresh could not reach the server: Chromium logs that failed fetch.
     assert [e for e in console.errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+def test_paying_a_code_above_the_no_pin_limit_asks_for_the_pin(phone_page, api, console):
+    page = phone_page
+    alice = api.person(name="Alice", balance=20_000)
+    set_pin(api, alice)
+    owner = api.person(name="Shop Owner")
+    merchant = make_merchant(api.app, api, owner=owner)
+    payload = create_code(api, owner, merchant, kind="dynamic", currency="USD", amount=15_000,
+                          reference="BIG-1").json["payload"]
+
+    sign_in_with_a_code(page, api, alice)
+    page.get_by_role("button", name="Pay").click()
+    page.get_by_label("Or paste the code's text").fill(payload)
+    page.get_by_role("button", name="Check").click()
+    pin = page.locator("#pay-pin")
+    expect(pin).to_be_visible()  # $150.00 is above NO_PIN_AMOUNT ($100.00)
+    pin.fill(PIN)
+    page.locator("#pay-confirm").get_by_role("button", name="Pay").click()
+    expect(page.locator("#pay-receipt")).to_contain_text("BIG-1")
+    assert api.wallet(alice)["balance"] == 5_000
+    assert console.errors == []

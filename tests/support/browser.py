@@ -54,13 +54,14 @@ def read_qr(png_bytes: bytes) -> str:
 
 # --- the wallet page ---------------------------------------------------------------------
 
-def login_code(api, person) -> str:
-    # The API sends the code after its answer has gone out (app/core/after_response.py): wait for it.
+def sent_code(api, to: str, purpose: str = "login") -> str:
+    """The code the page's request made the API send to `to`. The API sends it after its answer
+    has gone out (app/core/after_response.py), so it may not be in the outbox yet: wait for it."""
     deadline = time.monotonic() + 5
-    while not any(m["to"] == person.identifier and m["purpose"] == "login" for m in api.outbox()):
-        assert time.monotonic() < deadline, "no sign-in code was sent"
+    while not any(m["to"] == to and m["purpose"] == purpose for m in api.outbox()):
+        assert time.monotonic() < deadline, f"no {purpose} code was sent to {to}"
         time.sleep(0.05)
-    return api.last_code(person.identifier, "login")
+    return api.last_code(to, purpose)
 
 
 def sign_in_with_a_code(page, api, person):
@@ -68,6 +69,6 @@ def sign_in_with_a_code(page, api, person):
     page.get_by_label("Phone or e-mail").first.fill(person.identifier)
     page.get_by_role("button", name="Send me a code").click()
     page.get_by_label("The six-digit code we sent").first.wait_for()
-    page.get_by_label("The six-digit code we sent").first.fill(login_code(api, person))
+    page.get_by_label("The six-digit code we sent").first.fill(sent_code(api, person.identifier))
     page.get_by_role("button", name="Sign in").first.click()
     page.locator("#balances .balance").first.wait_for()

@@ -18,10 +18,10 @@ function showSignedIn(on) {
 }
 
 async function enter() {
-  await home.refresh();
+  await account.load();
   $("#who").textContent = account.state.me.name;
   showSignedIn(true);
-  showTab("home");
+  showTab("home"); // draws balances and pending charges (once: a second drawing would drop a PIN being typed)
 }
 
 async function signedIn(tokens) {
