@@ -142,3 +142,56 @@ def test_paying_a_code_above_the_no_pin_limit_asks_for_the_pin(phone_page, api, 
     expect(page.locator("#pay-receipt")).to_contain_text("BIG-1")
     assert api.wallet(alice)["balance"] == 5_000
     assert console.errors == []
+
+
+def test_top_up_set_the_pin_and_decline_a_charge(phone_page, api, console):
+    page = phone_page
+    alice = api.person(name="Alice")
+    sign_in_with_a_code(page, api, alice)
+
+    top_up = page.locator("#topup")
+    top_up.get_by_label("Amount").fill("20")
+    top_up.get_by_role("button", name="Top up").click()
+    expect(page.locator("#balances .balance")).to_have_text("$20.00")
+    top_up.get_by_label("Amount").fill("5")
+    top_up.get_by_label("Card").select_option("tok_chargeDeclined")
+    top_up.get_by_role("button", name="Top up").click()
+    expect(page.get_by_role("alert")).to_have_text("the card was declined")
+    assert api.wallet(alice)["balance"] == 2000
+
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_label("New PIN (six digits)").fill(PIN)
+    page.get_by_role("button", name="Set PIN").click()
+    expect(page.get_by_role("status")).to_have_text("Your PIN is set.")
+    assert api.get("/api/v1/me", alice).json["pin_set"] is True
+
+    api.topup(alice, 20_000)
+    terminal = make_terminal(api)
+    made = charge(terminal, phone_of(api, alice).code(), 15_000).json
+    page.get_by_role("button", name="Home").click()
+    page.locator("#pending li").get_by_role("button", name="Decline").click()
+    expect(page.locator("#pending-box")).to_be_hidden()
+    assert terminal.get(f"/api/v1/pos/charges/{made['id']}").json["status"] == "declined"
+    assert api.wallet(alice)["balance"] == 22_000
+    assert [e for e in console.errors if "402" not in e] == []  # the declined card's answer
+
+
+def test_the_payment_code_changes_each_period_and_sign_out_revokes_the_device(phone_page, api, console):
+    page = phone_page
+    page.clock.install()  # the page's clock, moved by the test: no waiting 30 s
+    alice = api.person(name="Alice")
+    sign_in_with_a_code(page, api, alice)
+    page.get_by_role("button", name="My code").click()
+    digits = page.locator("#code-digits")
+    expect(digits).to_have_attribute("data-code", EIGHTEEN_DIGITS)
+    first = digits.get_attribute("data-code")
+    page.clock.fast_forward(30_000)
+    expect(digits).not_to_have_attribute("data-code", first)
+    second = digits.get_attribute("data-code")
+    assert second[:10] == first[:10] and second[10:] != first[10:]  # same prefix, handle and slot; new TOTP
+
+    assert len(api.get("/api/v1/devices", alice).json["data"]) == 1
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert api.get("/api/v1/devices", alice).json["data"] == []  # the list leaves out revoked devices
+    assert console.errors == []

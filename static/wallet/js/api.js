@@ -23,7 +23,6 @@ export class ApiError extends Error {
 }
 
 export function onSignedOut(listener) { listeners.add(listener); }
-export function signedIn() { return access !== null; }
 export function hasRefreshToken() { return sessionStorage.getItem(REFRESH_KEY) !== null; }
 
 export async function request(method, path, {body, idempotencyKey, auth = true, raw = false} = {}) {

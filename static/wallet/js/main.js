@@ -41,8 +41,12 @@ async function start() {
     if (event.detail === "home") home.refresh().catch(fail);
   });
   $("#sign-out").addEventListener("click", async () => {
+    // A signed-out browser must not keep making codes that pay: revoke its device, then forget it.
+    const saved = await store.load("device");
+    // Sign-out goes on when the server cannot be reached; the device then stays until revoked elsewhere.
+    if (saved) await api.request("DELETE", `/devices/${saved.id}`).catch(() => {});
+    await store.clear();
     await api.signOut();
-    await store.clear(); // this browser no longer shows that person's payment code
   });
   api.onSignedOut(() => { code.stop(); account.state.me = null; account.state.wallets = []; showSignedIn(false); });
 
