@@ -15,12 +15,18 @@ def base_url(app):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One driver per session: playwright's sync API cannot run a second one beside it."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (requirements-dev.txt)")
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+    with sync_api.sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    chromium = launch(playwright)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

@@ -18,11 +18,31 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 PHONE = {"width": 390, "height": 844}
 
 
-def launch(playwright):
+def launch(playwright, *extra_args: str):
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), "
                            "or point CHROMIUM at a Chromium binary")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + list(extra_args))
+
+
+def fake_camera_args(video: Path) -> list[str]:
+    """Chromium's fake capture device, playing `video` (Y4M, looped) as the camera."""
+    return ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
+
+
+def y4m_of_png(png_bytes: bytes, path: Path, frames: int = 5) -> Path:
+    """A still picture as a short Y4M video (4:2:0; grey: the chroma planes are neutral)."""
+    import png
+    width, height, rows, info = png.Reader(bytes=png_bytes).asDirect()
+    planes, top = info["planes"], (1 << info["bitdepth"]) - 1
+    luma = [bytes(row[x * planes] * 255 // top for x in range(width)) + b"\xff" * (width % 2) for row in rows]
+    if height % 2:
+        luma.append(b"\xff" * len(luma[0]))
+    even_width, even_height = len(luma[0]), len(luma)  # 4:2:0 needs even sides: padded with white
+    chroma = b"\x80" * (even_width // 2 * even_height // 2 * 2)
+    frame = b"FRAME\n" + b"".join(luma) + chroma
+    path.write_bytes(f"YUV4MPEG2 W{even_width} H{even_height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
+    return path
 
 
 @dataclass

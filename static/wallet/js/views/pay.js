@@ -3,6 +3,7 @@
 import * as api from "../api.js";
 import * as account from "../account.js";
 import {format, parse} from "../money.js";
+import {cameraAvailable, scanOnce} from "../scanner.js";
 import {$, facts, fail, notice, onSubmit} from "../ui.js";
 
 let scanned = null; // {payload, decoded}
@@ -53,33 +54,20 @@ async function pay(form) {
   notice(`Paid ${format(paid.amount, paid.currency)}.`);
 }
 
-async function scan() {
-  const detector = new BarcodeDetector({formats: ["qr_code"]});
-  const video = $("#scan-video");
-  const stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}});
-  video.srcObject = stream;
-  video.hidden = false;
-  await video.play();
-  try {
-    for (;;) {
-      const codes = await detector.detect(video);
-      if (codes.length) return codes[0].rawValue;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  } finally {
-    stream.getTracks().forEach((track) => track.stop());
-    video.hidden = true;
-  }
-}
-
 export function setup() {
   onSubmit($("#paste"), (form) => check(form.get("payload").trim()));
   onSubmit($("#pay-confirm"), pay);
-  if ("BarcodeDetector" in window && navigator.mediaDevices) {
-    const button = $("#scan-start");
-    button.hidden = false;
-    button.addEventListener("click", async () => {
-      try { await check(await scan()); } catch (error) { fail(error); }
-    });
-  }
+  if (!cameraAvailable()) return; // no camera API: the paste field is the way in
+  const button = $("#scan-start");
+  button.hidden = false;
+  let scanning = null;
+  button.addEventListener("click", async () => {
+    if (scanning) { scanning.abort(); return; }
+    scanning = new AbortController();
+    button.textContent = "Stop scanning";
+    try { await check(await scanOnce($("#scan-video"), scanning.signal)); } catch (error) { fail(error); } finally {
+      scanning = null;
+      button.textContent = "Scan with the camera";
+    }
+  });
 }
