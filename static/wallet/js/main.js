@@ -39,6 +39,7 @@ async function start() {
     if (event.detail === "code") code.start();
     if (event.detail === "history") history.reload().catch(fail);
     if (event.detail === "home") home.refresh().catch(fail);
+    if (event.detail === "settings") settings.refresh().catch(fail);
   });
   $("#sign-out").addEventListener("click", async () => {
     // A signed-out browser must not keep making codes that pay: revoke its device, then forget it.

@@ -3,12 +3,13 @@ import qrcode from "../vendor/qrcode-generator.mjs";
 
 const QUIET = 4; // modules of white around the code, as scanners expect
 
-export function drawQr(canvas, text) {
+// Payment codes are digits (Numeric mode: the smallest code); other text goes as bytes.
+export function drawQr(canvas, text, mode = "Numeric") {
   const qr = qrcode(0, "M"); // type 0: the smallest version that holds the text
-  qr.addData(text, "Numeric");
+  qr.addData(text, mode);
   qr.make();
   const count = qr.getModuleCount(), cells = count + 2 * QUIET;
-  const scale = Math.floor(canvas.width / cells);
+  const scale = Math.max(1, Math.floor(canvas.width / cells));
   const context = canvas.getContext("2d");
   context.fillStyle = "#fff";
   context.fillRect(0, 0, canvas.width, canvas.height);

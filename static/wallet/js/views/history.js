@@ -71,7 +71,22 @@ async function csv() {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+// Opening and closing balance of a month, and what came in and went out per type.
+async function statement(month) {
+  const {wallet} = filters();
+  const s = await api.get(`/wallets/${wallet}/statements/${month}`);
+  const money = (amount) => format(amount, s.currency);
+  facts($("#statement"), [["Opening balance", money(s.opening_balance)],
+    ...Object.entries(s.totals).map(([type, t]) => [type, `in ${money(t.in)}, out ${money(t.out)}`]),
+    ["Closing balance", money(s.closing_balance)], ["Transactions", s.count]]);
+}
+
 export function setup() {
+  $("#statement-month").value = new Date().toISOString().slice(0, 7);
+  $("#statement-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    statement($("#statement-month").value).catch(fail);
+  });
   $("#history-filters").addEventListener("submit", (event) => { event.preventDefault(); reload().catch(fail); });
   $("#csv").addEventListener("click", () => csv().catch(fail));
   new IntersectionObserver((entries) => {
