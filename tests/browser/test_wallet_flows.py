@@ -195,3 +195,21 @@ def test_the_payment_code_changes_each_period_and_sign_out_revokes_the_device(ph
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert api.get("/api/v1/devices", alice).json["data"] == []  # the list leaves out revoked devices
     assert console.errors == []
+
+
+def test_a_token_that_ran_out_anyway_is_refreshed_and_the_request_sent_again(app, phone_page, api, console):
+    page = phone_page
+    alice = api.person(name="Alice", balance=700)
+    # Tokens that die after 1 s (no leeway), before the page's own timer (5 s at the earliest) refreshes.
+    app.config.update(ACCESS_TOKEN_TTL=1, JWT_LEEWAY=0)
+    try:
+        sign_in_with_a_code(page, api, alice)
+        page.wait_for_timeout(2_000)
+        with page.expect_response(lambda r: r.url.endswith("/api/v1/auth/refresh")) as refreshed:
+            page.get_by_role("button", name="History").click()
+        assert refreshed.value.status == 200
+        expect(page.locator("#history-list .row")).to_have_count(1)  # the retried request's answer
+    finally:
+        app.config.update(ACCESS_TOKEN_TTL=15 * 60, JWT_LEEWAY=5)
+    expect(page.locator("#who")).to_have_text("Alice")  # still signed in
+    assert [e for e in console.errors if "401" not in e] == []  # the expired token's refusal

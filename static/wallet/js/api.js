@@ -25,7 +25,7 @@ export class ApiError extends Error {
 export function onSignedOut(listener) { listeners.add(listener); }
 export function hasRefreshToken() { return sessionStorage.getItem(REFRESH_KEY) !== null; }
 
-export async function request(method, path, {body, idempotencyKey, auth = true, raw = false} = {}) {
+export async function request(method, path, {body, idempotencyKey, auth = true, raw = false, retried = false} = {}) {
   const headers = {};
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (auth && access) headers["Authorization"] = `Bearer ${access}`;
@@ -39,6 +39,11 @@ export async function request(method, path, {body, idempotencyKey, auth = true, 
   if (raw && response.ok) return response;
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
+    // The token ran out anyway (a sleeping phone or a background tab delays timers): refresh
+    // once and send the request again; only then is the session over.
+    if (response.status === 401 && auth && access && !retried && await refresh()) {
+      return request(method, path, {body, idempotencyKey, auth, raw, retried: true});
+    }
     if (response.status === 401 && auth && access) forget();
     throw new ApiError(response.status, data);
   }
@@ -55,7 +60,15 @@ export function adopt(tokens) {
   timer = setTimeout(refresh, Math.max(5, tokens.expires_in - EARLY) * 1000);
 }
 
-export async function refresh() {
+// Requests that find the token dead at the same moment share one refresh: a second refresh with
+// the same (by then rotated) refresh token would look like theft and end the whole session.
+let refreshing = null;
+export function refresh() {
+  refreshing ||= rotate().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function rotate() {
   const token = sessionStorage.getItem(REFRESH_KEY);
   if (!token) return false;
   try {
