@@ -52,6 +52,8 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     _register_blueprints(app)
     _connect_events()
     _register_docs(app)
+    from app.pages import register_pages
+    register_pages(app)
     from app.cli import register_cli
     register_cli(app)
     return app

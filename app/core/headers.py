@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+               "connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; "
+               "form-action 'self'; frame-ancestors 'none'")
 HSTS = "max-age=63072000; includeSubDomains"  # two years
 
 
@@ -36,7 +37,8 @@ def security_headers(response: Response) -> Response:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"
     headers["X-Frame-Options"] = "DENY"
-    headers["Content-Security-Policy"] = PAGE_POLICY if response.mimetype == "text/html" else JSON_POLICY
+    if "Content-Security-Policy" not in headers:  # a route may choose its own: the service worker (app/pages.py)
+        headers["Content-Security-Policy"] = PAGE_POLICY if response.mimetype == "text/html" else JSON_POLICY
     if current_app.config["APP_ENV"] == "production":
         headers["Strict-Transport-Security"] = HSTS
     if request.path.startswith("/api/") and "Cache-Control" not in headers:

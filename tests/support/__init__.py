@@ -15,4 +15,6 @@ one another (tests/system keeps its own modules for its multi-process program).
     history.py         a wallet's history; a shop; a QR payment; the `mixed` fixture
     checked_client.py  the test client that checks every JSON answer against the OpenAPI document
     waiting.py         waiting until a long poll is waiting (no sleeping to synchronise)
+    live_server.py     the app over real HTTP in a thread, for a browser
+    browser.py         headless Chromium (playwright), console watching, reading a QR on screen, signing in on the page
 """

@@ -1,0 +1,34 @@
+"""The wallet's files as the server hands them out (the browser tests drive the page itself)."""
+from __future__ import annotations
+
+import json
+
+from app.pages import WORKER_POLICY
+
+
+def test_the_wallet_is_at_the_root_under_the_page_policy(client):
+    response = client.get("/")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+    assert "manifest-src 'self'" in policy and "worker-src 'self'" in policy  # else the PWA parts are refused
+    assert '<script type="module" src="/static/wallet/js/main.js">' in response.get_data(as_text=True)
+
+
+def test_the_manifest_makes_it_installable(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    manifest = json.loads(response.get_data(as_text=True))
+    assert manifest["start_url"] == "/" and manifest["display"] == "standalone" and manifest["icons"]
+
+
+def test_the_service_worker_may_fetch_this_origin_and_caches_every_module(client):
+    response = client.get("/sw.js")
+    assert response.mimetype == "text/javascript"
+    # A worker runs under its script's policy: the JSON policy ("default-src 'none'") would forbid its fetches.
+    assert response.headers["Content-Security-Policy"] == WORKER_POLICY
+    worker = response.get_data(as_text=True)
+    from app.pages import WALLET
+    for path in sorted(WALLET.rglob("*.js")) + sorted(WALLET.rglob("*.mjs")):
+        if path.name != "sw.js":
+            assert f'"/static/wallet/{path.relative_to(WALLET)}"' in worker, f"{path.name} is not in the app shell"
