@@ -16,7 +16,9 @@ def test_a_code_made_offline_is_paid_once_and_its_confirmation_checks_out_at_the
     payer = api.person(name="Customer", balance=5_000)
     code = till.code(450, reference="T1-0001")
 
-    # when the customer pays the code in the app
+    # when the customer previews the code, then pays it in the app
+    preview = api.post("/api/v1/qr/decode", payer, json={"payload": code.payload}).json
+    assert (preview["amount"], preview["currency"], preview["payable"]) == (450, "USD", True)
     paid = pay(api, payer, code.payload)
 
     # then the merchant is paid, and the confirmation fits what the terminal computes by itself
