@@ -106,3 +106,19 @@ def test_staff_limits_reach_the_terminal_and_breaches_are_reported_on_upload(app
     assert [r["status"] for r in results] == ["posted"] * 3  # the customers paid: the sales stand
     assert [r["breaches"] for r in results] == [
         ["max_hours"], ["max_sale", "max_total", "max_hours"], ["max_total", "max_count", "max_hours"]]
+
+
+def test_a_batch_close_reports_offline_sales_not_uploaded_and_gaps_and_counts_the_offline_sales(app, api):
+    till = make_offline_till(api)
+    payer = api.person(name="Customer", balance=10_000)
+    since = int(clock.now().timestamp()) - 60
+    first = record(*_sold(api, till, payer, 100), offline_since=since)
+    _sold(api, till, payer, 200)  # paid, never uploaded
+    third = record(*_sold(api, till, payer, 300), offline_since=since)
+    assert till.terminal.post(SALES, {"records": [first, third]}).status_code == 200
+
+    closed = till.terminal.post("/api/v1/pos/batches/close", {})
+
+    assert closed.status_code == 201, closed.json
+    assert closed.json["offline"] == {"unreported": 1, "gaps": [[2, 2]]}
+    assert closed.json["count"] == 3 and closed.json["totals"]["USD"]["sales"] == 600  # paid online: in the batch

@@ -3,7 +3,7 @@ issued but never reported (the customer paid; the machine may not have vended: a
 decision) and reported but never issued (refused: forged, or altered)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from app.auth.models import User
 from app.core import clock
@@ -14,6 +14,21 @@ from app.pos.offline.models import OfflinePayment, OfflineReport
 from app.pos.terminals.models import Terminal
 
 PAGE = 100
+_GAPS = text("SELECT seq + 1 AS first, next - 1 AS last FROM ("
+             "  SELECT seq, lead(seq) OVER (ORDER BY seq) AS next FROM offline_reports WHERE terminal_id = :t) runs "
+             "WHERE next > seq + 1 ORDER BY seq LIMIT 50")
+
+
+def gaps_of(terminal_id: str) -> list[list[int]]:
+    """Runs of sequence numbers never reported between the lowest and highest reported (at most 50)."""
+    return [[row.first, row.last] for row in db.session.execute(_GAPS, {"t": terminal_id})]
+
+
+def summary(terminal_id: str) -> dict:
+    """For a batch close: so a sale confirmed offline and never uploaded cannot vanish silently."""
+    unreported = db.session.execute(select(func.count()).where(OfflinePayment.terminal_id == terminal_id,
+                                                               OfflinePayment.reported_at.is_(None))).scalar_one()
+    return {"unreported": unreported, "gaps": gaps_of(terminal_id)}
 
 
 def unreported_payments(terminal_ids: list[str]) -> tuple[list[dict], bool]:

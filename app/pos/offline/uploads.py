@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from pydantic import ValidationError
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app.core import clock
 from app.core.errors import AppError, Code
@@ -25,14 +25,9 @@ from app.core.uow import unit_of_work
 from app.extensions import db
 from app.pos.offline import limits as offline_limits
 from app.pos.offline.models import OfflinePayment, OfflineReport
-from app.pos.offline.reconcile import unreported_payments
+from app.pos.offline.reconcile import gaps_of, unreported_payments
 from app.pos.offline.schemas import OfflineRecord
 from app.pos.terminals.models import Terminal
-
-_GAPS = text("SELECT seq + 1 AS first, next - 1 AS last FROM ("
-             "  SELECT seq, lead(seq) OVER (ORDER BY seq) AS next FROM offline_reports WHERE terminal_id = :t) runs "
-             "WHERE next > seq + 1 ORDER BY seq LIMIT 50")
-
 
 def _at(unix: int) -> datetime:
     return datetime.fromtimestamp(unix, UTC)
@@ -113,7 +108,7 @@ def upload(terminal: Terminal, records: list) -> dict:
         db.session.execute(select(Terminal.id).where(Terminal.id == terminal.id).with_for_update(key_share=True))
         limits = offline_limits.effective(terminal.id)
         results = [_one(terminal, index, raw, limits) for index, raw in enumerate(records)]
-        gaps = [[row.first, row.last] for row in db.session.execute(_GAPS, {"t": terminal.id})]
+        gaps = gaps_of(terminal.id)
         uow.commit()
     unreported, _ = unreported_payments([terminal.id])
     return {"results": results, "gaps": gaps, "unreported": unreported}
