@@ -1,5 +1,6 @@
-"""Ten customers pay one code a terminal made offline, at the same moment (PostgreSQL): exactly
-one payment wins, the others are refused qr_already_paid, and the money matches.
+"""Races on offline sales (PostgreSQL). Ten customers pay one code a terminal made offline at the
+same moment: exactly one payment wins, the others are refused qr_already_paid, and the money
+matches. Two copies of one upload at once: each record posts once.
 
 Shown to fail: with offline_pay ignoring what its ON CONFLICT DO NOTHING found (the row count check
 made never true), all ten payers were charged for one code."""
@@ -7,8 +8,10 @@ from __future__ import annotations
 
 import threading
 
-from tests.support.offline import make_offline_till, pay
+from app.core import clock
+from tests.support.offline import make_offline_till, pay, record
 from tests.support.qr import merchant_balance
+from tests.support.terminals import TerminalClient
 
 PAYERS = 10
 
@@ -38,3 +41,32 @@ def test_ten_payers_of_one_offline_code_at_once_leave_exactly_one_payment(app, a
     assert merchant_balance(app, till.terminal.merchant_id) == 250
     assert sum(api.wallet(p)["balance"] for p in payers) == PAYERS * 1_000 - 250
     assert api.verify_ledger() == []
+
+
+def test_the_same_batch_uploaded_twice_at_once_posts_each_record_once(app, api):
+    """Shown to fail: without the upload's lock on the terminal row, both copies read "no report
+    yet" and the second insert broke the unique (terminal_id, seq): a 500 instead of duplicates."""
+    till = make_offline_till(api)
+    payer = api.person(name="Customer", balance=10_000)
+    since = int(clock.now().timestamp()) - 60
+    records = []
+    for amount in (100, 200, 300, 400):
+        code = till.code(amount)
+        records.append(record(code, pay(api, payer, code.payload).json, offline_since=since))
+    barrier = threading.Barrier(2)
+    answers: list = [None, None]
+
+    def upload(index: int) -> None:
+        own = TerminalClient(app.test_client(), till.terminal.terminal_id, till.secret)
+        barrier.wait(timeout=30)
+        answers[index] = own.post("/api/v1/pos/offline/sales", {"records": records})
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [a.status_code for a in answers] == [200, 200]
+    statuses = sorted(tuple(r["status"] for r in a.json["results"]) for a in answers)
+    assert statuses == [("duplicate",) * 4, ("posted",) * 4]
