@@ -33,6 +33,9 @@ def test_a_code_made_offline_is_paid_once_and_its_confirmation_checks_out_at_the
     assert scanned.check(offline["confirmation_payload"]) == (True, paid.json["id"])
     assert api.wallet(payer)["balance"] == 4_550
     assert merchant_balance(app, till.terminal.merchant_id) == 450
+    receipt = api.get(f"/api/v1/transactions/{paid.json['id']}", payer).json
+    assert receipt["offline"] == {"sequence": code.seq, "sold_at": offline["sold_at"],
+                                  "posted_at": paid.json["created_at"]}
 
     # and a second payment of the same code is refused, and moves nothing
     again = pay(api, payer, code.payload)
