@@ -56,13 +56,19 @@ class OfflineTerminal:
             self.queue.append({"seq": code.seq, "nonce": code.nonce, "amount": code.amount,
                                "currency": code.currency, "reference": code.reference, "sold_at": code.issued_at,
                                "offline_since": self._state()["offline_since"], "payment_id": payment_id,
-                               "confirmation": check._expected})
+                               "confirmation": check.expected})
         return accepted
 
     def reconnect(self) -> dict:
-        """Upload every stored sale; drop those the server has (posted or duplicate)."""
+        """Upload every stored sale. Those the server has (posted, duplicate) leave the queue;
+        refused ones move to rejected.jsonl for the operator (sending them again would only get
+        the same refusal); any record the answer does not name stays for the next upload."""
         records = self.queue.records()
         answer = self.client.upload(records) if records else {"results": [], "unreported": [], "gaps": []}
-        done = {r["seq"] for r in answer["results"] if r["status"] in ("posted", "duplicate")}
-        self.queue.remove(done)
+        refused = {r["index"] for r in answer["results"] if r["status"] == "refused"}
+        rejected = SaleQueue(self.directory / "rejected.jsonl")
+        for index in sorted(refused):
+            rejected.append(records[index])
+        answered = {records[r["index"]]["seq"] for r in answer["results"]}
+        self.queue.remove(answered)
         return answer

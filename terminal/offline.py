@@ -98,6 +98,11 @@ class ConfirmationCheck:
         self.terminal_id, self.code, self.wrong = terminal_id, code, 0
 
     @property
+    def expected(self) -> str:
+        """The digits this terminal expects (it keeps them in its sale record for the upload)."""
+        return self._expected
+
+    @property
     def void(self) -> bool:
         return self.wrong >= MAX_ATTEMPTS
 

@@ -54,7 +54,7 @@ def test_a_wrong_or_guessed_confirmation_is_refused_and_the_code_is_void_after_t
 
     assert check.check(wrong) == (False, None)
     other = till.code(300)  # another code's confirmation does not fit this one
-    assert check.check(ConfirmationCheck(till.secret, till.terminal.terminal_id, other)._expected)[0] is False
+    assert check.check(ConfirmationCheck(till.secret, till.terminal.terminal_id, other).expected)[0] is False
     for _ in range(MAX_ATTEMPTS - 2):
         assert check.check("0000000000")[0] is False
     assert check.void and check.check(right) == (False, None)

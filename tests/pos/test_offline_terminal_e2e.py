@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 
 from terminal.client import Client
 from terminal.device import OfflineTerminal
+from terminal.queue import SaleQueue
 from tests.support.offline import pay
 from tests.support.terminals import make_terminal
 
@@ -49,13 +50,18 @@ def test_the_reference_terminal_sells_offline_survives_a_reboot_and_reconciles_o
     # and it reboots, then comes back online and uploads, twice (the first answer was lost)
     rebooted = OfflineTerminal(tmp_path, Client(live_url, till.terminal_id, till.secret), till.secret)
     records = rebooted.queue.records()
+    # someone with the machine's disk adds a sale it never confirmed
+    rebooted.queue.append({**records[0], "seq": lost.seq, "nonce": lost.nonce, "amount": 400,
+                           "confirmation": "1234567890"})
     answer = rebooted.reconnect()
     resent = Client(live_url, till.terminal_id, till.secret).upload(records)
 
     # then every confirmed sale posted once, and the lost one is reported as paid but unreported
-    assert [(r["seq"], r["status"]) for r in answer["results"]] == [(sold[0], "posted"), (sold[1], "posted")]
+    assert [(r["seq"], r["status"], r["reason"]) for r in answer["results"]] == [
+        (sold[0], "posted", None), (sold[1], "posted", None), (lost.seq, "refused", "mismatch")]
+    assert [r["seq"] for r in rebooted.queue.records()] == [] and \
+        [r["seq"] for r in SaleQueue(tmp_path / "rejected.jsonl").records()] == [lost.seq]
     assert [r["status"] for r in resent["results"]] == ["duplicate", "duplicate"]
-    assert rebooted.queue.records() == []
     assert [u["seq"] for u in answer["unreported"]] == [lost.seq]
     assert rebooted.counter.take() == lost.seq + 1  # no sequence number is ever reused
     assert api.wallet(payer)["balance"] == 10_000 - 150 - 250 - 400
