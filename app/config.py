@@ -173,7 +173,7 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "OFFLINE_MAX_COUNT": _int(env, "OFFLINE_MAX_COUNT", 100),
         "OFFLINE_MAX_HOURS": _int(env, "OFFLINE_MAX_HOURS", 24),
         "OFFLINE_CODE_TTL": _int(env, "OFFLINE_CODE_TTL", 600),
-        "OFFLINE_UPLOAD_MAX_RECORDS": _int(env, "OFFLINE_UPLOAD_MAX_RECORDS", 500),
+        "OFFLINE_UPLOAD_MAX_RECORDS": _int(env, "OFFLINE_UPLOAD_MAX_RECORDS", 200),
         # Rate limits (Flask-Limiter syntax). Per identifier strict, per address generous:
         # many phones share one address behind carrier NAT.
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
