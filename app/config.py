@@ -166,6 +166,14 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "PAYMENT_CODE_PERIOD": _int(env, "PAYMENT_CODE_PERIOD", 30),
         "PAYMENT_CODE_MAX_FAILURES": _int(env, "PAYMENT_CODE_MAX_FAILURES", 10),
         "PAYMENT_CODE_FAILURE_WINDOW": _int(env, "PAYMENT_CODE_FAILURE_WINDOW", 10 * 60),
+        # Offline terminals (app.pos.offline): the defaults of each terminal's offline limits (staff
+        # set their own per terminal), how long a terminal-made code can be paid, and the upload cap.
+        "OFFLINE_MAX_SALE": _int(env, "OFFLINE_MAX_SALE", 5_000),
+        "OFFLINE_MAX_TOTAL": _int(env, "OFFLINE_MAX_TOTAL", 50_000),
+        "OFFLINE_MAX_COUNT": _int(env, "OFFLINE_MAX_COUNT", 100),
+        "OFFLINE_MAX_HOURS": _int(env, "OFFLINE_MAX_HOURS", 24),
+        "OFFLINE_CODE_TTL": _int(env, "OFFLINE_CODE_TTL", 600),
+        "OFFLINE_UPLOAD_MAX_RECORDS": _int(env, "OFFLINE_UPLOAD_MAX_RECORDS", 200),
         # Rate limits (Flask-Limiter syntax). Per identifier strict, per address generous:
         # many phones share one address behind carrier NAT.
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
@@ -192,6 +200,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         raise ConfigError("NO_PIN_AMOUNT must be >= 0 and MAX_AMOUNT > 0")
     if not (len(config["PAYMENT_CODE_PREFIX"]) == 2 and config["PAYMENT_CODE_PREFIX"].isdigit()):
         raise ConfigError("PAYMENT_CODE_PREFIX must be exactly two digits")
+    if min(config["OFFLINE_MAX_SALE"], config["OFFLINE_MAX_TOTAL"], config["OFFLINE_MAX_COUNT"],
+           config["OFFLINE_MAX_HOURS"], config["OFFLINE_CODE_TTL"], config["OFFLINE_UPLOAD_MAX_RECORDS"]) <= 0:
+        raise ConfigError("the OFFLINE_* settings must be positive")
     if min(config["PAYMENT_CODE_PERIOD"], config["PAYMENT_CODE_MAX_FAILURES"],
            config["PAYMENT_CODE_FAILURE_WINDOW"]) <= 0:
         raise ConfigError("PAYMENT_CODE_PERIOD, _MAX_FAILURES and _FAILURE_WINDOW must be positive")

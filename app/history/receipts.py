@@ -9,6 +9,7 @@ from app.core import clock
 from app.core.errors import not_found
 from app.extensions import db
 from app.merchant.models import Merchant
+from app.pos.offline.models import OfflinePayment
 from app.pos.terminals.models import Terminal
 from app.wallet.models import Account, Entry, Transaction, Transfer
 from app.history.presenters import counterparties, other_account_id
@@ -37,7 +38,18 @@ def transaction_receipt(user: User, txn_id: str) -> dict:
     receipt |= {"related_id": txn.related_id, "terminal_id": txn.terminal_id,
                 "merchant": _merchant(other_account_id(txn.debit_account_id, txn.credit_account_id, wallet.id)),
                 "terminal": _terminal(txn.terminal_id), "refunds": _refunds(txn.id), "legs": _legs(txn.id)}
+    offline = _offline(txn) if txn.type == "payment" and txn.terminal_id else None
+    if offline is not None:  # only on offline sales: other receipts keep their shape
+        receipt["offline"] = offline
     return receipt
+
+
+def _offline(txn: Transaction) -> dict | None:
+    """A sale a terminal made offline keeps both times: when it sold (the terminal's clock, on the
+    code) and when the payment was posted (created_at)."""
+    sale = db.session.get(OfflinePayment, txn.id)
+    return None if sale is None else {"sequence": sale.seq, "sold_at": clock.iso(sale.sold_at),
+                                      "posted_at": clock.iso(sale.paid_at)}
 
 
 def _merchant(account_id: str) -> dict | None:

@@ -101,6 +101,12 @@ class RefundBrief(BaseModel):
     created_at: str
 
 
+class OfflineSaleBrief(BaseModel):
+    sequence: int = Field(description="the terminal's sequence number of the code")
+    sold_at: str = Field(description="when the terminal made the code (its clock)")
+    posted_at: str = Field(description="when the payment was posted (the server's clock)")
+
+
 class TransactionDetail(TransactionOut):
     """A receipt."""
     related_id: str | None = Field(None, description="for a refund or reversal: the payment it gives back")
@@ -108,6 +114,7 @@ class TransactionDetail(TransactionOut):
     terminal: TerminalBrief | None = None
     refunds: list[RefundBrief] = []
     legs: list[LegOut]
+    offline: OfflineSaleBrief | None = Field(None, description="a sale a terminal made offline")
 
 
 class InOut(BaseModel):

@@ -19,6 +19,15 @@ class PaymentMerchant(BaseModel):
     city: str
 
 
+class OfflineConfirmation(BaseModel):
+    """For a code a terminal made offline: what the terminal checks without the network."""
+    terminal_id: str
+    sequence: int
+    sold_at: str = Field(description="when the terminal made the code (its clock)")
+    confirmation_code: str = Field(description="10 digits to type on the terminal's keypad")
+    confirmation_payload: str = Field(description="the same for its scanner: WCF1:<terminal>:<seq>:<digits>:<payment>")
+
+
 class PaymentOut(BaseModel):
     id: str
     status: str
@@ -26,6 +35,7 @@ class PaymentOut(BaseModel):
     currency: str
     merchant: PaymentMerchant
     reference: str | None
-    qr_code_id: str
+    qr_code_id: str | None = Field(description="the stored code paid; null for a code a terminal made offline")
     wallet_id: str
     created_at: str
+    offline: OfflineConfirmation | None = Field(None, description="only for a code a terminal made offline")

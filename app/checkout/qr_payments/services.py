@@ -30,6 +30,7 @@ from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
 from app.pos.batches.services import hold_batch_open
+from app.pos.offline import codes as offline_codes, payments as offline_payments
 from app.qr import emv
 from app.qr.merchant_codes import read
 from app.qr.models import QrCode
@@ -113,6 +114,9 @@ def pay(user_id: str, load_user: Callable[[], User], *, payload: str, wallet_id:
     """One database call (qr_pay) for a merchant's own code; a terminal's or an order's code takes
     the Python path below (holds, batches, orders, the terminal's wake-up)."""
     reading = _reading(payload)
+    if offline_codes.is_offline(reading.ours):  # a terminal made it offline: its own function
+        return offline_payments.pay(user_id, load_user, payload=payload, wallet_id=wallet_id, amount=amount,
+                                    pin=pin, idem=idem)
     to_pay = reading.amount if reading.kind == "dynamic" else amount
     refuse_if_pin_locked(user_id)
     if to_pay is not None and pin_needed(to_pay, pin):  # the function checks this amount is the code's

@@ -13,6 +13,11 @@ class Totals(BaseModel):
     net: int
 
 
+class OfflineBatchSummary(BaseModel):
+    unreported: int = Field(description="sales confirmed to this terminal's offline codes and not uploaded yet")
+    gaps: list[list[int]] = Field(description="[first, last] runs of sequence numbers never reported")
+
+
 class BatchOut(BaseModel):
     id: str
     terminal_id: str
@@ -20,6 +25,7 @@ class BatchOut(BaseModel):
     closed_at: str
     count: int = Field(description="sales and refunds in the batch")
     totals: dict[str, Totals] = Field(description="per currency")
+    offline: OfflineBatchSummary | None = Field(None, description="on close: what offline sales are still missing")
 
 
 class SettlementPath(BaseModel):

@@ -26,6 +26,7 @@ from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import staff_merchant
 from app.pos.batches.models import Batch
+from app.pos.offline import reconcile as offline
 from app.pos.terminals.models import Terminal
 from app.wallet.models import Transaction, Transfer
 
@@ -127,7 +128,7 @@ def close_batch(terminal: Terminal, idem: IdempotencyRequest | None) -> tuple[in
         locked.batch_opened_at = closed_at
         out = batch_out(batch)
         emit(locked.merchant_id, "batch.closed", {"batch_id": batch.id, "merchant_id": locked.merchant_id, **out})
-        return 201, out
+        return 201, out | {"offline": offline.summary(locked.id)}
     return run_once(idem, work)
 
 

@@ -37,6 +37,30 @@ class TerminalList(BaseModel):
     data: list[TerminalOut]
 
 
+class OfflineLimitsValues(BaseModel):
+    max_sale: int = Field(description="the largest single offline sale, minor units")
+    max_total: int = Field(description="the most an outage's stored sales may add up to, minor units")
+    max_count: int = Field(description="the most sales stored in one outage")
+    max_hours: int = Field(description="hours offline after which the terminal stops selling")
+    custom: bool = Field(description="false: the OFFLINE_* defaults")
+
+
+class OfflineSection(BaseModel):
+    """What a terminal keeps before it goes offline (README, "Offline terminals")."""
+    guid: str
+    merchant_name: str = Field(description="EMV tag 59, as the terminal writes it")
+    merchant_city: str = Field(description="EMV tag 60")
+    country: str
+    mcc: str
+    currency: str
+    currency_numeric: str = Field(description="EMV tag 53")
+    exponent: int
+    code_ttl: int = Field(description="seconds a code made offline can be paid")
+    confirmation_digits: int
+    max_confirmation_attempts: int = Field(description="wrong confirmations per code before the code is void")
+    limits: OfflineLimitsValues
+
+
 class TerminalConfig(BaseModel):
     terminal_id: str
     merchant_id: str
@@ -48,6 +72,7 @@ class TerminalConfig(BaseModel):
     confirmation_expires_in: int
     max_clock_skew: int
     server_time: int
+    offline: OfflineSection
 
 
 class WaitQuery(RequestParams):
