@@ -36,9 +36,9 @@ Result = tuple[int, dict]
 
 
 def _status(charge: PosCharge, txn_status: str | None) -> str:
-    """The hold's transaction is the truth: `flask ledger expire-holds` releases holds without
-    knowing about terminals, so an expired hold reads as expired here. So does one past its
-    expiry that the job has not reached yet, since it can no longer be captured."""
+    """The hold's transaction is the truth (the sweeper marks the charge expired too, but rows
+    written before it did not): an expired hold reads as expired here. So does one past its
+    expiry that the sweeper has not reached yet, since it can no longer be captured."""
     if charge.transaction_id is None:
         return charge.status
     if txn_status == "authorized" and clock.as_utc(charge.expires_at) <= clock.now():
