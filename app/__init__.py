@@ -126,9 +126,6 @@ def _connect_events() -> None:
     from app.auth.events import account_verified
     from app.wallet.services import open_first_wallet
     account_verified.connect(open_first_wallet, weak=False)
-    from app.pos.hold_expiry import tell_merchant
-    from app.wallet.events import hold_expired
-    hold_expired.connect(tell_merchant, weak=False)
 
 
 def _register_docs(app: OpenAPI) -> None:

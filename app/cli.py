@@ -49,7 +49,7 @@ def register_cli(app: Flask) -> None:
         """Release holds past their expiry (once, for cron; or as a process with --every)."""
         import time
 
-        from app.wallet.holds import expire_due
+        from app.pos.hold_expiry import expire_due
         if every is None:
             click.echo(f"expired {expire_due()} hold(s)")
             return

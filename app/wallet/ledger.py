@@ -167,6 +167,8 @@ def pending_resolution(pending: Transfer) -> Transfer | None:
 
 
 Refusals = dict[str, tuple[Code, str, dict | None]]  # key -> (code, message template, details)
+# As a refusal's details: the ones the function raised with it (DETAIL), e.g. {"held", "requested"}.
+AS_RAISED: dict = {"as": "raised"}
 
 
 def call_payment(connection, statement, params: dict, refusals: Refusals, before_key: set[str]):
@@ -180,16 +182,22 @@ def call_payment(connection, statement, params: dict, refusals: Refusals, before
     try:
         row = connection.execute(statement, params).one()
     except DBAPIError as exc:
-        diag = getattr(exc.orig, "diag", None)
-        if diag is not None and exc.orig.sqlstate == "P0001" and diag.message_primary == "refused":
-            raise _refused(refusals, diag.message_hint, json.loads(diag.message_detail or "{}"), AppError) from None
-        raise refusal(exc) from None
+        raise raised_refusal(exc, refusals) from None
     if row.refusal in refusals:
         raise _refused(refusals, row.refusal, row.details or {},
                        CallerRefused if row.refusal in before_key else AppError)
     return row
 
 
+def raised_refusal(exc: DBAPIError, refusals: Refusals) -> Exception:
+    """What a payment function raised: its 'refused' (HINT the key) or ledger_post's own refusal
+    as AppError; anything else (a deadlock to retry, a broken constraint) as it was."""
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None and exc.orig.sqlstate == "P0001" and diag.message_primary == "refused":
+        return _refused(refusals, diag.message_hint, json.loads(diag.message_detail or "{}"), AppError)
+    return refusal(exc)
+
+
 def _refused(refusals: Refusals, key: str, found: dict, kind: type[AppError]) -> AppError:
     code, message, details = refusals[key]
-    return kind(code, message.format_map(found), details or {})
+    return kind(code, message.format_map(found), found if details is AS_RAISED else details or {})

@@ -3,7 +3,10 @@ authorization.expired for a vending machine's authorization and for a terminal's
 payment request, in the release's own transaction, once."""
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from app.core import clock
+from app.extensions import db
 from tests.support.webhooks import Receiver, deliver, stored_events, subscribe
 from tests.support.terminals import make_terminal
 from tests.support.payment_codes import customer
@@ -78,23 +81,35 @@ def test_a_captured_or_voided_hold_is_not_reported_as_expired(app, api):
     assert stored_events(app, "authorization.expired") == []
 
 
-def test_a_release_that_rolls_back_leaves_no_expiry_event(app, api, monkeypatch):
-    # given a vending hold past its expiry, and a release whose commit fails after the event was written
+def test_a_release_that_fails_after_its_event_was_written_leaves_neither(app, api):
+    # given a vending hold past its expiry, and an outbox that fails right after the event is written
+    # (a trigger: the release, the row and the event are one statement, so all of it must go)
     machine = make_terminal(api, kind="vending")
     buyer = customer(api, balance=5000)
     machine.post("/api/v1/pos/authorizations", {"payment_code": buyer.code(), "amount": 500})
     clock.advance(app.config["HOLD_EXPIRES_IN"] + 1)
-    from app.wallet import holds
-    real_resolve = holds._resolve
+    with app.app_context():
+        db.session.execute(text(FAIL_AFTER_EVENT))
+        db.session.commit()
+    try:
+        # when the sweeper runs and its release fails
+        assert "expired 0 hold(s)" in expire_holds(app)
+    finally:
+        with app.app_context():
+            db.session.execute(text("DROP TRIGGER fail_after_event ON webhook_events"))
+            db.session.commit()
 
-    def resolve_then_fail(*args, **kwargs):
-        real_resolve(*args, **kwargs)
-        raise holds.AppError(holds.Code.HOLD_NOT_PENDING, "simulated failure after the release")
-
-    monkeypatch.setattr(holds, "_resolve", resolve_then_fail)
-
-    # when the sweeper runs and its unit of work rolls back
-    assert "expired 0 hold(s)" in expire_holds(app)
-
-    # then no event exists for a release that never happened
+    # then no event exists for a release that never happened, and the money is still held
     assert stored_events(app) == []
+    assert api.wallet(buyer.person)["held"] == 500
+    # and the next run releases it, with its event
+    assert "expired 1 hold(s)" in expire_holds(app)
+    assert len(stored_events(app, "authorization.expired")) == 1
+    assert api.wallet(buyer.person)["held"] == 0
+
+
+FAIL_AFTER_EVENT = """
+CREATE OR REPLACE FUNCTION fail_after_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'simulated failure after the event'; END $$;
+CREATE TRIGGER fail_after_event AFTER INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION fail_after_event();
+"""

@@ -14,20 +14,24 @@ commit, which wakes terminals waiting on the request.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+import json
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, text
 
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
-from app.core.idempotency import IdempotencyRequest, run_once
+from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
+from app.core.ids import new_id
 from app.core.notify import get_notifier, long_poll
 from app.core.uow import end_read, unit_of_work
 from app.extensions import db
-from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.pos.terminals.models import Terminal
 from app.qr import services as qr_services
 from app.qr.models import QrCode
-from app.wallet import holds
+from app.wallet import holds, ledger
 from app.wallet.models import Transaction
 
 _CODE_STATUS = {"active": "pending", "expired": "expired", "canceled": "canceled"}
@@ -124,60 +128,43 @@ def cancel(terminal: Terminal, request_id: str) -> dict:
     return out
 
 
-def _authorized_hold(qr: QrCode) -> Transaction:
-    """The hold behind a paid manual-capture request. Whether it is still open is decided by
-    app.wallet.holds under its lock (a second capture, capture after void, and so on)."""
-    if qr.capture != "manual" or qr.status != "paid":
-        status = _status(qr, _hold(qr))
-        raise AppError(Code.PAYMENT_REQUEST_NOT_PENDING, f"this payment request is {status}, not an authorized "
-                       "manual capture", {"status": status})
-    return _hold(qr)
+# What request_hold_settle (app/pos/sql/terminal_holds.sql) refuses, besides hold_settle's own.
+SETTLE_REFUSALS: ledger.Refusals = holds.HOLD_REFUSALS | {
+    "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request", None),
+    "request_not_found": (Code.NOT_FOUND, "payment request not found", None),
+    "request_not_pending": (Code.PAYMENT_REQUEST_NOT_PENDING, "this payment request is {status}, not an authorized "
+                            "manual capture", ledger.AS_RAISED),
+}
+_SETTLE = text("SELECT * FROM request_hold_settle(:scope, :key, :fingerprint, :ttl, :terminal_id, :request_id, "
+               ":action, :amount, :now, :transfer_id, :event_id)")
 
 
 def capture(terminal: Terminal, request_id: str, amount: int | None,
             idem: IdempotencyRequest | None) -> tuple[int, dict]:
     """Take `amount` (default: all) of the customer's hold; the rest is released."""
-    return _resolve_hold(terminal, request_id, idem, lambda hold_id: holds.capture_hold(hold_id, amount))
+    return _settle(terminal, request_id, "capture", amount, idem)
 
 
 def void(terminal: Terminal, request_id: str, idem: IdempotencyRequest | None) -> tuple[int, dict]:
     """Release the customer's whole hold."""
-    return _resolve_hold(terminal, request_id, idem, holds.void_hold)
+    return _settle(terminal, request_id, "void", None, idem)
 
 
-def _event(qr: QrCode, hold: Transaction) -> dict:
-    """The same fields as a vending machine's authorization events, named by the request."""
-    amount = holds.captured_amount(hold) if hold.status == "captured" else hold.amount
-    return {"payment_request_id": qr.id, "merchant_id": qr.merchant_id, "terminal_id": qr.terminal_id,
-            "transaction_id": hold.id, "currency": hold.currency, "reference": qr.reference,
-            "created_at": clock.as_utc(qr.created_at).isoformat(), "amount": amount,
-            "authorized_amount": hold.amount}
+def _settle(terminal: Terminal, request_id: str, action: str, amount: int | None,
+            idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    """One database call (request_hold_settle): the key, the request's row lock (the one a
+    payment takes first too, so a capture and a void of one request queue), the hold settled,
+    the merchant told by the call that changed it (authorization.captured / .voided), the stored
+    answer. Then the wake-up for anyone following the request."""
+    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
+              "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]), "terminal_id": terminal.id,
+              "request_id": request_id, "action": action, "amount": amount, "now": clock.now(),
+              "transfer_id": new_id("trf"), "event_id": new_id("msg")}
 
+    def call(connection) -> tuple[int, dict]:
+        row = ledger.call_payment(connection, _SETTLE, params, SETTLE_REFUSALS, set())
+        return row.status, json.loads(row.body)
 
-def announce_expiry(hold: Transaction) -> bool:
-    """Inside the expiry sweeper's unit of work (app.pos.hold_expiry): authorization.expired for
-    the manual-capture request whose hold was just released. False if the hold is not one."""
-    qr = db.session.execute(select(QrCode).filter_by(terminal_id=hold.terminal_id, paid_transaction_id=hold.id,
-                                                     capture="manual")).scalar_one_or_none()
-    if qr is None:
-        return False
-    emit(qr.merchant_id, "authorization.expired", _event(qr, hold))
-    return True
-
-
-def _resolve_hold(terminal: Terminal, request_id: str, idem: IdempotencyRequest | None, resolve) -> tuple[int, dict]:
-    """One unit of work (a retry with the same Idempotency-Key gets the first answer), then the
-    wake-up for anyone following the request. The request's row is locked first (the order a
-    payment takes too), so a capture and a void of one request queue, and only the one that
-    changed the hold tells the merchant (authorization.captured / authorization.voided)."""
-    def work():
-        qr = _find(terminal, request_id, lock=True)
-        was = _authorized_hold(qr).status
-        hold = resolve(qr.paid_transaction_id)
-        if hold.status != was and hold.status in ("captured", "voided"):  # not a repeated void, nor expiry
-            emit(qr.merchant_id, f"authorization.{hold.status}", _event(qr, hold))
-        return 200, request_out(qr, hold)  # the hold as resolved: no need to read it again
-
-    result = run_once(idem, work)
+    result = run_in_database(idem, call)
     get_notifier().publish(_channel(request_id))
     return result

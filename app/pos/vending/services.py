@@ -10,21 +10,20 @@ amount_too_large) rather than sent to the customer's app for approval.
 """
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.auth.services.pin import refuse_if_pin_locked
 from app.core import clock
 from app.core.errors import AppError, Code, envelope, not_found
-from app.core.idempotency import IdempotencyRequest, run_once, single_flight
+from app.core.idempotency import IdempotencyRequest, run_in_database, run_once, single_flight
 from app.core.ids import new_id
 from app.extensions import db
-from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
-from app.pos.batches.services import hold_batch_open
 from app.pos.charges.models import PosCharge
 from app.pos.terminals.models import Terminal
 from app.qr.devices.services import resolve_payment_code
@@ -37,9 +36,9 @@ Result = tuple[int, dict]
 
 
 def _status(charge: PosCharge, txn_status: str | None) -> str:
-    """The hold's transaction is the truth: `flask ledger expire-holds` releases holds without
-    knowing about terminals, so an expired hold reads as expired here. So does one past its
-    expiry that the job has not reached yet, since it can no longer be captured."""
+    """The hold's transaction is the truth (the sweeper marks the charge expired too, but rows
+    written before it did not): an expired hold reads as expired here. So does one past its
+    expiry that the sweeper has not reached yet, since it can no longer be captured."""
     if charge.transaction_id is None:
         return charge.status
     if txn_status == "authorized" and clock.as_utc(charge.expires_at) <= clock.now():
@@ -139,67 +138,48 @@ def _authorize(terminal: Terminal, payment_code: str, amount: int, currency: str
     return run_once(idem, work)
 
 
-def _own(terminal: Terminal, authorization_id: str, *, lock: bool = False) -> PosCharge:
+def _own(terminal: Terminal, authorization_id: str) -> PosCharge:
     """This terminal's authorization (another terminal's is 404, like a missing one)."""
-    stmt = select(PosCharge).filter_by(id=authorization_id, terminal_id=terminal.id, kind="authorization")
-    if lock:
-        # Two captures (or a capture and a void) of one authorization queue here; the second
-        # then finds the hold resolved and gets its own refusal.
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    charge = db.session.execute(stmt).scalar_one_or_none()
+    charge = db.session.execute(select(PosCharge).filter_by(
+        id=authorization_id, terminal_id=terminal.id, kind="authorization")).scalar_one_or_none()
     if charge is None:
         raise not_found("authorization")
     return charge
 
 
-def _hold_of(charge: PosCharge) -> str:
-    if charge.transaction_id is None:
-        raise AppError(Code.HOLD_NOT_PENDING, "this authorization was refused; nothing is held",
-                       {"failure_code": charge.failure_code})
-    return charge.transaction_id
+# What authorization_settle (app/pos/sql/terminal_holds.sql) refuses, besides hold_settle's own.
+SETTLE_REFUSALS: ledger.Refusals = holds.HOLD_REFUSALS | {
+    "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request", None),
+    "authorization_not_found": (Code.NOT_FOUND, "authorization not found", None),
+    "nothing_held": (Code.HOLD_NOT_PENDING, "this authorization was refused; nothing is held", ledger.AS_RAISED),
+}
+_SETTLE = text("SELECT * FROM authorization_settle(:scope, :key, :fingerprint, :ttl, :terminal_id, :authorization_id, "
+               ":action, :amount, :now, :transfer_id, :event_id)")
 
 
-def _event(charge: PosCharge, **amounts) -> dict:
-    return {"authorization_id": charge.id, "merchant_id": charge.merchant_id, "terminal_id": charge.terminal_id,
-            "transaction_id": charge.transaction_id, "currency": charge.currency, "reference": charge.reference,
-            "created_at": clock.iso(charge.created_at), **amounts}
+def _settle(terminal: Terminal, authorization_id: str, action: str, amount: int | None,
+            idem: IdempotencyRequest | None) -> Result:
+    """One database call: the key, the authorization's row lock, the batch, the hold settled, the
+    row updated, the merchant's event and the stored answer (terminal_holds.sql says in what order)."""
+    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
+              "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]), "terminal_id": terminal.id,
+              "authorization_id": authorization_id, "action": action, "amount": amount, "now": clock.now(),
+              "transfer_id": new_id("trf"), "event_id": new_id("msg")}
+
+    def call(connection) -> Result:
+        row = ledger.call_payment(connection, _SETTLE, params, SETTLE_REFUSALS, set())
+        return row.status, json.loads(row.body)
+    return run_in_database(idem, call)
 
 
 def capture(terminal: Terminal, authorization_id: str, *, amount: int, idem: IdempotencyRequest | None) -> Result:
-    def work() -> Result:
-        charge = _own(terminal, authorization_id, lock=True)
-        hold_batch_open(terminal.id)
-        txn = holds.capture_hold(_hold_of(charge), amount)
-        charge.status, charge.captured_amount, charge.updated_at = "captured", amount, clock.now()
-        emit(charge.merchant_id, "authorization.captured", _event(charge, amount=amount, authorized_amount=charge.amount))
-        return 200, authorization_out(charge, txn.status)
-    return run_once(idem, work)
+    """Take `amount` (at most the hold) and release the rest."""
+    return _settle(terminal, authorization_id, "capture", amount, idem)
 
 
 def void(terminal: Terminal, authorization_id: str, *, idem: IdempotencyRequest | None) -> Result:
     """Release the whole hold. Voiding again (or after the hold expired) answers as it stands."""
-    def work() -> Result:
-        charge = _own(terminal, authorization_id, lock=True)
-        was = charge.status
-        txn = holds.void_hold(_hold_of(charge))
-        charge.status, charge.updated_at = _status(charge, txn.status), clock.now()
-        if was == "authorized" and charge.status == "voided":  # not on a repeated void: nothing changed
-            emit(charge.merchant_id, "authorization.voided", _event(charge, amount=charge.amount))
-        return 200, authorization_out(charge, txn.status)
-    return run_once(idem, work)
-
-
-def announce_expiry(hold: Transaction) -> bool:
-    """Inside the expiry sweeper's unit of work (app.pos.hold_expiry): authorization.expired for
-    the authorization whose hold was just released, with all of it released. False if the hold
-    is not a vending authorization's."""
-    charge = db.session.execute(select(PosCharge).filter_by(terminal_id=hold.terminal_id, transaction_id=hold.id,
-                                                            kind="authorization")).scalar_one_or_none()
-    if charge is None:
-        return False
-    emit(charge.merchant_id, "authorization.expired",
-         _event(charge, amount=charge.amount, authorized_amount=charge.amount))
-    return True
+    return _settle(terminal, authorization_id, "void", None, idem)
 
 
 def get_authorization(terminal: Terminal, authorization_id: str) -> dict:
