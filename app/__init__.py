@@ -102,6 +102,9 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.merchant.webhooks.routes import webhooks_api
     from app.merchant.routes import admin_api, merchant_api
     from app.merchant.staff.routes import staff_api
+    from app.ops.adjustments.routes import adjustments_api
+    from app.ops.audit.routes import audit_api
+    from app.ops.operators.routes import operators_api
     from app.pos.batches.routes import batches_api, settlements_api
     from app.pos.charges.routes import charges_api
     from app.pos.payment_requests.routes import payment_requests_api
@@ -113,7 +116,7 @@ def _register_blueprints(app: OpenAPI) -> None:
     for blueprint in (health_api, auth_api, account_api, wallet_api, history_api, admin_api, merchant_api, qr_api, qr_image_api, qr_payments_api,
                       terminals_api, terminal_config_api, payment_requests_api, charges_api, confirmations_api,
                       vending_api, batches_api, settlements_api, api_keys_api, webhooks_api, orders_api,
-                      merchant_history_api, staff_api,
+                      merchant_history_api, staff_api, operators_api, adjustments_api, audit_api,
                       devices_api):
         app.register_api(blueprint)
 
