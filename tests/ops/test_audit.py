@@ -162,3 +162,26 @@ def test_bad_audit_queries_are_422(app, api, params):
     response = api.get("/api/v1/admin/audit", support, query_string=params)
     assert response.status_code == 422
     assert response.json["error"]["code"] == "validation_error"
+
+
+def test_concurrent_changes_extend_one_unbroken_chain(app, api, shop):
+    """Broke once on purpose: without the advisory lock in audit_append, two registrations read the
+    same last record and both took its next sequence number (a 500 from the primary key)."""
+    import threading
+    owner, merchant = shop
+    barrier, responses = threading.Barrier(8), [None] * 8
+
+    def register_terminal(index: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        responses[index] = client.post(f"/api/v1/merchants/{merchant['id']}/terminals", headers=owner.auth,
+                                       json={"kind": "pos", "label": f"Till {index}"})
+
+    threads = [threading.Thread(target=register_terminal, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [r.status_code for r in responses] == [201] * 8
+    assert len(audit_records(app, action="terminal.register")) == 8
+    assert verify(app) == (9, [])  # the merchant's creation and the eight registrations
