@@ -19,7 +19,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
 
 from app.auth.current import authenticate, current_user_id
-from app.auth.models import OperatorRole
+from app.auth.models import OperatorRole, User
 from app.core.errors import AppError, Code
 from app.core.uow import end_read
 from app.extensions import db
@@ -45,7 +45,9 @@ def may(roles: set[str] | frozenset[str], right: str) -> bool:
 
 
 def roles_of(user_id: str) -> set[str]:
-    return set(db.session.execute(select(OperatorRole.role).where(OperatorRole.user_id == user_id)).scalars())
+    """The roles of an active user: a disabled operator's still-valid token carries no power."""
+    return set(db.session.execute(select(OperatorRole.role).join(User, User.id == OperatorRole.user_id)
+                                  .where(OperatorRole.user_id == user_id, User.status == "active")).scalars())
 
 
 def authenticate_operator() -> None:

@@ -185,3 +185,26 @@ def test_concurrent_changes_extend_one_unbroken_chain(app, api, shop):
     assert [r.status_code for r in responses] == [201] * 8
     assert len(audit_records(app, action="terminal.register")) == 8
     assert verify(app) == (9, [])  # the merchant's creation and the eight registrations
+
+
+def test_a_record_is_written_in_the_actions_transaction_and_rolls_back_with_it(app):
+    from app.core import audit
+    from app.core.uow import unit_of_work
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            with unit_of_work():
+                audit.record("system", "test", "thing.change", "thing", "thg_1", after={"n": 1})
+                raise RuntimeError("the change fails after its record was written")
+        assert db.session.execute(text("SELECT count(*) FROM audit_records")).scalar_one() == 0
+        with unit_of_work() as uow:
+            assert audit.record("system", "test", "thing.change", "thing", "thg_1", after={"n": 1}) == 1
+            uow.commit()
+    assert verify(app) == (1, [])
+
+
+def test_a_disabled_operator_loses_their_roles_at_once(app, api):
+    support = make_operator(app, api, "support")
+    assert api.get("/api/v1/admin/audit", support).status_code == 200
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("UPDATE users SET status = 'disabled' WHERE id = :id"), {"id": support.id})
+    assert api.get("/api/v1/admin/audit", support).json["error"]["code"] == "not_an_operator"

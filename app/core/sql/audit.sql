@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION audit_hash(
     p_seq bigint, p_prev_hash text, p_actor_type text, p_actor_id text, p_action text,
     p_object_type text, p_object_id text, p_before jsonb, p_after jsonb, p_reason text, p_ip text,
     p_created_at timestamptz)
-RETURNS text LANGUAGE sql IMMUTABLE AS $$
+RETURNS text LANGUAGE sql STABLE AS $$  -- STABLE: to_char of a timestamptz
     SELECT encode(sha256(convert_to(p_prev_hash || jsonb_build_object(
         'seq', p_seq, 'actor_type', p_actor_type, 'actor_id', p_actor_id, 'action', p_action,
         'object_type', p_object_type, 'object_id', p_object_id, 'before', p_before, 'after', p_after,
