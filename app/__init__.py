@@ -104,6 +104,9 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.merchant.webhooks.routes import webhooks_api
     from app.merchant.routes import admin_api, merchant_api
     from app.merchant.staff.routes import staff_api
+    from app.ops.adjustments.routes import adjustments_api
+    from app.ops.audit.routes import audit_api
+    from app.ops.operators.routes import operators_api
     from app.pos.batches.routes import batches_api, settlements_api
     from app.pos.charges.routes import charges_api
     from app.pos.offline.routes import offline_api, offline_staff_api
@@ -116,7 +119,8 @@ def _register_blueprints(app: OpenAPI) -> None:
     for blueprint in (health_api, auth_api, account_api, wallet_api, history_api, admin_api, merchant_api, qr_api, qr_image_api, qr_payments_api,
                       terminals_api, terminal_config_api, payment_requests_api, charges_api, confirmations_api,
                       vending_api, batches_api, settlements_api, api_keys_api, webhooks_api, orders_api,
-                      merchant_history_api, staff_api, offline_api, offline_staff_api,
+                      merchant_history_api, staff_api, offline_api, offline_staff_api, operators_api,
+                      adjustments_api, audit_api,
                       devices_api):
         app.register_api(blueprint)
 

@@ -1,5 +1,5 @@
 """Command-line tools: flask create-admin, seed-demo, ledger verify, ledger expire-holds, orders expire,
-webhooks work."""
+webhooks work, audit verify."""
 import signal
 import sys
 
@@ -64,6 +64,21 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"expire-holds: {exc.__class__.__name__}: {exc}", err=True)
             time.sleep(every)
         click.echo(f"expired {total} hold(s)")
+
+    audit = AppGroup("audit", help="The audit trail.")
+    app.cli.add_command(audit)
+
+    @audit.command("verify")
+    def verify_audit_trail():
+        """Recompute the audit trail's hash chain; exit 1 on any mismatch."""
+        from app.ops.audit.verify import verify_audit
+        count, problems = verify_audit()
+        for problem in problems:
+            click.echo(f"MISMATCH {problem}", err=True)
+        if problems:
+            click.echo(f"audit verify: {len(problems)} problem(s) in {count} record(s)", err=True)
+            sys.exit(1)
+        click.echo(f"audit verify: OK ({count} record(s))")
 
     orders = AppGroup("orders", help="Online orders of the merchant gateway.")
     app.cli.add_command(orders)

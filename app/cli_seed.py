@@ -3,7 +3,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.auth import crypto
-from app.auth.models import User
+from app.auth.models import OperatorRole, User
 from app.core import clock
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
@@ -24,6 +24,8 @@ def create_user(*, email: str, password: str, name: str, role: str = "user", pho
         db.session.add(user)
         db.session.flush()
         ledger.open_account(kind="user", currency=current_app.config["DEFAULT_CURRENCY"], user_id=user.id)
+        if role == "admin":  # an administrator is an operator with the role admin (app.auth.operator_roles)
+            db.session.add(OperatorRole(id=new_id("opr"), user_id=user.id, role="admin", created_at=clock.now()))
         uow.commit()
     return user
 

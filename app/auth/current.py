@@ -72,12 +72,6 @@ def current_claims() -> dict:
     return g.claims
 
 
-def require_admin() -> None:
-    authenticate()
-    if current_user().role != "admin":
-        raise AppError(Code.FORBIDDEN, "administrators only")
-
-
 def user_blueprint(name: str, import_name: str, tag: str, url_prefix: str = "/api/v1") -> APIBlueprint:
     """A blueprint whose every endpoint needs a signed-in user (a bearer access token)."""
     blueprint = APIBlueprint(name, import_name, url_prefix=url_prefix, abp_security=[{"bearer": []}],

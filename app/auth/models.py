@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -20,7 +20,9 @@ class User(db.Model):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
-    role: Mapped[str] = mapped_column(String(16), nullable=False, default="user")  # user | admin
+    # user | admin. Kept for old tokens' sake; what an operator may do is in operator_roles
+    # (app.auth.operator_roles), and an "admin" here was given the operator role admin (0023).
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default="user")
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")  # active | disabled
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pin_hash: Mapped[str | None] = mapped_column(String(200))
@@ -67,3 +69,16 @@ class AuthSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class OperatorRole(db.Model):
+    """One operator role held by one user (app.auth.operator_roles says what each may do). A
+    user may hold several (support and finance); a user with none is not an operator."""
+    __tablename__ = "operator_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role", name="operator_user_role"),
+                      CheckConstraint("role IN ('support', 'finance', 'admin')", name="operator_role"))
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    granted_by: Mapped[str | None] = mapped_column(String(40))  # None: the migration or the CLI
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -63,7 +63,9 @@ class Code(StrEnum):
     PIN_REQUIRED = "pin_required", 403
     PIN_INVALID = "pin_invalid", 403
     PIN_LOCKED = "pin_locked", 403
-    ROLE_NOT_ALLOWED = "role_not_allowed", 403  # merchant staff whose role may not do this
+    ROLE_NOT_ALLOWED = "role_not_allowed", 403  # merchant staff or an operator whose role may not do this
+    NOT_AN_OPERATOR = "not_an_operator", 403  # an operator endpoint called by a user or a merchant key
+    SELF_APPROVAL = "self_approval", 403  # deciding one's own adjustment: it takes a second operator
     # not there, not now
     NOT_FOUND = "not_found", 404
     RECIPIENT_NOT_FOUND = "recipient_not_found", 404
@@ -113,6 +115,8 @@ class Code(StrEnum):
     ORDER_NOT_REFUNDABLE = "order_not_refundable", 409
     WEBHOOK_URL_INVALID = "webhook_url_invalid", 422
     DELIVERY_NOT_RETRYABLE = "delivery_not_retryable", 409
+    # running the wallet
+    ADJUSTMENT_NOT_PENDING = "adjustment_not_pending", 409  # approved or rejected already
     # the server's fault
     INTERNAL = "internal_error", 500
     # the server is busy: come back after Retry-After

@@ -11,7 +11,9 @@ from app.merchant.models import Merchant
 from app.wallet.models import Account
 
 
-SYSTEM_LABELS = {"topup_float": "Top-up"}
+# What a user sees on the other side of a system account. Both adjustment accounts read
+# "Adjustment": the user learns it was a correction, not the operator's bookkeeping.
+SYSTEM_LABELS = {"topup_float": "Top-up", "suspense": "Adjustment", "revenue": "Adjustment"}
 
 
 def counterparties(account_ids: set[str]) -> dict[str, dict]:

@@ -21,7 +21,7 @@ WORDS = r"^[a-z_]{1,24}(,[a-z_]{1,24}){0,9}$"  # one value or a comma-separated 
 
 class HistoryFilterQuery(RequestParams):
     """The filters of a history list and of its CSV export."""
-    type: str | None = Field(None, pattern=WORDS, description="topup, transfer, payment, refund, reversal, hold; "
+    type: str | None = Field(None, pattern=WORDS, description="topup, transfer, payment, refund, reversal, hold, adjustment; "
                              "several separated by commas")
     status: str | None = Field(None, pattern=WORDS, description="e.g. succeeded, authorized, captured, voided")
     date_from: date | None = Field(None, alias="from", description="YYYY-MM-DD (UTC), inclusive")

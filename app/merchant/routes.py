@@ -1,13 +1,10 @@
 """Merchant endpoints: admins create merchants; staff read theirs."""
-from flask_openapi3 import APIBlueprint, Tag
-
-from app.auth.current import current_user, require_admin, user_blueprint
+from app.auth.current import current_user, current_user_id, user_blueprint
+from app.auth.operator_roles import operator_blueprint
 from app.merchant import services
 from app.merchant.schemas import CreateMerchantBody, MerchantList, MerchantOut, MerchantPath
 
-admin_api = APIBlueprint("admin", __name__, url_prefix="/api/v1/admin", abp_security=[{"bearer": []}],
-                         abp_tags=[Tag(name="admin")])
-admin_api.before_request(require_admin)
+admin_api = operator_blueprint("admin", __name__, "configuration")  # merchants are configuration: admins
 
 merchant_api = user_blueprint("merchant", __name__, "merchants")
 
@@ -15,7 +12,7 @@ merchant_api = user_blueprint("merchant", __name__, "merchants")
 @admin_api.post("/merchants", responses={201: MerchantOut})
 def create_merchant(body: CreateMerchantBody):
     """Create a merchant; `owner` (an existing user) becomes its first staff member."""
-    return services.create_merchant(**body.model_dump()), 201
+    return services.create_merchant(**body.model_dump(), by=current_user_id()), 201
 
 
 @merchant_api.get("/merchants", responses={200: MerchantList})

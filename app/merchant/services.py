@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.auth.identity import find_user
 from app.auth.models import User
-from app.core import clock
+from app.core import audit, clock
 from app.core.errors import AppError, Code, not_found
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
@@ -23,8 +23,9 @@ def merchant_out(merchant: Merchant) -> dict:
 
 
 def create_merchant(*, name: str, city: str, country: str, mcc: str, currency: str, owner: str,
-                    language: str = "en") -> dict:
-    """Admin only (checked by the route). The owner is an existing user, found by phone or e-mail."""
+                    language: str = "en", by: str | None = None) -> dict:
+    """`by`: the admin operator who asked (the blueprint checked the role); None from the CLI and
+    the bench. Audited. The owner is an existing user, found by phone or e-mail."""
     with unit_of_work() as uow:
         user = find_user(owner)
         # Verified only: anyone can register someone else's phone or e-mail and never verify it.
@@ -38,6 +39,8 @@ def create_merchant(*, name: str, city: str, country: str, mcc: str, currency: s
         db.session.add(MerchantStaff(id=new_id("stf"), merchant_id=merchant.id, user_id=user.id, role="owner",
                                      created_at=clock.now()))
         ledger.open_account(kind="merchant", currency=currency, merchant_id=merchant.id, prefix="acc")
+        audit.record("operator" if by else "system", by or "cli", "merchant.create", "merchant", merchant.id,
+                     after={"name": name, "currency": currency, "owner_id": user.id})
         uow.commit()
     return merchant_out(merchant)
 

@@ -31,9 +31,9 @@ def test_a_normal_user_may_not_create_a_merchant(app, api):
     # when they try to create a merchant owned by themselves
     response = api.post("/api/v1/admin/merchants", user, json=merchant_body(owner=user))
 
-    # then it is 403 forbidden and no merchant exists
+    # then it is 403 not_an_operator and no merchant exists
     assert response.status_code == 403
-    assert response.json["error"]["code"] == "forbidden"
+    assert response.json["error"]["code"] == "not_an_operator"
     assert api.get("/api/v1/merchants", user).json["data"] == []
 
 

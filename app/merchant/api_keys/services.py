@@ -13,7 +13,7 @@ from sqlalchemy import or_, select, update
 
 from app.auth import crypto
 from app.auth.models import User
-from app.core import clock
+from app.core import audit, clock
 from app.core.errors import not_found
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
@@ -42,6 +42,8 @@ def create_key(user: User, merchant_id: str, *, name: str) -> dict:
         key = ApiKey(id=new_id("key"), merchant_id=merchant.id, name=name, prefix=plain[:SHOWN_PREFIX],
                      key_hash=digest(plain), created_by=user.id, created_at=clock.now())
         db.session.add(key)
+        audit.record("merchant_staff", user.id, "api_key.create", "api_key", key.id,
+                     after={"merchant_id": merchant.id, "name": name, "prefix": key.prefix})
         uow.commit()
     return {"id": key.id, "name": key.name, "key": plain, "prefix": key.prefix, "created_at": clock.iso(key.created_at)}
 
@@ -64,6 +66,9 @@ def revoke_key(user: User, merchant_id: str, key_id: str) -> None:
             raise not_found("API key")
         if key.revoked_at is None:
             key.revoked_at = clock.now()
+            audit.record("merchant_staff", user.id, "api_key.revoke", "api_key", key.id,
+                         before={"revoked_at": None},
+                         after={"merchant_id": merchant.id, "revoked_at": clock.iso(key.revoked_at)})
         uow.commit()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.auth.identity import find_user
 from app.auth.models import User
-from app.core import clock
+from app.core import audit, clock
 from app.core.errors import AppError, Code, not_found
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
@@ -53,6 +53,8 @@ def add_staff(user: User, merchant_id: str, *, identifier: str, role: str) -> di
         member = MerchantStaff(id=new_id("stf"), merchant_id=merchant.id, user_id=person.id, role=role,
                                created_at=clock.now())
         db.session.add(member)
+        audit.record("merchant_staff", user.id, "staff.add", "merchant_staff", member.id,
+                     after={"merchant_id": merchant.id, "user_id": person.id, "role": role})
         uow.commit()
     return staff_out(member, person)
 
@@ -82,7 +84,10 @@ def change_role(user: User, merchant_id: str, staff_id: str, *, role: str) -> di
         _, them = _colleague(user, merchant_id, staff_id, "roles")
         if role != "owner":
             _keep_an_owner(them)
-        them.role = role
+        before, them.role = them.role, role
+        audit.record("merchant_staff", user.id, "staff.change_role", "merchant_staff", them.id,
+                     before={"role": before}, after={"merchant_id": them.merchant_id, "user_id": them.user_id,
+                                                     "role": role})
         uow.commit()
         return staff_out(them, db.session.get(User, them.user_id))
 
@@ -93,4 +98,6 @@ def remove_staff(user: User, merchant_id: str, staff_id: str) -> None:
         _may_give(me, them.role)
         _keep_an_owner(them)
         db.session.delete(them)
+        audit.record("merchant_staff", user.id, "staff.remove", "merchant_staff", them.id,
+                     before={"merchant_id": them.merchant_id, "user_id": them.user_id, "role": them.role})
         uow.commit()

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select
 
 from app.auth import crypto
 from app.auth.models import User
-from app.core import clock
+from app.core import audit, clock
 from app.core.errors import AppError, Code, not_found
 from app.core.pagination import decode_keyset, encode_keyset
 from app.core.ids import new_id
@@ -113,6 +113,9 @@ def create_endpoint(user: User, merchant_id: str, *, url: str, event_types: list
                                    events=json.dumps(sorted(set(event_types))), secret=crypto.encrypt(secret),
                                    status="active", created_at=clock.now())
         db.session.add(endpoint)
+        audit.record("merchant_staff", user.id, "webhook.create", "webhook_endpoint", endpoint.id,
+                     after={"merchant_id": merchant.id, "url": url, "events": sorted(set(event_types)),
+                            "status": "active"})
         uow.commit()
     return endpoint_out(endpoint, secret)
 
@@ -138,7 +141,10 @@ def set_status(user: User, merchant_id: str, endpoint_id: str, status: str) -> d
     (they end failed with last_error "endpoint disabled"; retry them by hand once enabled)."""
     with unit_of_work() as uow:
         endpoint = _owned(user, merchant_id, endpoint_id)
-        endpoint.status = status
+        before, endpoint.status = endpoint.status, status
+        audit.record("merchant_staff", user.id, "webhook.disable" if status == "disabled" else "webhook.enable",
+                     "webhook_endpoint", endpoint.id, before={"status": before},
+                     after={"merchant_id": endpoint.merchant_id, "status": status})
         uow.commit()
     return endpoint_out(endpoint)
 
@@ -158,6 +164,10 @@ def rotate_secret(user: User, merchant_id: str, endpoint_id: str) -> dict:
         else:
             endpoint.previous_secret, endpoint.previous_secret_expires_at = None, None
         endpoint.secret = crypto.encrypt(secret)
+        # No secret in the record, encrypted or not: only that it changed, and until when the old one signs.
+        audit.record("merchant_staff", user.id, "webhook.rotate_secret", "webhook_endpoint", endpoint.id,
+                     after={"merchant_id": endpoint.merchant_id,
+                            "previous_secret_expires_at": clock.iso(endpoint.previous_secret_expires_at)})
         uow.commit()
     return endpoint_out(endpoint, secret)
 

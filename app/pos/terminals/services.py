@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.auth import crypto
 from app.auth.models import User
-from app.core import clock
+from app.core import audit, clock
 from app.core.errors import not_found
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
@@ -42,6 +42,8 @@ def register(user: User, merchant_id: str, *, kind: str, label: str) -> dict:
                             secret=crypto.encrypt(secret), status="active", created_at=now,
                             secret_rotated_at=now, batch_opened_at=now)
         db.session.add(terminal)
+        audit.record("merchant_staff", user.id, "terminal.register", "terminal", terminal.id,
+                     after={"merchant_id": merchant.id, "kind": kind, "label": label, "status": "active"})
         uow.commit()
     return terminal_out(terminal, secret)
 
@@ -66,7 +68,10 @@ def set_status(user: User, merchant_id: str, terminal_id: str, status: str) -> d
     """Disable or enable; a disabled terminal's next request is refused (checked every request)."""
     with unit_of_work() as uow:
         terminal = _owned(user, merchant_id, terminal_id)
-        terminal.status = status
+        before, terminal.status = terminal.status, status
+        audit.record("merchant_staff", user.id, "terminal.disable" if status == "disabled" else "terminal.enable",
+                     "terminal", terminal.id, before={"status": before},
+                     after={"merchant_id": terminal.merchant_id, "status": status})
         uow.commit()
     return terminal_out(terminal)
 
@@ -76,6 +81,11 @@ def rotate_secret(user: User, merchant_id: str, terminal_id: str) -> dict:
     secret = _new_secret()
     with unit_of_work() as uow:
         terminal = _owned(user, merchant_id, terminal_id)
+        before = clock.iso(terminal.secret_rotated_at)
         terminal.secret, terminal.secret_rotated_at = crypto.encrypt(secret), clock.now()
+        # The times only: a secret, even encrypted, has no place in a record kept forever.
+        audit.record("merchant_staff", user.id, "terminal.rotate_secret", "terminal", terminal.id,
+                     before={"secret_rotated_at": before},
+                     after={"merchant_id": terminal.merchant_id, "secret_rotated_at": clock.iso(terminal.secret_rotated_at)})
         uow.commit()
     return terminal_out(terminal, secret)

@@ -1,0 +1,1 @@
+"""Corrections to a wallet that one finance operator proposes and a different one approves."""

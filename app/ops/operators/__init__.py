@@ -1,0 +1,1 @@
+"""Granting and revoking operator roles (admins only)."""
