@@ -70,7 +70,7 @@ def test_history_pages_on_the_cursor_filters_and_downloads_csv(phone_page, api, 
     expect(page.locator("#history-end")).to_have_text("That is all.")
 
     page.get_by_label("Search").fill("coffee")
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     expect(rows).to_have_count(1)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
