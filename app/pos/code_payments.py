@@ -26,14 +26,15 @@ from app.core.ids import new_id
 from app.core.uow import retrying, single_statement
 from app.pos.terminals.models import Terminal
 from app.qr.devices import scanning
-from app.wallet import ledger
 
 Result = tuple[int, dict]
 # The message of each code a function may record (the code itself is the failure_code); the
 # function picks one, so the text stays here, in one place.
+# ledger_post's other refusals (conflict, not_found) cannot happen to a charge: the function
+# checked the currency, and a merchant account takes any credit.
 MESSAGES = {**scanning.CODE_REFUSALS,
             "pin_locked": "too many wrong PINs; payments are locked for a while",
-            **{str(code): message for code, message in ledger._MESSAGES.items()}}
+            "insufficient_funds": "not enough money in the wallet"}
 # Refused before the key is claimed: (code, message, whether the function's details go along).
 # Not stored under the key (as run_once does not store what a service refuses before it runs).
 BeforeKey = dict[str, tuple[Code, str, bool]]

@@ -84,9 +84,8 @@ def terminal_charge(terminal: Terminal, charge_id: str, *, lock: bool = False) -
 
 
 def pay_charge(charge: PosCharge, account_id: str | None = None) -> None:
-    """Customer wallet -> merchant account, inside the caller's unit of work. A terminal's charge
-    passes the account id it checked before resolving the code, saving a query; a confirmation
-    looks it up here."""
+    """Customer wallet -> merchant account, inside the caller's unit of work: the customer's
+    confirmation of a large charge (a terminal's own charge pays inside pos_charge)."""
     hold_batch_open(charge.terminal_id)
     account_id = account_id or merchant_account(charge.merchant_id, charge.currency).id
     txn = ledger.new_transaction(type="payment", status="succeeded", amount=charge.amount,
