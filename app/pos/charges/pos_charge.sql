@@ -56,10 +56,14 @@ $$;
 --      (requires_confirmation until p_expires_at; app.checkout.confirmations pays it);
 --   4. otherwise, in a block of its own (a savepoint): KEY SHARE on the terminal row (a batch
 --      close locks it FOR UPDATE: see app.pos.batches.services.hold_batch_open), payment.succeeded
---      and its deliveries, the transaction, ledger_post (which locks both accounts in key order and
---      raises insufficient_funds), and the charge row. ledger_post's refusal undoes the block only:
---      the charge is then recorded as failed with that code, the code staying taken, as before;
---   5. the answer, stored under the key.
+--      and its deliveries, the transaction, and ledger_post (which locks both accounts in key order
+--      and raises insufficient_funds). ledger_post's refusal undoes the block only: the charge is
+--      then recorded as failed with that code, the code staying taken, as before;
+--   5. the charge row (pointing at the transaction) and the answer, stored under the key.
+-- Locks, in this order, all held to the commit: the key's row (a duplicate queues there, before
+-- anything else), the used code's key (a second till with the same code queues there, then is
+-- refused), KEY SHARE on the terminal, then the two accounts: the order every payment takes, so
+-- a charge cannot deadlock with a confirmation, a refund or a batch close.
 -- OUT refusal without status: refused before the key (step 0, a conflicting key); with status 402:
 -- the recorded refusal's code (the caller counts payment code refusals against the terminal).
 CREATE OR REPLACE FUNCTION pos_charge(

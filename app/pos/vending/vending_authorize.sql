@@ -15,6 +15,8 @@
 --      then the authorization row pointing at the hold;
 --   4. the answer, stored under the key.
 -- No webhook event: an authorization is announced when it is captured, voided or expires.
+-- Locks, held to the commit: the key's row, the used code's key, then both accounts in key order
+-- (ledger_post); a capture or void later locks the authorization row, then the same accounts.
 CREATE OR REPLACE FUNCTION vending_authorize(
     p_scope text, p_key text, p_fingerprint text, p_ttl interval,
     p_terminal_id text, p_merchant_id text, p_device_id text, p_step bigint, p_slot integer,
