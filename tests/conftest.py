@@ -17,6 +17,7 @@ from sqlalchemy import text
 from app import create_app
 from app.core import clock
 from app.extensions import db, limiter
+from app.qr.devices import scanning
 from tests.support.api import Api
 from tests.support.checked_client import install, take_mismatches
 from tests.support.env import TEST_DATABASE_URL, TEST_REDIS_URL
@@ -68,6 +69,7 @@ def _truncate(app) -> None:
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        scanning.forget_devices()  # a device cached by handle would outlive its truncated row
         store = app.extensions["store"]
         if TEST_REDIS_URL:
             for key in store.client.scan_iter(store.prefix + "*"):

@@ -9,7 +9,8 @@ import pytest
 
 from app.core import clock
 from app.core.errors import AppError
-from app.qr.devices.services import MAX_ACTIVE_DEVICES, resolve_payment_code
+from app.qr.devices.scanning import resolve_payment_code
+from app.qr.devices.services import MAX_ACTIVE_DEVICES
 from app.qr.payment_codes import make_code
 from tests.support.api import PASSWORD
 from tests.support.auth import advance

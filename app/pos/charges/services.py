@@ -4,36 +4,33 @@
     GET  /pos/charges/{id}       terminal: the outcome, waiting for it if asked (long poll)
     (the customer approves large ones in the app: app.checkout.confirmations)
 
-A scanned code is single-use, so a retried charge must not resolve it again: the answer stored
-under the Idempotency-Key is looked up first. A refused charge is kept (status "failed" with its
-reason) and answered 402 with its id, so the till can print it and the merchant can find it.
-Lock order everywhere: the charge row, then the two accounts (in record_transfer).
+A charge is one database call, pos_charge (pos_charge.sql, called through app.pos.code_payments):
+it claims the Idempotency-Key, takes the single-use code, pays or waits for the customer, and
+stores the answer, so a retry gets the first answer and never takes the code again. A refused
+charge is kept (status "failed" with its reason) and answered 402 with its id, so the till can
+print it and the merchant can find it. The customer's confirmation pays in Python (pay_charge).
+Lock order everywhere: the charge row, then the two accounts (in record_transfer / ledger_post).
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.auth.models import User
-from app.auth.services.pin import refuse_if_pin_locked
 from app.core import clock
-from app.core.errors import AppError, Code, not_found
-from app.core.idempotency import IdempotencyRequest, run_once, single_flight
+from app.core.errors import Code, not_found
+from app.core.idempotency import IdempotencyRequest
 from app.core.ids import new_id
 from app.core.notify import get_notifier, long_poll
 from app.core.uow import end_read
 from app.extensions import db
 from app.merchant.events import emit
-from app.merchant.models import Merchant
 from app.merchant.services import merchant_account
 from app.pos.batches.services import hold_batch_open
 from app.pos.charges.models import PosCharge
+from app.pos.code_payments import pay_by_code
 from app.pos.terminals.models import Terminal
-from app.qr.devices.services import resolve_payment_code
 from app.wallet import ledger
-from app.wallet.models import Account
 
 
 PENDING = "requires_confirmation"
@@ -87,9 +84,8 @@ def terminal_charge(terminal: Terminal, charge_id: str, *, lock: bool = False) -
 
 
 def pay_charge(charge: PosCharge, account_id: str | None = None) -> None:
-    """Customer wallet -> merchant account, inside the caller's unit of work. A terminal's charge
-    passes the account id it checked before resolving the code, saving a query; a confirmation
-    looks it up here."""
+    """Customer wallet -> merchant account, inside the caller's unit of work: the customer's
+    confirmation of a large charge (a terminal's own charge pays inside pos_charge)."""
     hold_batch_open(charge.terminal_id)
     account_id = account_id or merchant_account(charge.merchant_id, charge.currency).id
     txn = ledger.new_transaction(type="payment", status="succeeded", amount=charge.amount,
@@ -112,75 +108,26 @@ def charge_event(charge: PosCharge, **extra) -> dict:
             "created_at": clock.iso(charge.created_at), **extra}
 
 
-def _require_merchant_account(terminal: Terminal, currency: str) -> str:
-    # Checked before the code is resolved: a till set to the wrong currency must not use up codes.
-    merchant = db.session.get(Merchant, terminal.merchant_id)
-    account = merchant_account(terminal.merchant_id, currency)
-    if merchant is None or merchant.status != "active" or account is None or account.status != "active":
-        raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this merchant cannot take payments in {currency}")
-    return account.id
-
-
-def _new_charge(terminal: Terminal, payer: dict, *, amount: int, currency: str, reference: str | None,
-                status: str) -> PosCharge:
-    now = clock.now()
-    charge = PosCharge(id=new_id("chg"), kind="charge", terminal_id=terminal.id, merchant_id=terminal.merchant_id,
-                       user_id=payer.get("user_id"), wallet_id=payer.get("wallet_id"), amount=amount,
-                       currency=currency, reference=reference, status=status, captured_amount=0,
-                       refunded_amount=0, created_at=now, updated_at=now)
-    db.session.add(charge)
-    return charge
+_POS_CHARGE = text(
+    "SELECT * FROM pos_charge(:scope, :key, :fingerprint, :ttl, :terminal_id, :merchant_id, :device_id, :step, "
+    ":slot, :code_refusal, :pin_locked, :amount, :currency, :reference, :confirm_above, :expires_at, :expires_iso, "
+    "CAST(:messages AS json), :now, :now_iso, :charge_id, :transaction_id, :transfer_id, :event_id)")
 
 
 def create_charge(terminal: Terminal, *, payment_code: str, amount: int, currency: str, reference: str | None,
                   idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    # single_flight: a retry (even one sent at the same moment) gets the first answer without
-    # resolving the single-use code again.
-    return single_flight(idem, lambda: _charge(terminal, payment_code, amount, currency, reference, idem))
-
-
-def _charge(terminal: Terminal, payment_code: str, amount: int, currency: str, reference: str | None,
-            idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    account_id = _require_merchant_account(terminal, currency)
-    payer: dict = {}
-    refusal: AppError | None = None
-    try:
-        wallet, device = resolve_payment_code(payment_code, caller=terminal.id)
-        payer = {"wallet_id": wallet.id, "user_id": device.user_id}
-        # A customer locked out by wrong PINs pays nothing, small amounts included, until the lock ends.
-        refuse_if_pin_locked(device.user_id)
-    except AppError as exc:
-        if exc.code == Code.TOO_MANY_ATTEMPTS:
-            raise  # the terminal is shut out; no charge happened, so none is recorded or stored
-        refusal = exc
-
-    def work():
-        if refusal is not None:
-            raise refusal
-        wallet = db.session.get(Account, payer["wallet_id"])
-        if wallet.currency != currency:
-            raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"the customer's code pays from a {wallet.currency} "
-                           f"wallet, not {currency}")
-        if wallet.status != "active":
-            raise AppError(Code.WALLET_FROZEN, "the customer's wallet is frozen")
-        charge = _new_charge(terminal, payer, amount=amount, currency=currency, reference=reference, status=PENDING)
-        if amount > current_app.config["NO_PIN_AMOUNT"]:
-            # Nothing moves until the customer approves with their PIN in the app.
-            charge.expires_at = charge.created_at + timedelta(seconds=current_app.config["CHARGE_CONFIRMATION_TTL"])
-        else:
-            pay_charge(charge, account_id)
-        db.session.flush()
-        return 201, charge_out(charge)
-
-    def record_failure(exc: AppError) -> AppError:
-        charge = _new_charge(terminal, payer, amount=amount, currency=currency, reference=reference,
-                             status="failed")
-        charge.failure_code = str(exc.code)
-        emit(charge.merchant_id, "payment.failed", charge_event(charge, failure_code=charge.failure_code))
-        # Only the charge id goes back: the merchant must not learn the customer's balance.
-        return exc.as_payment_refusal(charge_id=charge.id)
-
-    return run_once(idem, work, on_refusal=record_failure)
+    """One database call, pos_charge (pos_charge.sql): up to NO_PIN_AMOUNT it pays at once; above,
+    the charge waits CHARGE_CONFIRMATION_TTL for the customer's PIN (app.checkout.confirmations).
+    A refusal is recorded as a failed charge and answered 402 with its id, so the till can print it."""
+    cfg = current_app.config
+    # Refused before the key is claimed, leaving the code usable: a till set to the wrong currency.
+    before_key = {"merchant_currency": (Code.CURRENCY_NOT_SUPPORTED, f"this merchant cannot take payments in "
+                                        f"{currency}", False)}
+    return pay_by_code(terminal, _POS_CHARGE, payment_code=payment_code, amount=amount, currency=currency,
+                       reference=reference, idem=idem, expires_in=cfg["CHARGE_CONFIRMATION_TTL"], id_prefix="chg",
+                       before_key=before_key, confirm_above=cfg["NO_PIN_AMOUNT"], event_id=new_id("msg"),
+                       messages={"currency_not_supported": f"the customer's code pays from a wallet that does not "
+                                                           f"hold {currency}"})
 
 
 def follow_charge(terminal: Terminal, charge_id: str, *, wait: float) -> dict:

@@ -7,6 +7,9 @@ hold's transaction carries the terminal id, so batches find its capture.
 
 A machine cannot ask for a PIN, so a hold above NO_PIN_AMOUNT is refused outright (422
 amount_too_large) rather than sent to the customer's app for approval.
+
+The authorization is one database call, vending_authorize (vending_authorize.sql, through
+app.pos.code_payments); capture, void and expiry work on the hold it placed.
 """
 from __future__ import annotations
 
@@ -16,23 +19,18 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, text
 
-from app.auth.services.pin import refuse_if_pin_locked
 from app.core import clock
-from app.core.errors import AppError, Code, envelope, not_found
-from app.core.idempotency import IdempotencyRequest, run_in_database, run_once, single_flight
+from app.core.errors import Code, not_found
+from app.core.idempotency import IdempotencyRequest, run_in_database
 from app.core.ids import new_id
 from app.extensions import db
-from app.merchant.models import Merchant
-from app.merchant.services import merchant_account
 from app.pos.charges.models import PosCharge
+from app.pos.code_payments import pay_by_code
 from app.pos.terminals.models import Terminal
-from app.qr.devices.services import resolve_payment_code
 from app.wallet import holds, ledger
 from app.wallet.models import Transaction
 
 Result = tuple[int, dict]
-# A request holding an Idempotency-Key while it resolves the code: longer than any takes, short
-# enough that a worker that died mid-way does not block the terminal's retries for long.
 
 
 def _status(charge: PosCharge, txn_status: str | None) -> str:
@@ -53,89 +51,29 @@ def authorization_out(charge: PosCharge, txn_status: str | None) -> dict:
             "failure_code": charge.failure_code, "created_at": clock.iso(charge.created_at)}
 
 
-def _payee(terminal: Terminal, currency: str | None, amount: int) -> tuple[str, str]:
-    """(merchant account id, currency), or a refusal that needs no code: checked before the code
-    is resolved, so a request that could never succeed does not use up the customer's code."""
-    merchant = db.session.get(Merchant, terminal.merchant_id)
-    currency = currency or merchant.currency
-    if currency != merchant.currency:
-        raise AppError(Code.CURRENCY_NOT_SUPPORTED, f"this terminal takes {merchant.currency} only")
-    limit = current_app.config["NO_PIN_AMOUNT"]
-    if amount > limit:
-        raise AppError(Code.AMOUNT_TOO_LARGE, f"a vending hold is at most {limit} minor units: the customer "
-                       "cannot enter a PIN at a machine", {"max_amount": limit})
-    account = merchant_account(merchant.id, currency)
-    if merchant.status != "active" or account is None or account.status != "active":
-        raise AppError(Code.FORBIDDEN, "this merchant cannot take payments now")
-    return account.id, currency
-
-
-def _new_charge(terminal: Terminal, *, amount: int, currency: str, reference: str | None, status: str,
-                user_id: str | None = None, wallet_id: str | None = None, **fields) -> PosCharge:
-    now = clock.now()
-    charge = PosCharge(id=new_id("aut"), kind="authorization", terminal_id=terminal.id,
-                       merchant_id=terminal.merchant_id, user_id=user_id, wallet_id=wallet_id, amount=amount,
-                       currency=currency, reference=reference, status=status, captured_amount=0,
-                       refunded_amount=0, created_at=now, updated_at=now, **fields)
-    db.session.add(charge)
-    return charge
-
-
-def _failed(terminal: Terminal, refusal: AppError, *, amount: int, currency: str, reference: str | None,
-            user_id: str | None = None, wallet_id: str | None = None) -> Result:
-    """Recorded, and answered 402 whatever the reason: the terminal shows "payment refused"."""
-    charge = _new_charge(terminal, amount=amount, currency=currency, reference=reference, status="failed",
-                         user_id=user_id, wallet_id=wallet_id, failure_code=str(refusal.code))
-    refused = refusal.as_payment_refusal(authorization_id=charge.id)
-    return refused.status, envelope(refused.code, refused.message, refused.details)
+_VENDING_AUTHORIZE = text(
+    "SELECT * FROM vending_authorize(:scope, :key, :fingerprint, :ttl, :terminal_id, :merchant_id, :device_id, "
+    ":step, :slot, :code_refusal, :pin_locked, :amount, :currency, :reference, :max_amount, :expires_at, "
+    ":expires_iso, CAST(:messages AS json), :now, :now_iso, :charge_id, :transaction_id, :transfer_id)")
+# Refused before the code is taken or the key claimed (nothing recorded): a request that could
+# never succeed does not use up the customer's code.
+_BEFORE_KEY = {
+    "terminal_currency": (Code.CURRENCY_NOT_SUPPORTED, "this terminal takes {currency} only", False),
+    "amount_too_large": (Code.AMOUNT_TOO_LARGE, "a vending hold is at most {max_amount} minor units: the customer "
+                         "cannot enter a PIN at a machine", True),
+    "merchant_closed": (Code.FORBIDDEN, "this merchant cannot take payments now", False),
+}
 
 
 def authorize(terminal: Terminal, *, payment_code: str, amount: int, currency: str | None,
               reference: str | None, idem: IdempotencyRequest | None) -> Result:
-    # single_flight: a retry gets the stored answer without resolving the single-use code again.
-    return single_flight(idem, lambda: _authorize(terminal, payment_code, amount, currency, reference, idem))
-
-
-def _authorize(terminal: Terminal, payment_code: str, amount: int, currency: str | None, reference: str | None,
-               idem: IdempotencyRequest | None) -> Result:
-    account_id, currency = _payee(terminal, currency, amount)
-    payer, refusal = None, None
-    try:
-        wallet, device = resolve_payment_code(payment_code, caller=terminal.id)
-        payer = (wallet.id, device.user_id)
-        refuse_if_pin_locked(device.user_id)  # as for a till's charge: a PIN lock stops every payment
-    except AppError as exc:
-        if exc.code == Code.TOO_MANY_ATTEMPTS:
-            raise  # the terminal is locked out: nothing was presented, nothing to record
-        refusal = exc
-    asked = {"amount": amount, "currency": currency, "reference": reference}
-
-    def work() -> Result:
-        if refusal is not None:
-            return _failed(terminal, refusal, **asked)
-        wallet_id, user_id = payer
-        wallet = ledger.lock_accounts([wallet_id, account_id])[wallet_id]
-        # Checked under the lock, so the hold below cannot fail; a refusal is then a recorded
-        # failed authorization, not a rolled-back transaction. The balance stays private: the
-        # terminal belongs to the merchant, not to the customer.
-        problem = None
-        if wallet.currency != currency:
-            problem = AppError(Code.CURRENCY_NOT_SUPPORTED, f"this wallet does not hold {currency}")
-        elif wallet.status != "active":
-            problem = AppError(Code.WALLET_FROZEN, "this wallet is frozen")
-        elif wallet.available < amount:
-            problem = AppError(Code.INSUFFICIENT_FUNDS, "not enough money in the wallet",
-                               {"requested": amount})
-        if problem is not None:
-            return _failed(terminal, problem, user_id=user_id, wallet_id=wallet_id, **asked)
-        expires_at = clock.now() + timedelta(seconds=current_app.config["HOLD_EXPIRES_IN"])
-        txn = holds.place_hold(debit_id=wallet_id, credit_id=account_id, amount=amount, currency=currency,
-                               expires_at=expires_at, initiator_id=user_id, reference=reference,
-                               terminal_id=terminal.id)
-        charge = _new_charge(terminal, status="authorized", user_id=user_id, wallet_id=wallet_id,
-                             transaction_id=txn.id, expires_at=expires_at, **asked)
-        return 201, authorization_out(charge, txn.status)
-    return run_once(idem, work)
+    """One database call, vending_authorize (vending_authorize.sql): the hold, or a recorded
+    failed authorization answered 402 whatever the reason (the machine shows "payment refused")."""
+    cfg = current_app.config
+    return pay_by_code(terminal, _VENDING_AUTHORIZE, payment_code=payment_code, amount=amount, currency=currency,
+                       reference=reference, idem=idem, expires_in=cfg["HOLD_EXPIRES_IN"], id_prefix="aut",
+                       before_key=_BEFORE_KEY, max_amount=cfg["NO_PIN_AMOUNT"],
+                       messages={"currency_not_supported": "this wallet does not hold the terminal's currency"})
 
 
 def _own(terminal: Terminal, authorization_id: str) -> PosCharge:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -25,3 +25,15 @@ class Device(db.Model):
     secret: Mapped[str] = mapped_column(Text, nullable=False)  # Fernet token of the base32 seed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentCodeUse(db.Model):
+    """A payment code that was used: one row per (device, TOTP step), written by payment_code_take
+    (app/qr/devices/payment_code_take.sql) in the payment's own transaction, so a code is used
+    exactly when its payment (or its recorded refusal) commits. The primary key is the guarantee
+    that a code pays once, however many terminals present it at the same moment. A row is only
+    needed while its step is accepted (two periods); older rows are history."""
+    __tablename__ = "payment_codes_used"
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    step: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,12 +1,5 @@
-"""Consumer payment codes: registering the devices that show them, the current code, and
-resolving a scanned code to the wallet it pays from (for terminals).
-
-A scanned code is the customer's consent to one payment, so resolve_payment_code is strict:
-only the current and the previous period's code, once, and a terminal that keeps presenting
-wrong codes is shut out for a while. The code space is 7 handle digits + 8 TOTP digits, so a
-guess at a live device's code succeeds one time in 10**8 per accepted period; the per-caller
-failure limit keeps the number of guesses small.
-"""
+"""Consumer payment codes: registering the devices that show them and the current code. A
+terminal's scanned code is checked by app.qr.devices.scanning."""
 from __future__ import annotations
 
 import math
@@ -23,18 +16,14 @@ from app.auth.totp import qr_svg
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
 from app.core.ids import new_id
-from app.core.store import get_store
 from app.core.uow import unit_of_work
 from app.extensions import db
 from app.qr import payment_codes
 from app.qr.devices.models import Device
-from app.wallet.models import Account
 from app.wallet.services import owned_wallet, wallets_of
 
 # A handful of devices per person (phone, tablet, watch); more is a script filling the handle space.
 MAX_ACTIVE_DEVICES = 10
-# How far back a code that matches is told "expired" rather than "invalid": a stale screen, not a guess.
-EXPIRED_LOOKBACK_PERIODS = 10
 _HANDLE_ATTEMPTS = 5
 
 
@@ -138,94 +127,3 @@ def current_code(user: User, wallet_id: str, device_id: str) -> dict:
             "refresh_in": max(1, math.ceil(next_period - now)),
             "expires_in": max(1, math.ceil(next_period + period - now)),
             "barcode_svg": qr_svg(code)}
-
-
-# --- resolving a scanned code (terminals) ---------------------------------------------------
-
-def _failure_keys(caller: str) -> tuple[str, str]:
-    return f"paycode:fail:{caller}", f"paycode:lock:{caller}"
-
-
-def _refuse_if_locked(caller: str) -> None:
-    _, lock_key = _failure_keys(caller)
-    until = get_store().get(lock_key)
-    if until is not None:
-        seconds = max(1, math.ceil(float(until) - clock.now().timestamp()))
-        raise AppError(Code.TOO_MANY_ATTEMPTS, "too many refused payment codes; try again later",
-                       {"retry_after": seconds}, {"Retry-After": str(seconds)})
-
-
-def _count_failure(caller: str) -> None:
-    cfg = current_app.config
-    window = cfg["PAYMENT_CODE_FAILURE_WINDOW"]
-    fail_key, lock_key = _failure_keys(caller)
-    store = get_store()
-    if store.incr(fail_key, window) >= cfg["PAYMENT_CODE_MAX_FAILURES"]:
-        # The lock holds its own end time, so Retry-After can say how long is left.
-        store.set_nx(lock_key, window, value=str(clock.now().timestamp() + window))
-        store.delete(fail_key)
-
-
-def _refused(code: Code, message: str) -> AppError:
-    return AppError(code, message)
-
-
-def _matching_step(secret: str, otp: str, now: float, period: int) -> tuple[int | None, bool]:
-    """(step, live): the step whose OTP equals `otp`, and whether that step is still accepted
-    (the current or the previous one). Every candidate is compared, in constant time, so the
-    time taken says nothing about which one (if any) matched."""
-    current = payment_codes.step_of(now, period)
-    found = None
-    for step in range(current - EXPIRED_LOOKBACK_PERIODS, current + 1):
-        if crypto.same(payment_codes.otp_at_step(secret, step, period), otp):
-            found = step
-    return found, found is not None and found >= current - 1
-
-
-def _resolve(code: str) -> tuple[Account, Device]:
-    prefix, period = _settings()
-    parsed = payment_codes.parse_code(code, prefix)
-    invalid = _refused(Code.PAYMENT_CODE_INVALID, "this is not a valid payment code")
-    if parsed is None:
-        raise invalid
-    handle, slot, otp = parsed
-    device = db.session.execute(select(Device).where(Device.handle == handle)).scalar_one_or_none()
-    if device is None:
-        raise invalid
-    step, live = _matching_step(crypto.decrypt(device.secret), otp, clock.now().timestamp(), period)
-    # Only a holder of a real code learns more than "invalid": unknown handle and wrong OTP look alike.
-    if step is None:
-        raise invalid
-    if not live:
-        raise _refused(Code.PAYMENT_CODE_EXPIRED, "this payment code has expired; show a fresh one")
-    owner = db.session.get(User, device.user_id)
-    if device.revoked_at is not None or owner is None or owner.status != "active":
-        raise _refused(Code.PAYMENT_CODE_REVOKED, "this device can no longer pay")
-    wallets = wallets_of(owner)
-    if slot >= len(wallets):
-        raise invalid
-    account = wallets[slot]
-    if account.status != "active":
-        raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
-    # Last, so only a code that is otherwise good is used up. The mark must outlive the two
-    # periods in which the step is accepted; one more period covers clock differences.
-    if not get_store().set_nx(f"paycode:used:{handle}:{step}", 3 * period):
-        raise _refused(Code.PAYMENT_CODE_USED, "this payment code was already used; show a fresh one")
-    return account, device
-
-
-def resolve_payment_code(code: str, *, caller: str) -> tuple[Account, Device]:
-    """The wallet a scanned code pays from, and the device that showed it. For terminals.
-
-    `caller` names who presents the code (a terminal id): refused codes are counted per caller,
-    and after PAYMENT_CODE_MAX_FAILURES within PAYMENT_CODE_FAILURE_WINDOW the caller is refused
-    with 429 for a window, the right code included, so guessing does not pay. Refusals are 402
-    (payment_code_invalid / _expired / _used / _revoked): the terminal shows "payment refused".
-    Reads only; the store marks (used code, failures) commit on their own.
-    """
-    _refuse_if_locked(caller)
-    try:
-        return _resolve(code)
-    except AppError:
-        _count_failure(caller)
-        raise
