@@ -167,6 +167,8 @@ def pending_resolution(pending: Transfer) -> Transfer | None:
 
 
 Refusals = dict[str, tuple[Code, str, dict | None]]  # key -> (code, message template, details)
+# As a refusal's details: the details the function raised with ({"remaining": .., "requested": ..}).
+AS_RAISED: dict = {}
 
 
 def call_payment(connection, statement, params: dict, refusals: Refusals, before_key: set[str]):
@@ -192,4 +194,4 @@ def call_payment(connection, statement, params: dict, refusals: Refusals, before
 
 def _refused(refusals: Refusals, key: str, found: dict, kind: type[AppError]) -> AppError:
     code, message, details = refusals[key]
-    return kind(code, message.format_map(found), details or {})
+    return kind(code, message.format_map(found), found if details is AS_RAISED else details or {})
