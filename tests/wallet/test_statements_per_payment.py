@@ -10,18 +10,22 @@ import pytest
 
 from tests.merchant.test_orders import paid_order, refund as refund_order
 from tests.pos.test_refunds import refund as refund_charge, shop_with_sale
+from tests.support.qr import pay
 from tests.support.statements import counted
+from tests.support.terminals import make_terminal
 
 # (statements, round trips) at most, per request
 # Before (run_once, ORM, ledger_post): topup 7 statements / 9 round trips, terminal refund 12 / 14,
-# order refund 11 / 13. The rest around the one call: the caller's authentication (user, terminal,
+# order refund 11 / 13, paying a terminal's payment request 16 / 19 (the Python path after qr_pay's
+# "not here"). The rest around the one call: the caller's authentication (user, terminal,
 # API key and merchant rows) and its ROLLBACK, and for a top-up the wallet read before the card is charged.
-BOUNDS = {"topup": (3, 4), "terminal_refund": (2, 3), "order_refund": (3, 4)}
+BOUNDS = {"topup": (3, 4), "terminal_refund": (2, 3), "order_refund": (3, 4), "terminal_request_payment": (1, 1)}
 FIGURES: dict = {}
 
 
 def _payment_calls(sent) -> list[str]:
-    return [s for s in sent.sql if "FROM wallet_topup(" in s or "FROM pos_refund(" in s or "FROM order_refund(" in s]
+    return [s for s in sent.sql if any(f"FROM {name}(" in s for name in ("wallet_topup", "pos_refund", "order_refund",
+                                                                         "qr_pay"))]
 
 
 def _record(name: str, sent) -> None:
@@ -57,6 +61,17 @@ def test_an_order_refund(app, api):
         response = refund_order(server, order["id"], 300)
     assert response.status_code == 201, response.json
     _record("order_refund", sent)
+
+
+def test_paying_a_terminals_payment_request(app, api):
+    terminal = make_terminal(api)
+    payer = api.person(balance=5000)
+    request = terminal.post("/api/v1/pos/payment-requests", json={"amount": 1250, "currency": "USD",
+                                                                 "reference": "T1-0042"}).json
+    with counted(app) as sent:
+        response = pay(api, payer, request["payload"], key=str(uuid.uuid4()))
+    assert response.status_code == 201, response.json
+    _record("terminal_request_payment", sent)
 
 
 @pytest.fixture(autouse=True, scope="module")
