@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.merchant.webhooks.models import WebhookEvent
 from app.qr.models import QrCode
-from tests.pos.test_refund_one_call import written
+from tests.support.ledger import written
 from tests.support.qr import merchant_balance, pay
 from tests.support.terminals import make_terminal
 

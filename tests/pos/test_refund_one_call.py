@@ -5,38 +5,24 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from app.core.uow import unit_of_work
 from app.extensions import db
 from app.merchant.services import merchant_account
-from app.merchant.webhooks.models import WebhookEvent
 from app.wallet import ledger
-from app.wallet.models import Account, Entry, Transaction, Transfer
-from tests.pos.test_refunds import refund, shop_with_sale
+from app.wallet.models import Transaction
+from tests.support.ledger import written
 from tests.support.payment_codes import balance
 from tests.support.qr import merchant_balance
 from tests.support.races import together
+from tests.support.terminals import refund_charge as refund, shop_with_sale
 
 THREADS = 10
 
 
 def refunded_amount(terminal, charge_id: str) -> int:
     return terminal.get(f"/api/v1/pos/charges/{charge_id}").json["refunded_amount"]
-
-
-def written(app) -> dict:
-    """How many rows of each kind a money movement writes, and every account's balances."""
-    with app.app_context():
-        counts = {model.__tablename__: db.session.execute(select(func.count()).select_from(model)).scalar_one()
-                  for model in (Transaction, Transfer, Entry, WebhookEvent)}
-        counts["charges"] = db.session.execute(text(
-            "SELECT string_agg(id || ':' || refunded_amount || ':' || updated_at, ',' ORDER BY id) FROM pos_charges"
-        )).scalar_one()
-        counts["accounts"] = db.session.execute(select(Account.id, Account.debits_posted, Account.credits_posted,
-                                                       Account.entry_count).order_by(Account.id)).all()
-        db.session.rollback()
-        return counts
 
 
 def test_ten_refunds_of_one_charge_at_once_give_back_at_most_the_charge(app, api):

@@ -8,11 +8,10 @@ import uuid
 
 import pytest
 
-from tests.merchant.test_orders import paid_order, refund as refund_order
-from tests.pos.test_refunds import refund as refund_charge, shop_with_sale
+from tests.support.merchant_server import paid_order, refund_order
 from tests.support.qr import pay
 from tests.support.statements import counted
-from tests.support.terminals import make_terminal
+from tests.support.terminals import make_terminal, refund_charge, shop_with_sale
 
 # (statements, round trips) at most, per request
 # Before (run_once, ORM, ledger_post): topup 7 statements / 9 round trips, terminal refund 12 / 14,
