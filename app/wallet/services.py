@@ -2,7 +2,7 @@
 
 Each public function is one unit of work. Money-moving ones are idempotent: a retry with the
 same Idempotency-Key returns the first answer and moves nothing again. A transfer is one call to
-the database function wallet_transfer; a top-up still runs through run_once and ledger_post.
+the database function wallet_transfer, a top-up one call to wallet_topup (after the processor).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from app.auth.models import User
 from app.auth.services.pin import pin_needed, refuse_if_pin_locked, require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
-from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
+from app.core.idempotency import IdempotencyRequest, run_in_database
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
@@ -76,32 +76,57 @@ def open_wallet(user: User, currency: str) -> dict:
     return wallet_out(account)
 
 
+# What wallet_topup (app/wallet/sql/wallet_topup.sql) may refuse; the first two are refused before
+# the key is claimed and are not stored under it.
+TOPUP_REFUSALS: ledger.Refusals = {
+    "inactive_user": (Code.TOKEN_INVALID, "the token is not valid", None),
+    "not_verified": (Code.NOT_VERIFIED, "verify your phone or e-mail before moving money", None),
+    "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request", None),
+    "wallet_not_found": (Code.NOT_FOUND, "wallet not found", None),
+    "wallet_frozen": (Code.WALLET_FROZEN, "this wallet is frozen", None),
+}
+_TOPUP = text("SELECT * FROM wallet_topup(:scope, :key, :fingerprint, :ttl, :user_id, :wallet_id, :amount, :cap, "
+              ":reference, :now, :now_iso, :transaction_id, :transfer_id, :float_id)")
+# Before the processor is asked: the wallet's currency (the charge is in it) and whether the
+# top-up could land at all. Read, not locked: wallet_topup checks it all again under its locks.
+_BEFORE_CHARGE = text("SELECT currency, status, credits_posted - debits_posted + credits_pending AS held "
+                      "FROM accounts WHERE id = :wallet_id AND user_id = :user_id AND kind = 'user'")
+
+
 def topup(user: User, wallet_id: str, *, amount: int, source: str,
           idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    require_verified(user)
+    """The processor's charge, then one database call (wallet_topup) that claims the key, checks
+    the wallet, posts float -> wallet under the balance cap and stores the answer.
 
-    def work():
-        wallet = owned_wallet(user, wallet_id)
+    The processor is asked first (the sandbox answers at once; a real one gets the key, so a
+    retried top-up is charged once), and only for a top-up that can land: a wallet that is not
+    the user's, frozen or too full is refused without charging the card, as before."""
+    require_verified(user)
+    cfg = current_app.config
+    cap = cfg["MAX_WALLET_BALANCE"]
+    now = clock.now()
+    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
+              "ttl": timedelta(hours=cfg["IDEMPOTENCY_TTL_HOURS"]), "user_id": user.id, "wallet_id": wallet_id,
+              "amount": amount, "cap": cap, "now": now, "now_iso": clock.iso(now), "transaction_id": new_id("txn"),
+              "transfer_id": new_id("trf"), "float_id": new_id("acc")}
+
+    def call(connection) -> tuple[int, dict]:
+        wallet = connection.execute(_BEFORE_CHARGE, params).one_or_none()
+        if wallet is None:
+            raise not_found("wallet")
         if wallet.status != "active":
             raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
-        cap = current_app.config["MAX_WALLET_BALANCE"]
-        if wallet.balance + wallet.credits_pending + amount > cap:  # checked again under the lock
+        if wallet.held + amount > cap:
             raise AppError(Code.BALANCE_LIMIT_EXCEEDED, "the wallet would exceed its maximum balance",
                            {"max_balance": cap})
-        # The sandbox answers at once. A real processor would be called before the transaction
-        # (a pending top-up) and settled by its webhook; the ledger call below would not change.
-        charge = provider(current_app.config["TOPUP_PROVIDER"]).charge(
-            source=source, amount=amount, currency=wallet.currency, idempotency_key=idem and idem.key)
-        float_account = ledger.system_account(ledger.TOPUP_FLOAT, wallet.currency)
-        txn = ledger.new_transaction(type="topup", status="succeeded", amount=amount, currency=wallet.currency,
-                                     debit_id=float_account.id, credit_id=wallet.id, initiator_id=user.id,
-                                     reference=charge.reference)
-        ledger.record_transfer(txn, kind="posted", debit_id=float_account.id, credit_id=wallet.id,
-                               amount=amount, credit_balance_cap=cap)
-        return 201, {"id": txn.id, "status": txn.status, "amount": amount, "currency": wallet.currency,
-                     "wallet_id": wallet.id, "created_at": txn.created_at.isoformat()}
+        # A decline is an AppError too: stored under the key like every refusal (run_in_database).
+        charge = provider(cfg["TOPUP_PROVIDER"]).charge(source=source, amount=amount, currency=wallet.currency,
+                                                        idempotency_key=idem and idem.key)
+        row = ledger.call_payment(connection, _TOPUP, params | {"reference": charge.reference}, TOPUP_REFUSALS,
+                                  CALLER_REFUSALS)
+        return row.status, json.loads(row.body)
 
-    return run_once(idem, work)
+    return run_in_database(idem, call)
 
 
 # What wallet_transfer (app/wallet/sql/wallet_transfer.sql) may refuse before it writes anything.

@@ -47,3 +47,17 @@ def make_order(server, **kwargs) -> dict:
     response = new_order(server, **kwargs)
     assert response.status_code == 201, response.json
     return response.json
+
+
+def refund_order(server: MerchantServer, order_id: str, amount, *, key: str | None = None):
+    return server.post(f"/orders/{order_id}/refunds", {"amount": amount}, key=key or str(uuid.uuid4()))
+
+
+def paid_order(app, api, amount: int = 1000, *, money: int = 5000) -> tuple:
+    """A merchant server, its merchant, a customer who started with `money`, and an order they paid."""
+    from tests.support.qr import pay
+    _, merchant, server = make_server(app, api)
+    customer = api.person(name="Carol Customer", balance=money)
+    order = make_order(server, amount=amount)
+    assert pay(api, customer, order["payload"]).status_code == 201
+    return server, merchant, customer, server.get(f"/orders/{order['id']}").json

@@ -57,3 +57,17 @@ def make_terminal(api: Api, *, owner: Person | None = None, merchant: dict | Non
     response = api.post(f"/api/v1/merchants/{merchant['id']}/terminals", owner, json={"kind": kind, "label": label})
     assert response.status_code == 201, response.json
     return TerminalClient(api.client, response.json["id"], response.json["secret"], merchant["id"])
+
+
+def refund_charge(terminal: TerminalClient, charge_id: str, amount, *, key: str | None = None):
+    """POST /pos/charges/{id}/refunds, under a fresh Idempotency-Key unless one is given."""
+    return terminal.post(f"/api/v1/pos/charges/{charge_id}/refunds", {"amount": amount},
+                         key=key or secrets.token_hex(16))
+
+
+def shop_with_sale(api: Api, amount: int = 1000, *, money: int = 5000):
+    """A terminal, a customer who started with `money`, and a succeeded charge of `amount`."""
+    from tests.support.payment_codes import charged, phone_of
+    terminal = make_terminal(api)
+    alice = api.person(name="Alice Dupont", balance=money)
+    return terminal, alice, charged(terminal, phone_of(api, alice), amount)

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
+from datetime import timedelta
 from urllib.parse import quote
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
-from app.core.idempotency import IdempotencyRequest, run_once
+from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
 from app.core.pagination import decode_keyset, encode_keyset
 from app.core.ids import new_id
 from app.core.uow import end_read, retrying, unit_of_work
@@ -139,35 +141,35 @@ def list_orders(merchant_id: str, *, status: str | None, limit: int, cursor: str
 
 # --- refunds, cancel, expiry -------------------------------------------------------------------
 
+# What order_refund (order_refund.sql) may refuse; all after the key is claimed, so stored under it.
+REFUND_REFUSALS: ledger.Refusals = {
+    "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request", None),
+    "order_not_found": (Code.NOT_FOUND, "order not found", None),
+    "not_refundable": (Code.ORDER_NOT_REFUNDABLE, "a {status} order cannot be refunded", ledger.AS_RAISED),
+    "exceeds_remaining": (Code.REFUND_EXCEEDS_REMAINING, "only {remaining} of this order is left to refund",
+                          ledger.AS_RAISED),
+}
+_ORDER_REFUND = text("SELECT * FROM order_refund(:scope, :key, :fingerprint, :ttl, :merchant_id, :order_id, :amount, "
+                     ":initiator_id, :now, :now_iso, :transaction_id, :transfer_id, :event_id)")
+
+
 def refund_order(merchant_id: str, order_id: str, *, amount: int, initiator_id: str | None,
                  idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    """Merchant account -> the customer's wallet, tied to the payment by related_id. The order
-    row lock makes two refunds queue, so the second sees what the first took."""
-    def work():
-        order = _find(merchant_id, order_id, lock=True)
-        if order.status not in REFUNDABLE:
-            status = effective_status(order)
-            raise AppError(Code.ORDER_NOT_REFUNDABLE, f"a {status} order cannot be refunded", {"status": status})
-        remaining = order.amount - order.refunded_amount
-        if amount > remaining:
-            raise AppError(Code.REFUND_EXCEEDS_REMAINING, f"only {remaining} of this order is left to refund", {"remaining": remaining, "requested": amount})
-        payment = db.session.get(Transaction, order.transaction_id)
-        wallet_id, account_id = payment.debit_account_id, payment.credit_account_id
-        txn = ledger.new_transaction(type="refund", status="succeeded", amount=amount, currency=order.currency,
-                                     debit_id=account_id, credit_id=wallet_id, initiator_id=initiator_id,
-                                     reference=order.reference, related_id=payment.id)
-        ledger.record_transfer(txn, kind="posted", debit_id=account_id, credit_id=wallet_id, amount=amount)
-        order.refunded_amount += amount
-        order.status = "refunded" if order.refunded_amount == order.amount else "partially_refunded"
-        order.updated_at = clock.now()
-        out = {"id": txn.id, "order_id": order.id, "payment_id": payment.id, "amount": amount,
-               "currency": order.currency, "status": txn.status, "order_status": order.status,
-               "refunded_amount": order.refunded_amount, "remaining": order.amount - order.refunded_amount,
-               "created_at": clock.iso(txn.created_at)}
-        emit(merchant_id, "refund.succeeded", out | {"reference": order.reference})
-        return 201, out
+    """Merchant account -> the customer's wallet, tied to the payment by related_id, in one
+    database call (order_refund): the order row lock makes two refunds queue, so the second sees
+    what the first took; ledger_post checks the merchant's balance, credit buckets included."""
+    now = clock.now()
+    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
+              "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]), "merchant_id": merchant_id,
+              "order_id": order_id, "amount": amount, "initiator_id": initiator_id, "now": now,
+              "now_iso": clock.iso(now), "transaction_id": new_id("txn"), "transfer_id": new_id("trf"),
+              "event_id": new_id("msg")}
 
-    return run_once(idem, work)
+    def call(connection) -> tuple[int, dict]:
+        row = ledger.call_payment(connection, _ORDER_REFUND, params, REFUND_REFUSALS, set())
+        return row.status, json.loads(row.body)
+
+    return run_in_database(idem, call)
 
 
 def cancel_order(merchant_id: str, order_id: str) -> dict:

@@ -1,7 +1,8 @@
 -- qr_pay: the app pays one of our merchant-presented codes, in one call
--- (app.checkout.qr_payments.services.pay). Codes a terminal presented and online orders' codes
--- are paid by the Python path instead (they hold a batch open, take holds, mark orders paid and
--- wake a long poll): for those this function answers refusal = 'not_here' having written nothing.
+-- (app.checkout.qr_payments.services.pay): a merchant's static or dynamic code, and a terminal's
+-- payment request with automatic capture. A terminal's manual-capture request (it takes a hold)
+-- and an online order's code (it marks the order paid) are paid by the Python path instead: for
+-- those this function answers refusal = 'not_here' having written nothing.
 --
 -- In one round trip, inside the caller's transaction (autocommit: the statement is the transaction):
 --   0. the payer: an active, verified user; the code: ours, unaltered, and the amount rule
@@ -11,6 +12,9 @@
 --      dynamic (paid once: a second payer queues here and then sees it paid), not locked when it
 --      is static (everyone at that counter pays it; a lock would queue them all for nothing);
 --      its status and expiry, the currency, a frozen wallet, the merchant and its account;
+--      for a terminal's code, the terminal row FOR KEY SHARE after the code
+--      (app.pos.batches.services.hold_batch_open): a batch close waits for this payment, so it
+--      lands in exactly one batch; share locks do not queue the terminal's payments behind each other;
 --   3. the payment.succeeded event and one delivery per subscribed endpoint (the outbox), the
 --      transaction row, the transfer through ledger_post (which locks both accounts in key order
 --      after the code, as every use case does, and raises insufficient_funds), the code marked
@@ -19,11 +23,13 @@
 -- conflicting key) come back as `refusal`, nothing written; those after the claim are raised
 -- (MESSAGE 'refused', HINT the key, DETAIL its details as JSON), so the statement, claim included,
 -- is undone and the caller stores the refusal under the key in a transaction of its own.
+-- OUT terminal_id: the terminal that presented the code, if any: after the commit the caller
+-- wakes the terminal's long poll on the request (Python publishes; SQL cannot reach Redis).
 CREATE OR REPLACE FUNCTION qr_pay(
     p_scope text, p_key text, p_fingerprint text, p_ttl interval,
     p_user_id text, p_wallet_id text, p_qr_id text, p_merchant_id text, p_payload text, p_amount bigint,
     p_now timestamptz, p_now_iso text, p_transaction_id text, p_transfer_id text, p_event_id text,
-    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+    OUT status integer, OUT body text, OUT refusal text, OUT details json, OUT terminal_id text)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
@@ -42,8 +48,7 @@ BEGIN
     IF code.id IS NULL OR code.merchant_id <> p_merchant_id OR code.payload <> p_payload THEN
         refusal := 'not_ours'; RETURN;
     END IF;
-    IF code.terminal_id IS NOT NULL OR code.capture <> 'automatic'
-       OR EXISTS (SELECT 1 FROM orders WHERE qr_code_id = code.id) THEN
+    IF code.capture <> 'automatic' OR EXISTS (SELECT 1 FROM orders WHERE qr_code_id = code.id) THEN
         refusal := 'not_here'; RETURN;
     END IF;
     IF code.kind = 'dynamic' AND p_amount IS NOT NULL THEN
@@ -51,6 +56,7 @@ BEGIN
     ELSIF code.kind = 'static' AND p_amount IS NULL THEN
         refusal := 'amount_required'; RETURN;
     END IF;
+    terminal_id := code.terminal_id;  -- a replayed answer wakes the terminal too, as before
 
     IF p_key IS NOT NULL THEN
         SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
@@ -88,12 +94,15 @@ BEGIN
     IF shop.status <> 'active' OR till.id IS NULL OR till.status <> 'active' THEN
         RAISE EXCEPTION 'refused' USING HINT = 'merchant_closed';
     END IF;
+    IF code.terminal_id IS NOT NULL THEN
+        PERFORM 1 FROM terminals WHERE id = code.terminal_id FOR KEY SHARE;
+    END IF;
 
     -- The event before the transfer, as every payment writes it: should ledger_post refuse, the
     -- event goes with the rest of the statement.
     event_data := json_build_object(
         'id', p_transaction_id, 'transaction_id', p_transaction_id, 'amount', to_pay, 'currency', code.currency,
-        'reference', code.reference, 'qr_code_id', code.id, 'terminal_id', NULL, 'order_id', NULL,
+        'reference', code.reference, 'qr_code_id', code.id, 'terminal_id', code.terminal_id, 'order_id', NULL,
         'created_at', p_now_iso)::text;
     INSERT INTO webhook_events (id, merchant_id, type, data, created_at)
     VALUES (p_event_id, shop.id, 'payment.succeeded', event_data, p_now);
@@ -105,9 +114,9 @@ BEGIN
      WHERE e.merchant_id = shop.id AND e.status = 'active' AND e.events::jsonb ? 'payment.succeeded';
 
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
-                              initiator_id, reference, created_at)
+                              initiator_id, reference, terminal_id, created_at)
     VALUES (p_transaction_id, 'payment', 'succeeded', to_pay, code.currency, wallet.id, till.id, p_user_id,
-            code.reference, p_now);
+            code.reference, code.terminal_id, p_now);
     PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', wallet.id, till.id, to_pay, code.currency,
                         NULL, NULL, NULL, p_now);
     IF code.kind = 'dynamic' THEN

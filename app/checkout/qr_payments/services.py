@@ -111,8 +111,9 @@ _QR_PAY = text("SELECT * FROM qr_pay(:scope, :key, :fingerprint, :ttl, :user_id,
 
 def pay(user_id: str, load_user: Callable[[], User], *, payload: str, wallet_id: str, amount: int | None,
         pin: str | None, idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    """One database call (qr_pay) for a merchant's own code; a terminal's or an order's code takes
-    the Python path below (holds, batches, orders, the terminal's wake-up)."""
+    """One database call (qr_pay) for a merchant's own code and a terminal's automatic-capture
+    request (then the terminal's wake-up, after the commit); a manual-capture request (a hold) or an
+    order's code takes the Python path below."""
     reading = _reading(payload)
     if offline_codes.is_offline(reading.ours):  # a terminal made it offline: its own function
         return offline_payments.pay(user_id, load_user, payload=payload, wallet_id=wallet_id, amount=amount,
@@ -128,20 +129,27 @@ def pay(user_id: str, load_user: Callable[[], User], *, payload: str, wallet_id:
               "payload": payload, "amount": amount, "now": now, "now_iso": clock.iso(now),
               "transaction_id": new_id("txn"), "transfer_id": new_id("trf"), "event_id": new_id("msg")}
 
+    presented_by: list[str | None] = [None]  # the terminal that presented the code, if any
+
     def call(connection) -> tuple[int, dict]:
         row = ledger.call_payment(connection, _QR_PAY, params, PAYMENT_REFUSALS, BEFORE_KEY)
         if row.refusal == "not_here":
             raise _PythonPath()
+        presented_by[0] = row.terminal_id
         return row.status, json.loads(row.body)
 
     try:
-        return run_in_database(idem, call)
+        status, body = run_in_database(idem, call)
     except _PythonPath:
         return pay_in_python(load_user(), payload=payload, wallet_id=wallet_id, amount=amount, pin=pin, idem=idem)
+    if presented_by[0] is not None and status == 201:
+        # After the commit, never before: a woken terminal re-reads the code and must see it paid.
+        get_notifier().publish(f"qr:{body['qr_code_id']}")
+    return status, body
 
 
 class _PythonPath(Exception):
-    """qr_pay leaves this code to pay_in_python: a terminal's or an order's."""
+    """qr_pay leaves this code to pay_in_python: a terminal's manual-capture request, or an order's."""
 
 
 def _reading(payload: str):
@@ -157,7 +165,8 @@ def _reading(payload: str):
 
 def pay_in_python(user: User, *, payload: str, wallet_id: str, amount: int | None, pin: str | None,
                   idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    """Codes a terminal presented, and orders' codes: several features' rows in one unit of work."""
+    """A terminal's manual-capture requests (a hold), and orders' codes: several features' rows in
+    one unit of work. (A terminal's automatic-capture request comes here no more: qr_pay pays it.)"""
     require_verified(user)
     qr = _our_code(payload)
     to_pay = _amount_for(qr, amount)

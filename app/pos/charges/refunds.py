@@ -6,17 +6,22 @@ refunded yet. A refund is the till's ordinary "give back", partial or full, at a
 
 Both lock the charge row FOR UPDATE before the accounts (the order charges.py uses too), so two
 refunds of one charge queue and the second sees what the first took; the CHECK constraint
-refunded_amount <= captured_amount is the backstop should the code ever get this wrong.
+refunded_amount <= captured_amount is the backstop should the code ever get this wrong. A refund
+is one call to the database function pos_refund (pos_refund.sql); a reversal, rarer, still runs
+through run_once and ledger_post.
 """
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import text
 
 from app.core import clock
 from app.core.errors import AppError, Code
-from app.core.idempotency import IdempotencyRequest, run_once
+from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
+from app.core.ids import new_id
 from app.merchant.events import emit
 from app.merchant.services import merchant_account
 from app.pos.batches.services import hold_batch_open
@@ -72,25 +77,34 @@ def reverse_charge(terminal: Terminal, charge_id: str, *, idem: IdempotencyReque
     return result
 
 
+# What pos_refund (pos_refund.sql) may refuse; all after the key is claimed, so stored under it.
+REFUND_REFUSALS: ledger.Refusals = {
+    "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request", None),
+    "charge_not_found": (Code.NOT_FOUND, "charge not found", None),
+    "not_refundable": (Code.NOT_REFUNDABLE, "a {status} charge cannot be refunded", ledger.AS_RAISED),
+    "exceeds_remaining": (Code.REFUND_EXCEEDS_REMAINING, "only {remaining} of this charge is left to refund",
+                          ledger.AS_RAISED),
+}
+_POS_REFUND = text("SELECT * FROM pos_refund(:scope, :key, :fingerprint, :ttl, :terminal_id, :charge_id, :amount, "
+                   ":now, :now_iso, :transaction_id, :transfer_id, :event_id)")
+
+
 def refund_charge(terminal: Terminal, charge_id: str, *, amount: int,
                   idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    def work():
-        charge = terminal_charge(terminal, charge_id, lock=True)
-        if charge.status != "succeeded":
-            status = effective_status(charge)
-            raise AppError(Code.NOT_REFUNDABLE, f"a {status} charge cannot be refunded", {"status": status})
-        remaining = charge.captured_amount - charge.refunded_amount
-        if amount > remaining:
-            raise AppError(Code.REFUND_EXCEEDS_REMAINING, f"only {remaining} of this charge is left to refund", {"remaining": remaining, "requested": amount})
-        txn = _give_back(charge, type="refund", amount=amount)
-        charge.refunded_amount += amount
-        emit(charge.merchant_id, "refund.succeeded", _refund_event(charge, txn, amount, reversal=False))
-        charge.updated_at = clock.now()
-        return 201, {"id": txn.id, "charge_id": charge.id, "amount": amount, "currency": charge.currency,
-                     "status": txn.status, "created_at": clock.as_utc(txn.created_at).isoformat(),
-                     "refunded_total": charge.refunded_amount, "remaining": remaining - amount}
+    """One database call (pos_refund): the charge locked, the remainder checked under the lock,
+    the event, the transfer (the merchant's balance is ledger_post's to check, credit buckets
+    included), the charge's total and the answer under the key."""
+    now = clock.now()
+    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
+              "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]), "terminal_id": terminal.id,
+              "charge_id": charge_id, "amount": amount, "now": now, "now_iso": clock.iso(now),
+              "transaction_id": new_id("txn"), "transfer_id": new_id("trf"), "event_id": new_id("msg")}
 
-    result = run_once(idem, work)
+    def call(connection) -> tuple[int, dict]:
+        row = ledger.call_payment(connection, _POS_REFUND, params, REFUND_REFUSALS, set())
+        return row.status, json.loads(row.body)
+
+    result = run_in_database(idem, call)
     if result[0] == 201:
-        publish(charge_id)
+        publish(charge_id)  # after the commit: a customer's app or a second till may be following it
     return result

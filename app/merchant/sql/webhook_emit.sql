@@ -1,0 +1,20 @@
+-- webhook_emit: the SQL side of app.merchant.events.emit, for the payment functions that write
+-- their own outbox rows (refunds, app/pos/charges/pos_refund.sql and
+-- app/checkout/orders/order_refund.sql). Inside the caller's transaction, so the event and its
+-- deliveries exist exactly when what they report does: a refused payment raises and takes them
+-- back with it. One delivery per active endpoint of the merchant subscribed to the type. It
+-- locks nothing (plain inserts), so it may run before or after the caller's locks.
+CREATE OR REPLACE FUNCTION webhook_emit(p_event_id text, p_merchant_id text, p_type text, p_data text,
+                                        p_now timestamptz)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO webhook_events (id, merchant_id, type, data, created_at)
+    VALUES (p_event_id, p_merchant_id, p_type, p_data, p_now);
+    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, attempts, next_attempt_at,
+                                    created_at, updated_at)
+    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), p_event_id, e.id, p_merchant_id, 'pending', 0,
+           p_now, p_now, p_now
+      FROM webhook_endpoints e
+     WHERE e.merchant_id = p_merchant_id AND e.status = 'active' AND e.events::jsonb ? p_type;
+END;
+$$;

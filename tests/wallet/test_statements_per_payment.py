@@ -1,0 +1,79 @@
+"""What one money-moving request sends to PostgreSQL (tests/support/statements.py): each of these
+use cases is one call to its database function, with a bound on the statements around it
+(authentication, the terminal's signature check, the store). The figures before and after the
+move into SQL are in the README (Performance)."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.support.merchant_server import paid_order, refund_order
+from tests.support.qr import pay
+from tests.support.statements import counted
+from tests.support.terminals import make_terminal, refund_charge, shop_with_sale
+
+# (statements, round trips) at most, per request
+# Before (run_once, ORM, ledger_post): topup 7 statements / 9 round trips, terminal refund 12 / 14,
+# order refund 11 / 13, paying a terminal's payment request 16 / 19 (the Python path after qr_pay's
+# "not here"). The rest around the one call: the caller's authentication (user, terminal,
+# API key and merchant rows) and its ROLLBACK, and for a top-up the wallet read before the card is charged.
+BOUNDS = {"topup": (3, 4), "terminal_refund": (2, 3), "order_refund": (3, 4), "terminal_request_payment": (1, 1)}
+FIGURES: dict = {}
+
+
+def _payment_calls(sent) -> list[str]:
+    return [s for s in sent.sql if any(f"FROM {name}(" in s for name in ("wallet_topup", "pos_refund", "order_refund",
+                                                                         "qr_pay"))]
+
+
+def _record(name: str, sent) -> None:
+    FIGURES[name] = (sent.statements, sent.round_trips)
+    print(f"\n{name}: {sent.statements} statements, {sent.round_trips} round trips")
+    for statement in sent.sql:
+        print("   ", " ".join(statement.split())[:140])
+    assert len(_payment_calls(sent)) == 1, sent.sql
+    statements, round_trips = BOUNDS[name]
+    assert sent.statements <= statements and sent.round_trips <= round_trips, sent.sql
+
+
+def test_a_topup(app, api):
+    alice = api.person(balance=100)
+    with counted(app) as sent:
+        response = api.post(f"/api/v1/wallets/{alice.wallet_id}/topups", alice,
+                            json={"amount": 500, "source": "tok_visa"}, key=str(uuid.uuid4()))
+    assert response.status_code == 201, response.json
+    _record("topup", sent)
+
+
+def test_a_terminal_refund(app, api):
+    terminal, _, sale = shop_with_sale(api)
+    with counted(app) as sent:
+        response = refund_charge(terminal, sale["id"], 300)
+    assert response.status_code == 201, response.json
+    _record("terminal_refund", sent)
+
+
+def test_an_order_refund(app, api):
+    server, _, _, order = paid_order(app, api)
+    with counted(app) as sent:
+        response = refund_order(server, order["id"], 300)
+    assert response.status_code == 201, response.json
+    _record("order_refund", sent)
+
+
+def test_paying_a_terminals_payment_request(app, api):
+    terminal = make_terminal(api)
+    payer = api.person(balance=5000)
+    request = terminal.post("/api/v1/pos/payment-requests", json={"amount": 1250, "currency": "USD",
+                                                                 "reference": "T1-0042"}).json
+    with counted(app) as sent:
+        response = pay(api, payer, request["payload"], key=str(uuid.uuid4()))
+    assert response.status_code == 201, response.json
+    _record("terminal_request_payment", sent)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _summary():
+    yield
+    print("\nstatements, round trips per request:", FIGURES)
