@@ -11,7 +11,7 @@ import pytest
 from app import create_app
 from app.core import sql_counts
 from bench import statements
-from tests import conftest
+from tests.support.settings import app_settings
 from tests.support.env import TEST_DATABASE_URL
 
 
@@ -19,7 +19,7 @@ from tests.support.env import TEST_DATABASE_URL
 def counted_app(tmp_path_factory):
     """An app of its own with SQL_COUNTS_DIR set (the shared one stays uncounted)."""
     folder = tmp_path_factory.mktemp("sql_counts")
-    return create_app(conftest.test_settings(tmp_path_factory) | {"SQL_COUNTS_DIR": str(folder)}), folder
+    return create_app(app_settings(tmp_path_factory) | {"SQL_COUNTS_DIR": str(folder)}), folder
 
 
 @pytest.fixture
