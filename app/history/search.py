@@ -32,12 +32,14 @@ LISTED_PARTIES = 100
 def search_rows(stmt: Select, q: str, account_id: str, before: int | None, limit: int) -> list:
     """`stmt` selects one account's rows (ROW) before its position; up to `limit` of them that
     match `q`, newest first."""
-    top = before if before is not None else (
-        select(Account.entry_count + 1).where(Account.id == account_id).scalar_subquery())
+    # One number for both steps: payments arriving between them must neither repeat a row nor
+    # slip one in.
+    top = before if before is not None else db.session.scalar(
+        select(Account.entry_count + 1).where(Account.id == account_id))
     floor = top - WINDOW
     parts = matching(stmt, q, account_id, indexed=False)
     recent = _newest([part.where(Entry.seq >= floor) for part in parts], Entry.seq.desc(), limit)
-    if len(recent) == limit or (before is not None and floor <= 1):  # a full page, or nothing older
+    if len(recent) == limit or floor <= 1:  # a full page, or nothing older
         return recent
     # Below the window: the text as a set of transactions found through the trigram indexes
     # (OFFSET 0 keeps PostgreSQL from folding it back into a row-by-row test), and ordered by an

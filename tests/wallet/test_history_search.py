@@ -123,3 +123,25 @@ def test_the_longest_q_is_searched(api, mixed):
     alice, _, _ = mixed
 
     assert ids(api, alice, q="x" * 100) == []
+
+
+def test_a_payment_arriving_between_the_two_steps_neither_repeats_nor_hides_a_row(app, api, monkeypatch):
+    # given three transfers to Bob with notes, and a window of one row
+    monkeypatch.setattr(search, "WINDOW", 1)
+    alice, bob = api.person(name="Alice", balance=10_000), api.person(name="Bob")
+    sent = [api.transfer(alice, bob.phone, 100, note=f"rent {n}").json["id"] for n in range(3)]
+    # when another one arrives after the window was read and before the older rows are
+    newest, arrived = search._newest, []
+
+    def meanwhile(parts, order, limit):
+        found = newest(parts, order, limit)
+        if not arrived:
+            with app.app_context():
+                arrived.append(api.transfer(alice, bob.phone, 100, note="rent late").json["id"])
+        return found
+    monkeypatch.setattr(search, "_newest", meanwhile)
+    page = ids(api, alice, q="rent")
+
+    # then the page is the three that were there, once each
+    assert page == list(reversed(sent))
+    assert arrived
