@@ -101,7 +101,10 @@ def _write_forever(folder: Path) -> None:
         with _lock:
             snapshot = {name: _counts[name] for name in FIELDS}
         partial = path.with_suffix(".tmp")
-        partial.write_text(json.dumps(snapshot))
-        partial.replace(path)  # atomic: the bench never reads half a file
+        try:
+            partial.write_text(json.dumps(snapshot))
+            partial.replace(path)  # atomic: the bench never reads half a file
+        except OSError:
+            return  # the directory is gone (the run that reads it ended): counting is not the app's job
         time.sleep(0.2)
 

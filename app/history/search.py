@@ -37,14 +37,15 @@ def search_rows(stmt: Select, q: str, account_id: str, before: int | None, limit
     top = before if before is not None else db.session.scalar(
         select(Account.entry_count + 1).where(Account.id == account_id))
     floor = top - WINDOW
-    parts = matching(stmt, q, account_id, indexed=False)
+    parties = named_accounts(q)
+    parts = matching(stmt, q, account_id, parties, indexed=False)
     recent = _newest([part.where(Entry.seq >= floor) for part in parts], Entry.seq.desc(), limit)
     if len(recent) == limit or floor <= 1:  # a full page, or nothing older
         return recent
     # Below the window: the text as a set of transactions found through the trigram indexes
     # (OFFSET 0 keeps PostgreSQL from folding it back into a row-by-row test), and ordered by an
     # expression, not the column, so that no plan walks the account's seq index in order again.
-    parts = matching(stmt, q, account_id, indexed=True)
+    parts = matching(stmt, q, account_id, parties, indexed=True)
     older = _newest([part.where(Entry.seq < floor) for part in parts], (Entry.seq + 0).desc(), limit - len(recent))
     return recent + older
 
@@ -56,31 +57,31 @@ def _newest(parts: list[Select], order, limit: int) -> list:
     return db.session.execute(select(found).order_by(found.c.seq.desc()).limit(limit)).all()
 
 
-def matching(stmt: Select, q: str, account_id: str, *, indexed: bool) -> list[Select]:
+def matching(stmt: Select, q: str, account_id: str, parties, *, indexed: bool) -> list[Select]:
     """`stmt` narrowed to the rows matching `q`, as separate statements whose union is the answer:
-    one OR across the transaction and the other side's name could only be tested row by row."""
-    pattern = like_pattern(q)
-    text = or_(Transaction.reference.ilike(pattern, escape="\\"), Transaction.note.ilike(pattern, escape="\\"))
+    one OR across the transaction and the other side's name could only be tested row by row.
+    `parties`: the accounts named like `q` (named_accounts)."""
+    text = or_(Transaction.reference.ilike(like_pattern(q), escape="\\"),
+               Transaction.note.ilike(like_pattern(q), escape="\\"))
     if indexed:
         texts = select(Transaction.id).where(text).offset(0)
         found = [stmt.where(Entry.transaction_id.in_(texts))]
     else:
         found = [stmt.where(text)]
-    parties = _named(q, pattern)
-    listed = db.session.scalars(parties.limit(LISTED_PARTIES + 1)).all()
-    if listed:
-        accounts = listed if len(listed) <= LISTED_PARTIES else parties
+    if parties is not None:
         # The other side is the credit account when this account is the debit one, else the debit
         # account (a merchant's credit bucket is credited for its parent's transaction).
         found.append(stmt.where(or_(
-            and_(Transaction.debit_account_id == account_id, Transaction.credit_account_id.in_(accounts)),
-            and_(Transaction.debit_account_id != account_id, Transaction.debit_account_id.in_(accounts)))))
+            and_(Transaction.debit_account_id == account_id, Transaction.credit_account_id.in_(parties)),
+            and_(Transaction.debit_account_id != account_id, Transaction.debit_account_id.in_(parties)))))
     return found
 
 
-def _named(q: str, pattern: str):
+def named_accounts(q: str):
     """The accounts of the people and merchants whose name contains `q`, and the system accounts
-    whose label does (they are shown by a label, "Top-up", so that is their searchable name)."""
+    whose label does (they are shown by a label, "Top-up", so that is their searchable name): a
+    list of ids, a subquery when there are more than LISTED_PARTIES, None when there are none."""
+    pattern = like_pattern(q)
     people = select(Account.id).join(User, User.id == Account.user_id).where(User.name.ilike(pattern, escape="\\"))
     shops = (select(Account.id).join(Merchant, Merchant.id == Account.merchant_id)
              .where(Merchant.name.ilike(pattern, escape="\\")))
@@ -88,4 +89,8 @@ def _named(q: str, pattern: str):
     codes = [code for code, label in SYSTEM_LABELS.items() if q.casefold() in label.casefold()]
     if codes:
         named.append(select(Account.id).where(Account.code.in_(codes)))
-    return union(*named)
+    parties = union(*named)
+    listed = db.session.scalars(parties.limit(LISTED_PARTIES + 1)).all()
+    if not listed:
+        return None
+    return listed if len(listed) <= LISTED_PARTIES else parties

@@ -95,3 +95,8 @@ def test_cpu_per_payment_is_cpu_seconds_over_the_payments():
 
     assert statements.cpu_ms_per(cpu, 1500) == {"app_cpu_ms": 2.0, "db_cpu_ms": 1.0}
     assert statements.cpu_ms_per(cpu, 0) == {"app_cpu_ms": None, "db_cpu_ms": None}
+
+
+def test_the_writer_stops_when_its_directory_is_gone(tmp_path):
+    # A thread that kept failing would print a traceback every 0.2 s for the rest of the process.
+    sql_counts._write_forever(tmp_path / "removed")  # returns instead of looping
