@@ -51,6 +51,9 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     register_observability(app)
     _register_blueprints(app)
     _connect_events()
+    if app.config.get("SQL_COUNTS_DIR"):
+        from app.core import sql_counts
+        sql_counts.install(app, app.config["SQL_COUNTS_DIR"])
     _register_docs(app)
     from app.pages import register_pages
     register_pages(app)

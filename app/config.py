@@ -190,6 +190,8 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         # 404); REQUEST_LOG=0 turns off the JSON line per request.
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "REQUEST_LOG": _bool(env, "REQUEST_LOG", True),
+        # Benchmarks only (app.core.sql_counts): count statements and round trips into this directory.
+        "SQL_COUNTS_DIR": env.get("SQL_COUNTS_DIR") or None,
         # Delivery settings read by app.auth.senders
         **{k: env[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SMTP_USERNAME", "SMTP_PASSWORD",
                                "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN") if env.get(k)},

@@ -21,10 +21,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cpu, environment, load, pgbench, report
+from bench import cpu, environment, load, pgbench, report, statements
 from bench.servers import Server
 from bench.webhooks import Webhooks
 
+COUNTS = "sql_counts"  # under the run's temporary directory: the servers' statement counts
 QUICK = {"users": 100, "merchants": 5, "seconds": 3, "clients": 8, "warmup": 1}
 DEFAULTS = {"users": 1000, "merchants": 50, "seconds": 30, "clients": 16, "warmup": 3}
 
@@ -76,18 +77,6 @@ def say(message: str) -> None:
     print(f"[bench {datetime.now(UTC).strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def _metered(meter_url: str, database: str, run) -> dict:
-    """A pgbench run with the database's CPU sampled inside it (pgbench's backends exit at its end)."""
-    meter = cpu.CpuMeter(meter_url, database)
-    try:
-        figures = run(lambda: meter.snapshot([]))
-        window = figures.pop("window")
-        figures["cpu"] = cpu.split(*window) if window else None
-        return figures
-    finally:
-        meter.close()
-
-
 def run_pgbench(args, meter_url: str) -> dict | None:
     if args.no_pgbench or not pgbench.available():
         say("pgbench skipped" + ("" if args.no_pgbench else ": not installed"))
@@ -95,8 +84,9 @@ def run_pgbench(args, meter_url: str) -> dict | None:
     name = f"{args.database}_pgbench"
     say(f"pgbench -i -s {args.pgbench_scale} into {name}, then -c {args.clients} -T {args.seconds} tpcb-like")
     pgbench.initialise(args.pg, name, scale=args.pgbench_scale)
-    figures = _metered(meter_url, name, lambda sample: pgbench.run(args.pg, name, clients=args.clients,
-                                                                    seconds=args.seconds, sample=sample))
+    figures = cpu.metered(meter_url, name, lambda sample: pgbench.run(args.pg, name, clients=args.clients,
+                                                                       seconds=args.seconds, sample=sample),
+                          statements.PGBENCH["tpcb"])
     say(f"pgbench: {figures['tps']:.1f} TPS")
     return figures
 
@@ -106,9 +96,9 @@ def run_posting_yardstick(args, database_url: str, seed: dict) -> dict | None:
     if args.no_pgbench or not pgbench.available() or "p2p" not in args.workloads:
         return None
     say(f"pgbench -f wallet_transfer: -c {args.clients} -T {args.seconds} on {args.database}")
-    figures = _metered(environment.admin_url(args.pg), args.database, lambda sample: pgbench.run_posting(
+    figures = cpu.metered(environment.admin_url(args.pg), args.database, lambda sample: pgbench.run_posting(
         environment.with_database(args.pg, args.database), seed["users"], seed["currency"], clients=args.clients,
-        seconds=args.seconds, sample=sample))
+        seconds=args.seconds, sample=sample), statements.PGBENCH["posting"])
     say(f"wallet_transfer called by pgbench: {figures['tps']:.1f} TPS")
     return figures
 
@@ -122,10 +112,13 @@ def run_workload(args, server: Server, hooks: Webhooks, meter: cpu.CpuMeter, wor
     environment.checkpoint(args.pg)
     if args.warmup:
         load.run(server.url, workload, data_dir, seconds=args.warmup, run_id=run_id + "w", **common)
+    counted = statements.settled(data_dir / COUNTS)
     before, hooks_before = meter.snapshot(server.pids() + hooks.pids(), hooks.pids()), hooks.stats()
     figures = load.run(server.url, workload, data_dir, seconds=args.seconds, run_id=run_id, **common)
     row = {"workload": workload, "money": workload in load.MONEY, **figures, **load.rates(figures),
            "cpu": cpu.split(before, meter.snapshot(server.pids() + hooks.pids(), hooks.pids()))}
+    row["per_payment"] = (statements.cpu_ms_per(row["cpu"], figures["ok"])
+                          | statements.per_request(counted, statements.settled(data_dir / COUNTS)))
     delivered = hooks.stats()["deliveries"] - hooks_before["deliveries"]
     row["webhooks"] = {"delivered": delivered, "per_second": round(delivered / row["cpu"]["wall_seconds"], 1),
                        "backlog_after": hooks.outbox()["due"]}
@@ -188,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             pg = run_pgbench(args, environment.admin_url(args.pg))
             posting = run_posting_yardstick(args, database_url, seed)
 
-            server = Server(env, workers=args.workers, threads=args.threads, log_path=data_dir / "server.log",
+            server = Server(env | {"SQL_COUNTS_DIR": str(data_dir / COUNTS)}, workers=args.workers, threads=args.threads, log_path=data_dir / "server.log",
                             kind=args.server)
             server.start()
             hooks.start(seed)
@@ -225,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     path = report.write(result, started)
     print()
     print(report.table(rows, pg, posting))
+    print()
+    print(report.costs(rows, pg, posting))
     print(report.NOTES.format(ncpu=result["machine"]["nproc"], period=args.code_period))
     print(report.webhooks_line(webhooks))
     print(f"{verify['summary']}" + ("" if verify["ok"] else f" {verify['problems']}"))

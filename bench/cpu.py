@@ -115,3 +115,19 @@ def split(before: Snapshot, after: Snapshot) -> dict:
     total = max(after.total - before.total, 1)
     out["machine_busy_percent"] = round(100 * ncpu * (after.busy - before.busy) / total, 1)  # of one core
     return out
+
+
+def metered(meter_url: str, database: str, run, per_transaction: dict) -> dict:
+    """A pgbench run with the database's CPU sampled inside it (pgbench's backends exit at its
+    end), and what a transaction cost: DB CPU ms, plus `per_transaction` (its script's counts)."""
+    from bench.statements import cpu_ms_per
+    meter = CpuMeter(meter_url, database)
+    try:
+        figures = run(lambda: meter.snapshot([]))
+        window = figures.pop("window")
+        figures["cpu"] = split(*window) if window else None
+        done = figures["tps"] * figures["cpu"]["wall_seconds"] if window else 0
+        figures["per_transaction"] = cpu_ms_per(figures["cpu"], done) | {"app_cpu_ms": None} | per_transaction
+        return figures
+    finally:
+        meter.close()

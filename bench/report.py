@@ -85,12 +85,34 @@ def table(rows: list[dict], pgbench: dict | None, posting: dict | None = None) -
     return "\n".join(lines)
 
 
+COST_COLUMNS = [("per payment", 12), ("app CPU ms", 10), ("DB CPU ms", 9), ("statements", 10),
+                ("round trips", 11), ("transactions", 12)]
+
+
+def costs(rows: list[dict], pgbench: dict | None, posting: dict | None = None) -> str:
+    """What one payment (a page for history; a transaction for the pgbench rows) cost."""
+    lines = ["  ".join(name.rjust(width) for name, width in COST_COLUMNS)]
+    named = [(row["workload"], row.get("per_payment") or {}) for row in rows]
+    named += [(name, figures.get("per_transaction") or {}) for name, figures in
+              (("pgbench", pgbench), ("p2p in SQL", posting)) if figures]
+    for name, cost in named:
+        values = [name, cost.get("app_cpu_ms"), cost.get("db_cpu_ms"),
+                  cost.get("statements_per_request", cost.get("statements")),
+                  cost.get("round_trips_per_request", cost.get("round_trips")),
+                  cost.get("transactions_per_request", cost.get("transactions"))]
+        lines.append("  ".join(_cell(v, 2).rjust(w) for v, (_, w) in zip(values, COST_COLUMNS)))
+    return "\n".join(lines)
+
+
 NOTES = ("ok/s is payments per second for p2p/qr_*/pos_charge (2xx only), pages per second for history; "
          "vs pgbench = ok/s / pgbench TPS. 402 % is insufficient funds, for pos_charge any refused charge "
          "(payment_code_used would mean the generator reused a code). CPU % is of one core (this box has "
          "{ncpu}); app = gunicorn + the webhook worker; DB = the bench database's backends + PostgreSQL's "
          "background processes; box = every process on the machine (load generator and anybody else "
-         "included). hooks/s = webhooks the receiver got during the workload. Rate limiting is OFF in the "
+         "included). hooks/s = webhooks the receiver got during the workload. Per payment: CPU over the "
+         "payments (pages) that succeeded; statements, round trips and transactions per request the app "
+         "answered, counted by the app at the driver (SQL_COUNTS_DIR); for pgbench, per transaction, from its "
+         "script. Rate limiting is OFF in the "
          "servers (RATELIMIT_ENABLED=false); PAYMENT_CODE_PERIOD={period} s (production 30 s).")
 
 

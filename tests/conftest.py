@@ -8,10 +8,7 @@ also prove that the migrations build what the models describe.
 """
 from __future__ import annotations
 
-import secrets
-
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from app import create_app
@@ -20,30 +17,8 @@ from app.extensions import db, limiter
 from app.qr.devices import scanning
 from tests.support.api import Api
 from tests.support.checked_client import install, take_mismatches
-from tests.support.env import TEST_DATABASE_URL, TEST_REDIS_URL
-
-
-def test_settings(tmp_path_factory) -> dict:
-    instance = tmp_path_factory.mktemp("instance")
-    prefix = f"test{secrets.token_hex(3)}"  # keys of this run (and this xdist worker) only
-    return {
-        "INSTANCE_PATH": str(instance),
-        "APP_ENV": "testing",
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-        "REDIS_URL": TEST_REDIS_URL,
-        "REDIS_PREFIX": f"{prefix}:",
-        "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
-        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"{prefix}-limits"},  # limiter.reset() clears only these
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "JWT_KEYS": [("test1", secrets.token_urlsafe(40))],
-        "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "HASH_PEPPER": secrets.token_urlsafe(32),
-        "OTP_OUTBOX": str(instance / "outbox.jsonl"),
-        # argon2 at its cheapest: the tests exercise the logic, not the cost.
-        "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_KIB": 1024,
-    }
+from tests.support.env import TEST_REDIS_URL
+from tests.support.settings import app_settings
 
 
 def _reset_schema(app) -> None:
@@ -57,7 +32,7 @@ def _reset_schema(app) -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    application = create_app(test_settings(tmp_path_factory))
+    application = create_app(app_settings(tmp_path_factory))
     _reset_schema(application)
     yield application
     with application.app_context():

@@ -19,6 +19,7 @@ from app.core import clock
 from app.core.pagination import decode_cursor, encode_cursor, pack, position, unpack
 from app.extensions import db
 from app.history.filters import HistoryFilters, apply_filters
+from app.history.search import search_rows
 from app.wallet.models import Entry, Transaction
 from app.history.presenters import (
     counterparties,
@@ -44,8 +45,10 @@ def rows_before(account_id: str, filters: HistoryFilters, before: int | None, li
             .where(Entry.account_id == account_id, Transaction.type != "bucket_sweep"))
     if before is not None:
         stmt = stmt.where(Entry.seq < before)
-    stmt = apply_filters(stmt, filters).order_by(Entry.seq.desc()).limit(limit)
-    return db.session.execute(stmt).all()
+    stmt = apply_filters(stmt, filters)
+    if filters.q:
+        return search_rows(stmt, filters.q, account_id, before, limit)
+    return db.session.execute(stmt.order_by(Entry.seq.desc()).limit(limit)).all()
 
 
 def next_rows(positions: Positions, filters: HistoryFilters, limit: int) -> tuple[list, bool, Positions]:

@@ -12,14 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, case, or_
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select
 
-from app.auth.models import User
 from app.core.errors import AppError, Code
-from app.merchant.models import Merchant
-from app.wallet.models import Account, Entry, Transaction
-from app.history.presenters import SYSTEM_LABELS
+from app.wallet.models import Entry, Transaction
 
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
@@ -67,8 +63,8 @@ def like_pattern(q: str) -> str:
 
 
 def apply_filters(stmt: Select, filters: HistoryFilters) -> Select:
-    """`stmt` selects from Entry joined to Transaction; the filters become WHERE clauses (and,
-    for `q`, outer joins to the account on the other side and its owner)."""
+    """`stmt` selects from Entry joined to Transaction; the filters but `q` become WHERE clauses
+    (`q` depends on whose history it is: app.history.search)."""
     if filters.types:
         stmt = stmt.where(Transaction.type.in_(filters.types))
     if filters.statuses:
@@ -79,24 +75,4 @@ def apply_filters(stmt: Select, filters: HistoryFilters) -> Select:
         stmt = stmt.where(Entry.created_at < filters.ends_before)
     if filters.terminal_id is not None:
         stmt = stmt.where(Transaction.terminal_id == filters.terminal_id)
-    if filters.q:
-        stmt = _matching(stmt, filters.q)
     return stmt
-
-
-def _matching(stmt: Select, q: str) -> Select:
-    """Reference, note, or the name of whoever is on the other side, case-insensitively."""
-    other = aliased(Account)
-    other_id = case((Transaction.debit_account_id == Entry.account_id, Transaction.credit_account_id),
-                    else_=Transaction.debit_account_id)
-    pattern = like_pattern(q)
-    stmt = (stmt.outerjoin(other, other.id == other_id)
-            .outerjoin(User, User.id == other.user_id)
-            .outerjoin(Merchant, Merchant.id == other.merchant_id))
-    clauses = [Transaction.reference.ilike(pattern, escape="\\"), Transaction.note.ilike(pattern, escape="\\"),
-               User.name.ilike(pattern, escape="\\"), Merchant.name.ilike(pattern, escape="\\")]
-    # System accounts are shown by a label ("Top-up"), so that label is their searchable name.
-    codes = [code for code, label in SYSTEM_LABELS.items() if q.casefold() in label.casefold()]
-    if codes:
-        clauses.append(other.code.in_(codes))
-    return stmt.where(or_(*clauses))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -12,6 +12,9 @@ from app.extensions import db
 
 class Merchant(db.Model):
     __tablename__ = "merchants"
+    # History's `q` finds the other side by name (migration 0021).
+    __table_args__ = (Index("ix_merchants_name_trgm", "name", postgresql_using="gin",
+                            postgresql_ops={"name": "gin_trgm_ops"}),)
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)  # UTF-8, as the merchant writes it
     city: Mapped[str] = mapped_column(String(60), nullable=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger,
-                        String, UniqueConstraint)
+                        String, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -66,6 +66,13 @@ class Account(db.Model):
 
 class Transaction(db.Model):
     __tablename__ = "transactions"
+    # History's `q` (substring, any case) by trigrams: migration 0021 says why.
+    __table_args__ = (
+        Index("ix_transactions_reference_trgm", "reference", postgresql_using="gin",
+              postgresql_ops={"reference": "gin_trgm_ops"}, postgresql_where=text("reference IS NOT NULL")),
+        Index("ix_transactions_note_trgm", "note", postgresql_using="gin",
+              postgresql_ops={"note": "gin_trgm_ops"}, postgresql_where=text("note IS NOT NULL")),
+    )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     type: Mapped[str] = mapped_column(String(24), nullable=False)  # topup | transfer | hold ...
     status: Mapped[str] = mapped_column(String(24), nullable=False)
