@@ -108,6 +108,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 64 * 1024),
+        # Seconds the production server (app.core.rsgi_bridge) waits for a whole request body:
+        # slower is 408 request_timeout, so a client dripping bytes cannot hold its place.
+        "REQUEST_BODY_TIMEOUT": _int(env, "REQUEST_BODY_TIMEOUT", 10),
         "MAX_JSON_DEPTH": _int(env, "MAX_JSON_DEPTH", 32),  # deeper request bodies are 422 (app.core.guards)
         # Money
         "DEFAULT_CURRENCY": env.get("DEFAULT_CURRENCY", "USD").upper(),
