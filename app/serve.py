@@ -4,11 +4,14 @@ Starts the embedded PostgreSQL (unless DATABASE_URL is set) and owns it: the ser
 this process ends. Migrates, seeds the demo users, then runs granian (2 workers on 127.0.0.1:PORT,
 each reading requests on its event loop and running Flask on 8 threads: app.core.rsgi_bridge)
 with DATABASE_URL pointing every worker at that one server. Ctrl-C stops all.
+In production, `python -m app.serve --no-setup --host 0.0.0.0 --port 8000` runs the same server
+without the embedded database, the migrations or the demo users (README, Running in production).
 For development with reload on change: `FLASK_APP=wsgi .venv/bin/flask run --debug` (it starts
 or joins the same embedded server).
 """
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import signal
@@ -53,8 +56,29 @@ def server_env(env: dict, instance: Path, *, threads: int = THREADS) -> dict:
     return env
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.serve", description=__doc__.splitlines()[0])
+    parser.add_argument("--no-setup", action="store_true",
+                        help="production: serve only (no embedded database, migrations or demo users)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", default=os.environ.get("PORT", "5000"))
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    args = parser.parse_args(argv)
     env = dict(os.environ, FLASK_APP="wsgi")
+    if not args.no_setup:
+        setup_error = _set_up(env)
+        if setup_error:
+            return setup_error
+    server = subprocess.Popen(server_command(args.port, workers=args.workers, host=args.host), cwd=ROOT,
+                              env=server_env(env, ROOT / "instance"))
+    print(f"app.serve: serving on http://{args.host}:{args.port} (API document at /openapi.json, docs at /docs)")
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda sig, _frame: server.send_signal(sig))
+    return server.wait()
+
+
+def _set_up(env: dict) -> int:
+    """bin/run's setup: the embedded PostgreSQL unless DATABASE_URL is set, migrations, demo users."""
     if not env.get("DATABASE_URL"):
         from app.core.embedded_postgres import EmbeddedPostgresError, start
         try:
@@ -65,12 +89,7 @@ def main() -> int:
         print("bin/run: embedded PostgreSQL under instance/pgdata (set DATABASE_URL to use another server)")
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, check=True)
-    port = env.get("PORT", "5000")
-    server = subprocess.Popen(server_command(port), cwd=ROOT, env=server_env(env, ROOT / "instance"))
-    print(f"bin/run: serving on http://127.0.0.1:{port} (API document at /openapi.json, docs at /docs)")
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda sig, _frame: server.send_signal(sig))
-    return server.wait()
+    return 0
 
 
 if __name__ == "__main__":
