@@ -129,9 +129,8 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "CHARGE_CONFIRMATION_TTL": _int(env, "CHARGE_CONFIRMATION_TTL", 60),
         "REVERSAL_WINDOW": _int(env, "REVERSAL_WINDOW", 600),
         # Long polls (?wait=N) sleeping at once per process (app.core.notify); one more is 503
-        # too_many_waiters. 2 = half of the 4 threads of a gunicorn worker as README runs it
-        # (--threads 4), so waiting terminals never take more than half of a worker's threads:
-        # set it to half of --threads when you change that.
+        # too_many_waiters. Half of a worker's Flask threads, so waiting terminals never take more
+        # than half of them: app.serve sets it (4 of 8); 2 fits gunicorn at --threads 4.
         "LONG_POLL_MAX_WAITERS": _int(env, "LONG_POLL_MAX_WAITERS", 2),
         # Webhooks (app.merchant.webhooks.worker): seconds per attempt, between attempts, and how
         # long a claimed delivery stays leased to the worker sending it.
