@@ -108,6 +108,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 64 * 1024),
+        # Seconds the production server (app.core.rsgi_bridge) waits for a whole request body:
+        # slower is 408 request_timeout, so a client dripping bytes cannot hold its place.
+        "REQUEST_BODY_TIMEOUT": _int(env, "REQUEST_BODY_TIMEOUT", 10),
         "MAX_JSON_DEPTH": _int(env, "MAX_JSON_DEPTH", 32),  # deeper request bodies are 422 (app.core.guards)
         # Money
         "DEFAULT_CURRENCY": env.get("DEFAULT_CURRENCY", "USD").upper(),
@@ -126,9 +129,8 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "CHARGE_CONFIRMATION_TTL": _int(env, "CHARGE_CONFIRMATION_TTL", 60),
         "REVERSAL_WINDOW": _int(env, "REVERSAL_WINDOW", 600),
         # Long polls (?wait=N) sleeping at once per process (app.core.notify); one more is 503
-        # too_many_waiters. 2 = half of the 4 threads of a gunicorn worker as README runs it
-        # (--threads 4), so waiting terminals never take more than half of a worker's threads:
-        # set it to half of --threads when you change that.
+        # too_many_waiters. Half of a worker's Flask threads, so waiting terminals never take more
+        # than half of them: app.serve sets it (4 of 8); 2 fits gunicorn at --threads 4.
         "LONG_POLL_MAX_WAITERS": _int(env, "LONG_POLL_MAX_WAITERS", 2),
         # Webhooks (app.merchant.webhooks.worker): seconds per attempt, between attempts, and how
         # long a claimed delivery stays leased to the worker sending it.

@@ -41,8 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke run: 100 users, 5 merchants, 3 s, 8 clients")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
-    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
-                        help="the WSGI server: gunicorn gthread, or granian (Rust HTTP, WSGI on blocking threads)")
+    parser.add_argument("--server", choices=("gunicorn", "granian", "rsgi"), default="gunicorn",
+                        help="gunicorn gthread, granian's WSGI interface (Rust HTTP, WSGI on blocking threads), "
+                             "or rsgi: production's granian RSGI with app.core.rsgi_bridge")
     parser.add_argument("--balance", type=int, default=5_000_000, help="each user's opening balance, minor units")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--pgbench-scale", type=int, default=10)

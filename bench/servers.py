@@ -1,4 +1,5 @@
-"""The app under test: gunicorn (gthread) on 127.0.0.1, in its own process group."""
+"""The app under test on 127.0.0.1, in its own process group: the production server (granian
+RSGI with app.core.rsgi_bridge, as app.serve runs it), gunicorn gthread, or granian's WSGI."""
 from __future__ import annotations
 
 import os
@@ -7,9 +8,11 @@ import socket
 import subprocess
 import sys
 import time
+import tempfile
 import urllib.request
 from pathlib import Path
 
+from app import serve
 from bench.environment import ROOT
 
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
@@ -23,13 +26,15 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, env: dict, *, workers: int, threads: int, log_path: Path, port: int | None = None,
-                 kind: str = "gunicorn"):
+                 kind: str = "rsgi"):
         self.env, self.workers, self.threads, self.log_path, self.kind = env, workers, threads, log_path, kind
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
+        if self.kind == "rsgi":
+            return serve.server_command(self.port, workers=self.workers)
         if self.kind == "granian":
             # Rust parses HTTP and holds idle connections; Flask runs on the blocking threads.
             return [str(GUNICORN.with_name("granian")), "--interface", "wsgi", "--workers", str(self.workers),
@@ -43,7 +48,10 @@ class Server:
 
     def start(self, ready_timeout: float = 60) -> None:
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        env = self.env
+        if self.kind == "rsgi":  # its threads, long polls and metrics folder, as app.serve sets them
+            env = serve.server_env(env, Path(tempfile.mkdtemp(prefix="server-")), threads=self.threads)
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
         deadline = time.monotonic() + ready_timeout

@@ -77,7 +77,10 @@ class Code(StrEnum):
     HOLD_NOT_PENDING = "hold_not_pending", 409
     HOLD_EXPIRED = "hold_expired", 410
     GONE = "gone", 410
+    REQUEST_TIMEOUT = "request_timeout", 408  # the body did not arrive within REQUEST_BODY_TIMEOUT
     PAYLOAD_TOO_LARGE = "payload_too_large", 413
+    URI_TOO_LONG = "uri_too_long", 414  # answered by the server bridge (app.core.rsgi_bridge)
+    HEADERS_TOO_LARGE = "headers_too_large", 431  # likewise
     RATE_LIMITED = "rate_limited", 429
     # merchant-presented QR payments
     QR_INVALID = "qr_invalid", 422  # not an EMV code, or a broken one
@@ -175,8 +178,9 @@ def validation_error_response(exc: ValidationError):
 
 
 _HTTP_CODES = {400: Code.BAD_REQUEST, 401: Code.UNAUTHORIZED, 403: Code.FORBIDDEN, 404: Code.NOT_FOUND,
-               405: Code.METHOD_NOT_ALLOWED, 409: Code.CONFLICT, 410: Code.GONE, 413: Code.PAYLOAD_TOO_LARGE,
-               415: Code.BAD_REQUEST, 422: Code.VALIDATION_ERROR, 429: Code.RATE_LIMITED}
+               405: Code.METHOD_NOT_ALLOWED, 408: Code.REQUEST_TIMEOUT, 409: Code.CONFLICT, 410: Code.GONE,
+               413: Code.PAYLOAD_TOO_LARGE, 414: Code.URI_TOO_LONG, 415: Code.BAD_REQUEST,
+               422: Code.VALIDATION_ERROR, 429: Code.RATE_LIMITED, 431: Code.HEADERS_TOO_LARGE}
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -50,6 +50,23 @@ def _refuse_body(message: str, field_message: str) -> AppError:
     return AppError(Code.VALIDATION_ERROR, message, {"fields": [{"field": "body", "message": field_message}]})
 
 
+def _force_close_under_gunicorn(wsgi_app):
+    """gunicorn drops a `Connection` header the app sends (hop-by-hop) and keeps the connection
+    alive, then fails on the unread body (measured: a 413 said keep-alive and the next request
+    got RemoteDisconnected). Its start_response is a method of its Response, whose force_close()
+    makes it send `Connection: close` and close: called when our answer asks for it. Other
+    servers pass the header through (granian, Werkzeug's) and have no such method."""
+    def middleware(environ, start_response):
+        def start(status, headers, exc_info=None):
+            force_close = getattr(getattr(start_response, "__self__", None), "force_close", None)
+            if force_close is not None and any(name.lower() == "connection" and value.lower() == "close"
+                                               for name, value in headers):
+                force_close()
+            return start_response(status, headers, exc_info)
+        return wsgi_app(environ, start)
+    return middleware
+
+
 def register_guards(app: Flask) -> None:
     def refuse_nul_characters():
         """PostgreSQL text cannot hold NUL: a NUL that reached a query failed there as a 500
@@ -75,6 +92,20 @@ def register_guards(app: Flask) -> None:
             raise _refuse_body(f"JSON nested deeper than {limit} levels is not accepted",
                                f"nested deeper than {limit} levels")
 
+    def close_after_unread_body(response):
+        """An answer given without reading the whole body (413, or any refusal before the guards
+        above read it) leaves the rest of the body on the connection: the server would read it as
+        the next request, or drop the connection under a keep-alive client's next request
+        (RemoteDisconnected). `Connection: close` tells the client to open a new one; gunicorn
+        closes after the answer when the app sends it. (The production server reads every body
+        before Flask runs: app.core.rsgi_bridge.)"""
+        has_body = request.content_length or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        if has_body and (response.status_code == 413 or "_cached_data" not in request.__dict__):
+            response.headers["Connection"] = "close"
+        return response
+
+    app.after_request(close_after_unread_body)
+    app.wsgi_app = _force_close_under_gunicorn(app.wsgi_app)
     # App-wide, so they run before blueprints' authentication and before the views, where
     # flask-openapi3 parses the body and Flask-Limiter's per-route key functions read it.
     app.before_request(refuse_nul_characters)

@@ -1,0 +1,76 @@
+"""app.core.rsgi_bridge in process, with a stand-in for granian's scope and protocol: the WSGI
+environ Flask gets, and the answers the bridge gives without Flask. Over real sockets under
+granian: tests/system/test_rsgi_bridge.py."""
+from __future__ import annotations
+
+import asyncio
+import json
+from types import SimpleNamespace
+
+from flask import Flask, request
+
+from app.core.rsgi_bridge import RSGIBridge
+
+
+class Headers(list):
+    def items(self):
+        return list(self)
+
+    def get(self, key, default=None):
+        return next((v for k, v in self if k == key), default)
+
+    def __contains__(self, key):
+        return any(k == key for k, _ in self)
+
+
+class Protocol:
+    def __init__(self, chunks):
+        self.chunks, self.answer = list(chunks), None
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if not self.chunks:
+            raise StopAsyncIteration
+        return self.chunks.pop(0)
+
+    def response_bytes(self, status, headers, body):
+        self.answer = (status, dict(headers), json.loads(body))
+
+
+def _serve(headers, chunks, path="/echo", query=""):
+    flask_app = Flask(__name__)
+
+    @flask_app.route("/echo", methods=["POST"])
+    def echo():
+        return {"body": request.get_data(as_text=True), "path": request.path, "query": request.query_string.decode(),
+                "remote": request.remote_addr, "forwarded": request.headers.get("X-Many")}
+
+    scope = SimpleNamespace(proto="http", method="POST", path=path, query_string=query, headers=Headers(headers),
+                            server="127.0.0.1:8000", client="[::1]:5555", scheme="http", http_version="1.1")
+    protocol = Protocol(chunks)
+
+    async def run():
+        bridge = RSGIBridge(flask_app, threads=1, max_body=10)
+        await bridge.__rsgi__(scope, protocol)
+        await asyncio.sleep(0.05)  # the close() handed to the pool
+    asyncio.run(run())
+    return protocol.answer
+
+
+def test_flask_gets_the_request_as_wsgi():
+    status, _, body = _serve([("content-length", "5"), ("x-many", "a"), ("x-many", "b")], [b"ab", b"cde"],
+                             path="/echo", query="q=%2B")
+    assert (status, body) == (200, {"body": "abcde", "path": "/echo", "query": "q=%2B", "remote": "::1",
+                                    "forwarded": "a,b"})
+
+
+def test_a_body_cut_short_of_its_length_never_reaches_flask():
+    status, headers, body = _serve([("content-length", "9")], [b"abc"])
+    assert (status, headers["Connection"], body["error"]["code"]) == (400, "close", "bad_request")
+
+
+def test_a_body_over_the_limit_is_413_whether_declared_or_counted():
+    assert _serve([("content-length", "11")], [])[2]["error"]["code"] == "payload_too_large"
+    assert _serve([("transfer-encoding", "chunked")], [b"123456", b"789012"])[2]["error"]["code"] == "payload_too_large"
