@@ -44,6 +44,14 @@ REFUSALS = Counter("wallet_refusals_total", "Requests answered with our error en
 PAYMENTS = Counter("wallet_payments_total", "Money-moving requests by kind and outcome", ["kind", "outcome"])
 LONG_POLLS = Gauge("wallet_long_polls_waiting", "Terminals waiting in a long poll now",
                    multiprocess_mode="livesum")
+DB_POOL_IN_USE = Gauge("wallet_db_pool_connections_in_use", "Database connections checked out of the pool",
+                       multiprocess_mode="livesum")
+# The background processes (the webhook worker, the hold sweeper, order expiry) count what they do
+# here too. They are other processes: their figures reach /metrics when they run with the same
+# PROMETHEUS_MULTIPROC_DIR as the servers on one host (README, Watching it).
+BACKGROUND_RUNS = Counter("wallet_background_runs_total", "Rounds of a background job", ["job"])
+BACKGROUND_ITEMS = Counter("wallet_background_items_total", "What a background job did, by outcome",
+                           ["job", "outcome"])
 
 # The endpoints that move money, and what to call them on a dashboard.
 PAYMENT_ROUTES = {
@@ -92,6 +100,7 @@ def register_observability(app: Flask) -> None:
         seconds = time.perf_counter() - g.get("started", time.perf_counter())
         HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         HTTP_LATENCY.labels(request.method, route).observe(seconds)
+        _count_pool()
         if g.get("error_code"):
             REFUSALS.labels(g.error_code).inc()
         kind = PAYMENT_ROUTES.get(request.endpoint or "")
@@ -102,6 +111,23 @@ def register_observability(app: Flask) -> None:
                              duration_ms=round(seconds * 1000, 2), **_caller())
         return response
 
+
+
+def _count_pool() -> None:
+    """How many of this process's pooled connections are in use (O(1): the pool's own counter)."""
+    from app.extensions import db
+    try:
+        DB_POOL_IN_USE.set(db.engine.pool.checkedout())
+    except Exception:  # no engine yet (a guard refused before any use): nothing to report
+        pass
+
+
+def background_round(job: str, **items: int) -> None:
+    """One round of a background job and what it did, e.g. background_round("hold_expiry", released=3)."""
+    BACKGROUND_RUNS.labels(job).inc()
+    for outcome, count in items.items():
+        if count:
+            BACKGROUND_ITEMS.labels(job, outcome).inc(count)
 
 
 def _caller() -> dict:

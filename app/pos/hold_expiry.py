@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.core import clock
+from app.core.observability import background_round
 from app.core.ids import new_id
 from app.core.uow import retrying, single_statement
 from app.wallet import holds
@@ -44,4 +45,5 @@ def expire_due(limit: int = 500) -> int:
             # A hold the ledger refuses to release (raised inside the function, so nothing of it
             # was kept) must not stop the others behind it on every run.
             log.error("hold %s not released: %s", txn_id, exc.orig)
+    background_round("hold_expiry", released=released)
     return released

@@ -76,3 +76,30 @@ def test_metrics_are_a_404_without_the_token_and_count_payments_and_refusals(api
             ("wallet_http_requests_total", {"method": "POST", "route": "/api/v1/transfers", "status": "402"}, 1)):
         assert _sample(after, name, **labels) - _sample(before, name, **labels) == grew, (name, labels)
     assert "wallet_webhook_backlog" in after and "wallet_long_polls_waiting" in after
+
+
+def test_background_jobs_and_the_pool_are_counted(app, api, metrics_token):
+    from app.core import clock
+    from tests.support.payment_codes import customer
+    from tests.support.terminals import make_terminal
+
+    def scraped(name: str, **labels) -> float:
+        text = api.client.get("/metrics", headers={"Authorization": f"Bearer {metrics_token}"}).get_data(as_text=True)
+        return _sample(text, name, **labels)
+
+    runs, released = (scraped("wallet_background_runs_total", job="hold_expiry"),
+                      scraped("wallet_background_items_total", job="hold_expiry", outcome="released"))
+    terminal = make_terminal(api, kind="vending")
+    buyer = customer(api, balance=2000)
+    held = terminal.post("/api/v1/pos/authorizations", {"payment_code": buyer.code(), "amount": 500})
+    assert held.status_code == 201, held.json
+    clock.advance(app.config["HOLD_EXPIRES_IN"] + 1)
+
+    assert "expired 1 hold" in app.test_cli_runner().invoke(args=["ledger", "expire-holds"]).output
+    assert "expired 0 order" in app.test_cli_runner().invoke(args=["orders", "expire"]).output
+
+    assert scraped("wallet_background_runs_total", job="hold_expiry") == runs + 1
+    assert scraped("wallet_background_items_total", job="hold_expiry", outcome="released") == released + 1
+    assert scraped("wallet_background_runs_total", job="order_expiry") >= 1
+    text = api.client.get("/metrics", headers={"Authorization": f"Bearer {metrics_token}"}).get_data(as_text=True)
+    assert "wallet_db_pool_connections_in_use" in text

@@ -24,6 +24,7 @@ from app.core.errors import AppError, Code, not_found
 from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
 from app.core.pagination import decode_keyset, encode_keyset
 from app.core.ids import new_id
+from app.core.observability import background_round
 from app.core.uow import end_read, retrying, unit_of_work
 from app.extensions import db
 from app.merchant.events import emit
@@ -195,7 +196,9 @@ def expire_due() -> int:
     due = db.session.execute(select(Order.id).where(Order.status == "pending", Order.expires_at <= clock.now())
                              .order_by(Order.expires_at)).scalars().all()
     end_read()
-    return sum(retrying(functools.partial(_expire_one, order_id)) for order_id in due)
+    expired = sum(retrying(functools.partial(_expire_one, order_id)) for order_id in due)
+    background_round("order_expiry", expired=expired)
+    return expired
 
 
 def _expire_one(order_id: str) -> int:

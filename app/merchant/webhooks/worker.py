@@ -26,6 +26,7 @@ import random
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.core import clock
+from app.core.observability import background_round
 from app.core.uow import retrying, unit_of_work
 from app.extensions import db
 from app.merchant.webhooks import signing
@@ -153,6 +155,7 @@ def send(job: Job, timeout: float, public_only: bool = False) -> Outcome:
 def record(results: list[tuple[Job, Outcome]]) -> None:
     """Log every attempt and move each delivery on (one committed transaction)."""
     def attempt() -> None:
+        outcomes.clear()  # a retried attempt counts afresh
         now, schedule = clock.now(), retry_schedule()
         with unit_of_work() as uow:
             ids = sorted(job.delivery_id for job, _ in results)
@@ -166,18 +169,24 @@ def record(results: list[tuple[Job, Outcome]]) -> None:
                                               status_code=outcome.status_code, error=outcome.error,
                                               duration_ms=outcome.duration_ms))
                 if delivery.attempts != job.attempt or delivery.status != "pending":
+                    outcomes["superseded"] += 1
                     continue  # our lease ran out and another worker took it over: only log
                 delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
                 delivery.updated_at = now
                 if outcome.ok:
                     delivery.status, delivery.next_attempt_at = "succeeded", None
+                    outcomes["succeeded"] += 1
                 elif delivery.attempts > len(schedule):
                     _fail(delivery, outcome.error, now)
+                    outcomes["failed"] += 1
                 else:
+                    outcomes["retrying"] += 1
                     delay = schedule[delivery.attempts - 1] * random.uniform(0.8, 1.2)
                     delivery.next_attempt_at = now + timedelta(seconds=delay)
             uow.commit()
+    outcomes: Counter = Counter()
     retrying(attempt)
+    background_round("webhook_delivery", **outcomes)
 
 
 def work_once(limit: int) -> int:
