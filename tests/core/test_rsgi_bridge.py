@@ -4,6 +4,7 @@ granian: tests/system/test_rsgi_bridge.py."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import json
 from types import SimpleNamespace
 
@@ -55,7 +56,10 @@ def _serve(headers, chunks, path="/echo", query=""):
         bridge = RSGIBridge(flask_app, threads=1, max_body=10)
         await bridge.__rsgi__(scope, protocol)
         await asyncio.sleep(0.05)  # the close() handed to the pool
-    asyncio.run(run())
+    # A loop of its own in a thread of its own: on an xdist worker that ran the browser tests,
+    # playwright's sync API keeps an event loop running in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
     return protocol.answer
 
 
