@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import threading
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from app.core import clock
 from terminal.purse import TOKEN_FIELDS, message
 from tests.support.api import Api, Person
+from tests.support.terminals import TerminalClient
 
 SALES = "/api/v1/pos/offline/sales"
 
@@ -55,3 +57,28 @@ class Phone:
 
     def record(self, token: dict, **cert_changes) -> dict:
         return {"kind": "purse", "certificate": self.certificate | cert_changes, "token": token}
+
+
+def upload(terminal: TerminalClient, *records: dict):
+    response = terminal.post(SALES, {"records": list(records)})
+    assert response.status_code == 200, response.json
+    return response.json["results"]
+
+
+def upload_together(app, uploads: list[tuple[TerminalClient, list[dict]]]) -> list[list[dict]]:
+    """Each terminal's batch at the same moment, each from its own test client and thread."""
+    barrier = threading.Barrier(len(uploads))
+    answers: list = [None] * len(uploads)
+
+    def run(index: int, terminal: TerminalClient, records: list[dict]) -> None:
+        own = TerminalClient(app.test_client(), terminal.terminal_id, terminal.secret, terminal.merchant_id)
+        barrier.wait()
+        answers[index] = own.post(SALES, {"records": records})
+
+    threads = [threading.Thread(target=run, args=(i, *u)) for i, u in enumerate(uploads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert all(a is not None and a.status_code == 200 for a in answers), [a and a.json for a in answers]
+    return [a.json["results"] for a in answers]

@@ -83,6 +83,13 @@ def create(user: User, wallet_id: str, *, device_key: str, allowance: int, max_p
     return retrying(attempt)
 
 
+def lock_escrow(currency: str) -> Account:
+    """The first lock of every capture and release (app.pos.purse.uploads says why)."""
+    escrow = ledger.system_account(ESCROW, currency)
+    db.session.execute(select(Account.id).where(Account.id == escrow.id).with_for_update(key_share=True))
+    return escrow
+
+
 def _purse(user: User, wallet_id: str, purse_id: str) -> Purse:
     purse = db.session.execute(select(Purse).filter_by(id=purse_id, wallet_id=wallet_id, user_id=user.id)).scalar_one_or_none()
     if purse is None:
@@ -148,6 +155,7 @@ def release_due(limit: int = 500) -> int:
     for purse_id in due:
         def attempt(purse_id=purse_id) -> bool:
             with unit_of_work() as uow:
+                lock_escrow(db.session.get(Purse, purse_id).currency)
                 purse = db.session.get(Purse, purse_id, with_for_update=True, populate_existing=True)
                 still = db.session.execute(select(Purse.id).where(Purse.id == purse_id, _unreleased())).first()
                 if still is not None:
