@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.core import clock
+from tests.support.operators import make_operator
 from tests.support.purse import Phone, purses_path, upload, upload_together
 from tests.support.qr import merchant_balance
 from tests.support.terminals import make_terminal
@@ -71,6 +72,9 @@ def test_an_overspend_across_two_terminals_pays_both_merchants_and_freezes_the_p
     assert (purse["status"], purse["frozen_reason"], purse["spent"], purse["debt"]) == ("frozen", "counter_reused", 2_000, 0)
     assert Phone(payer).take_purse(api, 100).json["error"]["code"] == "offline_frozen"
     assert phone.certificate["purse_id"] in till_a.get("/api/v1/pos/config").json["offline"]["purse"]["revoked"]
+    report = api.get("/api/v1/admin/offline-purses/overspent", make_operator(app, api, "support")).json["data"]
+    mine = [(r["tokens"], r["overspent_tokens"]) for r in report if r["purse"]["id"] == phone.certificate["purse_id"]]
+    assert mine == [(2, 1)]
     assert api.verify_ledger() == []
 
 

@@ -1,9 +1,11 @@
-"""Offline purses: the owner issues, lists and closes them (a lost phone: close it)."""
+"""Offline purses: the owner issues, lists and closes them (a lost phone: close it); operators
+see the overspent ones."""
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.auth.current import authenticate, current_user
+from app.auth.operator_roles import operator_blueprint
 from app.pos.purse import services
-from app.pos.purse.schemas import PurseBody, PurseList, PurseOut, WalletPursePath
+from app.pos.purse.schemas import OverspentList, PurseBody, PurseList, PurseOut, WalletPursePath
 from app.wallet.schemas import WalletPath
 
 purse_api = APIBlueprint("purse", __name__, url_prefix="/api/v1", abp_security=[{"bearer": []}],
@@ -34,3 +36,13 @@ def get_purse(path: WalletPursePath):
 def close_purse(path: WalletPursePath):
     """Stop the purse at once; what is still held returns after the grace period for late uploads."""
     return services.close(current_user(), path.wallet_id, path.purse_id)
+
+
+purse_ops_api = operator_blueprint("purse_ops", __name__, "read")
+
+
+@purse_ops_api.get("/offline-purses/overspent", responses={200: OverspentList})
+def overspent_purses():
+    """Purses found overspent at upload (a reused counter, or tokens above the allowance), newest
+    first, at most 100: the merchants were paid; what the wallet could not pay is its debt. Any operator."""
+    return services.overspent()

@@ -87,3 +87,15 @@ class PurseOut(BaseModel):
 
 class PurseList(BaseModel):
     data: list[PurseOut]
+
+
+class Overspent(BaseModel):
+    purse: PurseOut
+    user_id: str
+    tokens: int = Field(description="tokens paid from this purse")
+    overspent_tokens: int = Field(description="of them, paid beyond the allowance or with a reused counter")
+    frozen_at: str
+
+
+class OverspentList(BaseModel):
+    data: list[Overspent]

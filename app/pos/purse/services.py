@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import aliased
 
 from app.auth.models import User
@@ -23,7 +23,7 @@ from app.core.ids import new_id
 from app.core.uow import end_read, retrying, unit_of_work
 from app.extensions import db
 from app.pos.purse import issuer
-from app.pos.purse.models import OfflineFreeze, Purse
+from app.pos.purse.models import OfflineFreeze, Purse, PurseToken
 from app.wallet import holds, ledger
 from app.wallet.models import Account, Transfer
 
@@ -128,6 +128,20 @@ def close(user: User, wallet_id: str, purse_id: str) -> dict:
                                       purse.closed_at + timedelta(hours=current_app.config["OFFLINE_PURSE_GRACE_HOURS"]))
         answer = present(purse)
         uow.commit()
+    return answer
+
+
+def overspent() -> dict:
+    """The operators' report: each frozen purse, with how many of its tokens were an overspend."""
+    rows = db.session.execute(
+        select(Purse, OfflineFreeze.created_at, func.count(PurseToken.id),
+               func.count(PurseToken.id).filter(PurseToken.overspend))
+        .join(OfflineFreeze, OfflineFreeze.purse_id == Purse.id).outerjoin(PurseToken, PurseToken.purse_id == Purse.id)
+        .group_by(Purse.id, OfflineFreeze.created_at).order_by(OfflineFreeze.created_at.desc()).limit(100)).all()
+    answer = {"data": [{"purse": present(purse), "user_id": purse.user_id, "tokens": tokens,
+                        "overspent_tokens": overspent_tokens, "frozen_at": clock.iso(frozen_at)}
+                       for purse, frozen_at, tokens, overspent_tokens in rows]}
+    end_read()
     return answer
 
 
