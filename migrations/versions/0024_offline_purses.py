@@ -89,7 +89,7 @@ def upgrade():
 
 def downgrade():
     op.execute("DROP FUNCTION IF EXISTS purse_capture(text, bigint, text, text, text, bigint, text, timestamptz, "
-               "text, text, timestamptz, text, text, text, text[])")
+               "text, text, timestamptz, text, text, text, text[], text)")
     op.drop_table('offline_freezes')
     op.drop_index(op.f('ix_purse_tokens_terminal_id'), table_name='purse_tokens')
     op.drop_table('purse_tokens')

@@ -3,9 +3,14 @@ paid, the excess debited from the wallet (into a recorded debt if need be) and t
 every refusal has its reason and changes nothing."""
 from __future__ import annotations
 
+import json
+
 import pytest
+from sqlalchemy import select
 
 from app.core import clock
+from app.extensions import db
+from app.merchant.webhooks.models import WebhookEvent
 from tests.support.operators import make_operator
 from tests.support.purse import Phone, purses_path, upload, upload_together
 from tests.support.qr import merchant_balance
@@ -37,6 +42,11 @@ def test_a_token_is_paid_from_the_hold_once_and_a_resent_one_is_a_duplicate(app,
     assert (wallet["balance"], wallet["held"], wallet["available"]) == (9_300, 1_300, 8_000)
     assert merchant_balance(app, till.merchant_id) == 700
     assert _purse(api, payer, phone)["spent"] == 700
+    with app.app_context():
+        events = [json.loads(e.data) for e in db.session.execute(select(WebhookEvent).filter_by(
+            merchant_id=till.merchant_id, type="payment.succeeded")).scalars()]
+    assert [(e["id"], e["offline"], e["amount"], e["counter"]) for e in events] == [
+        (first[0]["payment_id"], True, 700, 1)]  # once, though uploaded twice
     assert api.verify_ledger() == []
 
 

@@ -16,12 +16,14 @@
 --      offline_receivable system account: the wallet's debt, recorded on the purse. The wallet's
 --      no-overdraft rule is never bent; the receivable's negative balance is what users owe;
 --   5. a reused counter with other content, or a total above the allowance, freezes the purse
---      and the wallet's offline use (offline_freezes).
+--      and the wallet's offline use (offline_freezes);
+--   6. the merchant's payment.succeeded (offline: true, the phone's time of sale beside the time
+--      of posting), through the outbox, as every offline sale.
 -- OUT outcome: posted | duplicate | revoked | unknown_purse | foreign_currency.
 CREATE OR REPLACE FUNCTION purse_capture(
     p_purse_id text, p_counter bigint, p_token_hash text, p_terminal_id text, p_merchant_id text,
     p_amount bigint, p_currency text, p_sold_at timestamptz, p_escrow_id text, p_receivable_id text,
-    p_now timestamptz, p_token_id text, p_txn_id text, p_hold_txn_id text, p_ids text[],
+    p_now timestamptz, p_token_id text, p_txn_id text, p_hold_txn_id text, p_ids text[], p_event_id text,
     OUT outcome text, OUT transaction_id text, OUT overspend boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -113,6 +115,11 @@ BEGIN
         INSERT INTO offline_freezes (wallet_id, purse_id, reason, created_at)
         VALUES (purse.wallet_id, p_purse_id, reason, p_now) ON CONFLICT (wallet_id) DO NOTHING;
     END IF;
+    PERFORM outbox_emit(p_event_id, p_merchant_id, 'payment.succeeded', jsonb_build_object(
+        'id', p_txn_id, 'transaction_id', p_txn_id, 'amount', p_amount, 'currency', p_currency,
+        'reference', 'purse ' || p_purse_id || ' #' || p_counter, 'qr_code_id', NULL, 'terminal_id', p_terminal_id,
+        'order_id', NULL, 'offline', true, 'purse_id', p_purse_id, 'counter', p_counter,
+        'sold_at', api_time(p_sold_at), 'created_at', api_time(p_now)), p_now);
     outcome := 'posted';
     transaction_id := p_txn_id;
 END;

@@ -28,7 +28,7 @@ from app.pos.terminals.models import Terminal
 from app.wallet import ledger
 
 _CAPTURE = text("SELECT * FROM purse_capture(:purse_id, :counter, :token_hash, :terminal_id, :merchant_id, :amount, "
-                ":currency, :sold_at, :escrow_id, :receivable_id, :now, :token_id, :txn_id, :hold_txn_id, :ids)")
+                ":currency, :sold_at, :escrow_id, :receivable_id, :now, :token_id, :txn_id, :hold_txn_id, :ids, :event_id)")
 
 
 def is_purse(raw: object) -> bool:
@@ -82,7 +82,8 @@ def one(terminal: Terminal, index: int, raw: dict) -> dict:
         "terminal_id": terminal.id, "merchant_id": terminal.merchant_id, "amount": token.amount,
         "currency": token.currency, "sold_at": datetime.fromtimestamp(token.time, UTC), "escrow_id": escrow.id,
         "receivable_id": receivable.id, "now": clock.now(), "token_id": new_id("ptk"), "txn_id": new_id("txn"),
-        "hold_txn_id": new_id("txn"), "ids": [new_id("trf") for _ in range(5)]}).one()
+        "hold_txn_id": new_id("txn"), "ids": [new_id("trf") for _ in range(5)],
+        "event_id": new_id("msg")}).one()
     if row.outcome in ("posted", "duplicate"):
         return _answer(index, record, row.outcome, payment_id=row.transaction_id, overspend=row.overspend)
     return _answer(index, record, "refused", row.outcome)
