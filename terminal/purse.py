@@ -13,8 +13,9 @@ the secure element's); the bytes it checks are the README's, built here independ
 What the terminal checks before it hands over the goods, in this order, each a stable reason:
 unknown_issuer_key, tampered (either signature), revoked (the /pos/config list), expired,
 wrong_terminal / wrong_request (the token names another till or another nonce: a replayed
-screenshot), foreign_currency, above_cap, counter_seen (this terminal has that counter of that
-purse already). A phone that overspends across several terminals passes each alone; the server
+screenshot), foreign_currency, above_cap; then PurseQueue.refusal: counter_seen (this terminal
+has that counter of that purse already), above_allowance (this terminal's tokens of that purse
+would add up to more than its allowance). A phone that overspends across several terminals passes each alone; the server
 finds it at upload, still pays, and the purse's owner owes the excess.
 """
 from __future__ import annotations
@@ -97,15 +98,31 @@ class PurseQueue:
                 continue  # torn by a crash: never fsync'd, so never accepted
         return found
 
+    def _seen(self) -> list[tuple[str, int]]:
+        """("purse#counter", amount) of every token this terminal ever accepted (uploaded ones too)."""
+        lines = self.seen_path.read_text(encoding="utf-8").splitlines() if self.seen_path.exists() else []
+        return [(key, int(amount)) for key, _, amount in (line.partition(" ") for line in lines) if amount.isdigit()]
+
     def seen(self, purse_id: str, counter: int) -> bool:
-        key = f"{purse_id}#{counter}"
-        kept = self.seen_path.read_text(encoding="utf-8").split() if self.seen_path.exists() else []
-        return key in kept or any(f"{r['token']['purse_id']}#{r['token']['counter']}" == key for r in self.records())
+        return any(key == f"{purse_id}#{counter}" for key, _ in self._seen())
+
+    def total(self, purse_id: str) -> int:
+        """What this terminal accepted from the purse so far: it never takes more than the
+        allowance from one purse, so one terminal alone is never overspent."""
+        return sum(amount for key, amount in self._seen() if key.rpartition("#")[0] == purse_id)
+
+    def refusal(self, cert: dict, token: dict) -> str | None:
+        """The checks that need this terminal's memory (after module-level refusal())."""
+        if self.seen(token["purse_id"], token["counter"]):
+            return "counter_seen"
+        if self.total(token["purse_id"]) + token["amount"] > cert["allowance"]:
+            return "above_allowance"
+        return None
 
     def accept(self, cert: dict, token: dict) -> None:
         record = {"kind": "purse", "certificate": cert, "token": token}
         for path, line in ((self.path, json.dumps(record, sort_keys=True, separators=(",", ":"))),
-                           (self.seen_path, f"{token['purse_id']}#{token['counter']}")):
+                           (self.seen_path, f"{token['purse_id']}#{token['counter']} {token['amount']}")):
             with open(path, "a", encoding="utf-8") as out:
                 out.write(line + "\n")
                 out.flush()

@@ -65,9 +65,11 @@ def test_a_token_the_terminal_accepted_is_kept_on_disk_uploaded_and_paid(app, ap
     token = phone.token(till.terminal_id, 800, nonce="a1b2c3d4e5f60718")
     check = {"issuer_keys": keys, "revoked": set(purse_config["revoked"]), "terminal_id": till.terminal_id,
              "nonce": "a1b2c3d4e5f60718", "currency": "USD", "now": now}
-    assert refusal(phone.certificate, token, **check) is None and not queue.seen(token["purse_id"], 1)
+    assert refusal(phone.certificate, token, **check) is None and queue.refusal(phone.certificate, token) is None
     queue.accept(phone.certificate, token)
-    assert queue.seen(token["purse_id"], 1)  # the same counter again is refused at this till
+    assert queue.refusal(phone.certificate, token) == "counter_seen"  # the same counter again, at this till
+    bigger = phone.token(till.terminal_id, 1_000, nonce="a1b2c3d4e5f60718")
+    assert queue.refusal(phone.certificate | {"allowance": 1_500}, bigger) == "above_allowance"
     assert refusal(phone.certificate, phone.token(till.terminal_id, 1_001, nonce="a1b2c3d4e5f60718"),
                    **check) == "above_cap"
 
