@@ -114,6 +114,7 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.pos.charges.routes import charges_api
     from app.pos.offline.routes import offline_api, offline_staff_api
     from app.pos.payment_requests.routes import payment_requests_api
+    from app.pos.purse.routes import purse_api, purse_ops_api
     from app.pos.terminals.routes import terminal_config_api, terminals_api
     from app.pos.vending.routes import vending_api
     from app.qr.devices.routes import devices_api
@@ -123,7 +124,7 @@ def _register_blueprints(app: OpenAPI) -> None:
                       terminals_api, terminal_config_api, payment_requests_api, charges_api, confirmations_api,
                       vending_api, batches_api, settlements_api, api_keys_api, webhooks_api, orders_api,
                       merchant_history_api, staff_api, offline_api, offline_staff_api, operators_api,
-                      adjustments_api, audit_api,
+                      adjustments_api, audit_api, purse_api, purse_ops_api,
                       devices_api):
         app.register_api(blueprint)
 

@@ -1,4 +1,4 @@
-"""Command-line tools: flask create-admin, seed-demo, ledger verify, ledger expire-holds, orders expire,
+"""Command-line tools: flask create-admin, seed-demo, ledger verify, ledger expire-holds, ledger release-purses, orders expire,
 webhooks work, audit verify."""
 import signal
 import sys
@@ -64,6 +64,13 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"expire-holds: {exc.__class__.__name__}: {exc}", err=True)
             time.sleep(every)
         click.echo(f"expired {total} hold(s)")
+
+    @ledger.command("release-purses")
+    def release_purses():
+        """Return what closed offline purses still hold, once their grace period for late uploads
+        is over (for cron, beside expire-holds; an expired purse's hold is expire-holds' own)."""
+        from app.pos.purse.services import release_due
+        click.echo(f"released {release_due()} purse(s)")
 
     audit = AppGroup("audit", help="The audit trail.")
     app.cli.add_command(audit)

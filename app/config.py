@@ -65,6 +65,42 @@ def _development_secrets(instance_path: Path) -> dict[str, str]:
     return generated
 
 
+def _purse_keys(env: dict, app_env: str, instance_path: Path) -> str:
+    """PURSE_ISSUER_KEYS: from the environment in production (no default: without it offline
+    purses are off, and issuing one answers 503), else generated once and kept beside the other
+    development secrets (added to secrets.json, the others untouched)."""
+    if env.get("PURSE_ISSUER_KEYS") or app_env == "production":
+        return env.get("PURSE_ISSUER_KEYS", "")
+    path = instance_path / "secrets.json"
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    if not stored.get("PURSE_ISSUER_KEYS"):
+        seed = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+        stored["PURSE_ISSUER_KEYS"] = f"p{secrets.token_hex(4)}:{seed}"
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(stored, fh, indent=2)
+    return stored["PURSE_ISSUER_KEYS"]
+
+
+def parse_purse_keys(raw: str) -> list[tuple[str, bytes]]:
+    """`kid1:seed1,kid2:seed2` (each seed 32 bytes, base64url) -> [(kid, seed)]: the first signs new
+    certificates; all are published to terminals, so certificates of a retired key stay valid
+    until they expire. Rotate by putting a new key first, and drop the old one after the longest
+    validity plus the grace period."""
+    keys = []
+    for part in filter(None, raw.split(",")):
+        kid, sep, seed = part.strip().partition(":")
+        try:
+            raw_seed = base64.urlsafe_b64decode(seed + "=" * (-len(seed) % 4))
+        except ValueError:
+            raw_seed = b""
+        if not sep or not kid or len(kid) > 16 or len(raw_seed) != 32:
+            raise ConfigError("PURSE_ISSUER_KEYS must be 'kid:seed' pairs, each seed 32 bytes in base64url")
+        keys.append((kid, raw_seed))
+    return keys
+
+
 def parse_jwt_keys(raw: str) -> list[tuple[str, str]]:
     """`kid1:secret1,kid2:secret2` -> [(kid, secret)]; the first key signs, all verify."""
     keys = []
@@ -105,6 +141,7 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "TESTING": app_env == "testing",
         **found,
         "JWT_KEYS": parse_jwt_keys(found["JWT_SIGNING_KEYS"]),
+        "PURSE_ISSUER_KEYS": parse_purse_keys(_purse_keys(env, app_env, instance_path)),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 64 * 1024),
@@ -176,6 +213,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "OFFLINE_MAX_HOURS": _int(env, "OFFLINE_MAX_HOURS", 24),
         "OFFLINE_CODE_TTL": _int(env, "OFFLINE_CODE_TTL", 600),
         "OFFLINE_UPLOAD_MAX_RECORDS": _int(env, "OFFLINE_UPLOAD_MAX_RECORDS", 200),
+        "OFFLINE_PURSE_MAX": _int(env, "OFFLINE_PURSE_MAX", 5_000),
+        "OFFLINE_PURSE_MAX_DAYS": _int(env, "OFFLINE_PURSE_MAX_DAYS", 30),
+        "OFFLINE_PURSE_GRACE_HOURS": _int(env, "OFFLINE_PURSE_GRACE_HOURS", 72),
         # Rate limits (Flask-Limiter syntax). Per identifier strict, per address generous:
         # many phones share one address behind carrier NAT.
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
@@ -205,7 +245,8 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
     if not (len(config["PAYMENT_CODE_PREFIX"]) == 2 and config["PAYMENT_CODE_PREFIX"].isdigit()):
         raise ConfigError("PAYMENT_CODE_PREFIX must be exactly two digits")
     if min(config["OFFLINE_MAX_SALE"], config["OFFLINE_MAX_TOTAL"], config["OFFLINE_MAX_COUNT"],
-           config["OFFLINE_MAX_HOURS"], config["OFFLINE_CODE_TTL"], config["OFFLINE_UPLOAD_MAX_RECORDS"]) <= 0:
+           config["OFFLINE_MAX_HOURS"], config["OFFLINE_CODE_TTL"], config["OFFLINE_UPLOAD_MAX_RECORDS"], config["OFFLINE_PURSE_MAX"],
+           config["OFFLINE_PURSE_MAX_DAYS"], config["OFFLINE_PURSE_GRACE_HOURS"]) <= 0:
         raise ConfigError("the OFFLINE_* settings must be positive")
     if min(config["PAYMENT_CODE_PERIOD"], config["PAYMENT_CODE_MAX_FAILURES"],
            config["PAYMENT_CODE_FAILURE_WINDOW"]) <= 0:

@@ -13,3 +13,4 @@ from app.qr.models import QrCode  # noqa: F401
 from app.wallet.models import Account, Entry, Transaction, Transfer  # noqa: F401
 from app.pos.offline.models import OfflineLimits, OfflinePayment, OfflineReport  # noqa: F401
 from app.ops.adjustments.models import Adjustment  # noqa: F401
+from app.pos.purse.models import OfflineFreeze, Purse, PurseToken  # noqa: F401

@@ -223,7 +223,8 @@ def test_development_generates_secrets_once_and_reuses_them(tmp_path):
     # then secrets were generated into instance/secrets.json, readable by the owner only, and reused
     path = instance / "secrets.json"
     stored = json.loads(path.read_text())
-    assert set(stored) == set(SECRET_NAMES)
+    assert set(stored) == {*SECRET_NAMES, "PURSE_ISSUER_KEYS"}  # the purse issuer key: generated beside them
+    assert first["PURSE_ISSUER_KEYS"] == second["PURSE_ISSUER_KEYS"] and len(first["PURSE_ISSUER_KEYS"]) == 1
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     for name in SECRET_NAMES:
         assert first[name] == second[name] == stored[name]

@@ -66,6 +66,7 @@ class Code(StrEnum):
     ROLE_NOT_ALLOWED = "role_not_allowed", 403  # merchant staff or an operator whose role may not do this
     NOT_AN_OPERATOR = "not_an_operator", 403  # an operator endpoint called by a user or a merchant key
     SELF_APPROVAL = "self_approval", 403  # deciding one's own adjustment: it takes a second operator
+    OFFLINE_FROZEN = "offline_frozen", 403  # a purse of this wallet was overspent: no new purses
     # not there, not now
     NOT_FOUND = "not_found", 404
     RECIPIENT_NOT_FOUND = "recipient_not_found", 404
@@ -124,6 +125,7 @@ class Code(StrEnum):
     INTERNAL = "internal_error", 500
     # the server is busy: come back after Retry-After
     TOO_MANY_WAITERS = "too_many_waiters", 503  # this process already holds LONG_POLL_MAX_WAITERS long polls
+    PURSES_UNAVAILABLE = "purses_unavailable", 503  # no PURSE_ISSUER_KEYS configured
 
 
 PAYMENT_REFUSED = 402  # what a terminal hears for any refused payment (see AppError.as_payment_refusal)

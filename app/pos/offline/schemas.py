@@ -27,7 +27,8 @@ class OfflineRecord(Strict):
 
 class OfflineSalesBody(Strict):
     records: list[Any] = Field(
-        description="OfflineRecord objects, at most OFFLINE_UPLOAD_MAX_RECORDS (413 above); each is checked on "
+        description="OfflineRecord objects, or purse records ({\"kind\": \"purse\", \"certificate\", \"token\"}: "
+                    "app.pos.purse.schemas.PurseRecord), at most OFFLINE_UPLOAD_MAX_RECORDS (413 above); each is checked on "
                     "its own, so a malformed one is refused and the others still post")
 
 
@@ -35,12 +36,20 @@ class RecordResult(BaseModel):
     index: int
     seq: int | None
     status: Literal["posted", "duplicate", "refused"]
-    reason: Literal["malformed", "not_issued", "mismatch", "conflict"] | None = Field(
+    reason: Literal["malformed", "not_issued", "mismatch", "conflict", "unknown_issuer_key", "tampered", "expired",
+                    "revoked", "wrong_terminal", "foreign_currency", "above_cap", "unknown_purse"] | None = Field(
         description="not_issued: no confirmation was given for it (forged); mismatch: it differs from what "
-                    "was paid; conflict: this sequence number was reported before with other content")
+                    "was paid; conflict: this sequence number was reported before with other content. Purse "
+                    "records (kind \"purse\"): unknown_issuer_key, tampered (a signature fails), expired, revoked "
+                    "(signed after the purse was closed), wrong_terminal, foreign_currency, above_cap "
+                    "(above the certificate's max_payment), unknown_purse")
     payment_id: str | None
     breaches: list[Literal["max_sale", "max_total", "max_count", "max_hours"]]
     errors: list[dict] = Field(default_factory=list, description="for malformed: the fields at fault")
+    purse_id: str | None = Field(None, description="purse records: the purse and the token's counter")
+    counter: int | None = None
+    overspend: bool = Field(False, description="purse records: paid, and found to be an overspend (reused counter "
+                                               "or above the allowance): the purse and the wallet's offline use froze")
 
 
 class Unreported(BaseModel):

@@ -27,6 +27,7 @@ from app.pos.offline import limits as offline_limits
 from app.pos.offline.models import OfflinePayment, OfflineReport
 from app.pos.offline.reconcile import gaps_of, unreported_payments
 from app.pos.offline.schemas import OfflineRecord
+from app.pos.purse import uploads as purse_uploads
 from app.pos.terminals.models import Terminal
 
 def _at(unix: int) -> datetime:
@@ -68,6 +69,8 @@ def _breaches(terminal: Terminal, record: OfflineRecord, limits: dict) -> list[s
 
 
 def _one(terminal: Terminal, index: int, raw: object, limits: dict) -> dict:
+    if purse_uploads.is_purse(raw):  # both offline: a purse token (app.pos.purse.uploads)
+        return purse_uploads.one(terminal, index, raw)
     try:
         record = OfflineRecord.model_validate(raw)
     except ValidationError as exc:

@@ -7,6 +7,7 @@ from app.extensions import db
 from app.merchant.models import Merchant
 from app.pos import signing
 from app.pos.offline import limits as offline_limits
+from app.pos.purse import issuer as purse_issuer
 from app.pos.terminals import services as terminals
 from app.pos.auth import current_terminal, terminal_blueprint
 from app.pos.terminals.schemas import (MerchantTerminalsPath, RegisterTerminalBody, TerminalConfig, TerminalList, TerminalOut,
@@ -55,5 +56,5 @@ def terminal_config():
             "label": terminal.label, "currency": merchant.currency, "no_pin_amount": cfg["NO_PIN_AMOUNT"],
             "hold_expires_in": cfg["HOLD_EXPIRES_IN"], "confirmation_expires_in": cfg["CHARGE_CONFIRMATION_TTL"],
             "max_clock_skew": signing.MAX_SKEW_SECONDS, "server_time": int(clock.now().timestamp()),
-            "offline": offline_limits.config_section(terminal, merchant)}
+            "offline": offline_limits.config_section(terminal, merchant) | {"purse": purse_issuer.config_section()}}
 

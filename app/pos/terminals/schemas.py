@@ -45,6 +45,17 @@ class OfflineLimitsValues(BaseModel):
     custom: bool = Field(description="false: the OFFLINE_* defaults")
 
 
+class IssuerKey(BaseModel):
+    kid: str
+    public_key: str = Field(description="Ed25519, raw 32 bytes, base64url")
+
+
+class PurseSection(BaseModel):
+    """For offline purses (case 3): check certificates with these keys; refuse these purses."""
+    issuer_keys: list[IssuerKey] = Field(description="every key a valid certificate may be signed with")
+    revoked: list[str] = Field(description="purses closed or frozen and not yet expired (newest first, at most 200)")
+
+
 class OfflineSection(BaseModel):
     """What a terminal keeps before it goes offline (README, "Offline terminals")."""
     guid: str
@@ -59,6 +70,7 @@ class OfflineSection(BaseModel):
     confirmation_digits: int
     max_confirmation_attempts: int = Field(description="wrong confirmations per code before the code is void")
     limits: OfflineLimitsValues
+    purse: PurseSection
 
 
 class TerminalConfig(BaseModel):

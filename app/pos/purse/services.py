@@ -1,0 +1,180 @@
+"""Issuing, listing and closing offline purses (README, "Offline terminals", case 3).
+
+Issuing is online: the allowance is held on the wallet (a pending transfer to the escrow system
+account 'offline_purse', expiring when the purse's validity and the grace period are over, so the
+ordinary sweeper `flask ledger expire-holds` returns what is left), and the certificate is signed
+with the current issuer key. Closing stops the purse at once (terminals learn it from
+/pos/config); what is still held returns after the grace period, for tokens signed before the
+close and uploaded late (`flask ledger release-purses`).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import aliased
+
+from app.auth.models import User
+from app.auth.services.pin import require_payment_pin
+from app.core import clock
+from app.core.errors import AppError, Code, not_found
+from app.core.ids import new_id
+from app.core.uow import end_read, retrying, unit_of_work
+from app.extensions import db
+from app.pos.purse import issuer
+from app.pos.purse.models import OfflineFreeze, Purse, PurseToken
+from app.wallet import holds, ledger
+from app.wallet.models import Account, Transfer
+
+ESCROW = "offline_purse"  # holds land here when captured, and pay the merchant from here
+RECEIVABLE = "offline_receivable"  # pays for an overspend the wallet cannot: its debit is what users owe
+
+
+def present(purse: Purse) -> dict:
+    return {"id": purse.id, "wallet_id": purse.wallet_id, "status": purse.status, "currency": purse.currency,
+            "allowance": purse.allowance, "max_payment": purse.max_payment, "spent": purse.spent,
+            "debt": purse.debt, "frozen_reason": purse.frozen_reason,
+            "valid_until": clock.iso(purse.valid_until), "created_at": clock.iso(purse.created_at),
+            "closed_at": clock.iso(purse.closed_at) if purse.closed_at else None,
+            "release_after": clock.iso(purse.release_after), "certificate": issuer.certificate(purse)}
+
+
+def _wallet(user: User, wallet_id: str) -> Account:
+    wallet = db.session.execute(select(Account).filter_by(id=wallet_id, user_id=user.id, kind="user")).scalar_one_or_none()
+    if wallet is None:
+        raise not_found("wallet")
+    return wallet
+
+
+def create(user: User, wallet_id: str, *, device_key: str, allowance: int, max_payment: int | None,
+           validity_days: int, pin: str | None) -> dict:
+    cfg = current_app.config
+    if allowance > cfg["OFFLINE_PURSE_MAX"] or validity_days > cfg["OFFLINE_PURSE_MAX_DAYS"]:
+        raise AppError(Code.VALIDATION_ERROR, "the allowance or the validity is above this server's limit",
+                       {"max_allowance": cfg["OFFLINE_PURSE_MAX"], "max_validity_days": cfg["OFFLINE_PURSE_MAX_DAYS"]})
+    kid, _ = issuer.signing_key()
+    require_payment_pin(user, pin, allowance)  # the whole allowance can be spent with no PIN later
+
+    def attempt() -> dict:
+        with unit_of_work() as uow:
+            wallet = _wallet(user, wallet_id)
+            if wallet.status != "active":
+                raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
+            if db.session.get(OfflineFreeze, wallet.id) is not None:
+                raise AppError(Code.OFFLINE_FROZEN, "this wallet's offline use is frozen after an overspent purse")
+            now = clock.now()
+            valid_until = (now + timedelta(days=validity_days)).replace(microsecond=0)
+            release_after = valid_until + timedelta(hours=cfg["OFFLINE_PURSE_GRACE_HOURS"])
+            escrow = ledger.system_account(ESCROW, wallet.currency)
+            hold = holds.place_hold(debit_id=wallet.id, credit_id=escrow.id, amount=allowance,
+                                    currency=wallet.currency, expires_at=release_after, initiator_id=user.id,
+                                    reference="offline purse")
+            purse = Purse(id=new_id("prs"), wallet_id=wallet.id, user_id=user.id, device_key=device_key,
+                          currency=wallet.currency, allowance=allowance, max_payment=max_payment or allowance,
+                          valid_until=valid_until, issuer_kid=kid, signature="", status="active",
+                          hold_txn_id=hold.id, spent=0, debt=0, created_at=now, release_after=release_after)
+            purse.signature = issuer.sign(issuer.certificate(purse))
+            db.session.add(purse)
+            db.session.flush()
+            answer = present(purse)
+            uow.commit()
+            return answer
+    return retrying(attempt)
+
+
+def lock_escrow(currency: str) -> Account:
+    """The first lock of every capture and release (app.pos.purse.uploads says why)."""
+    escrow = ledger.system_account(ESCROW, currency)
+    db.session.execute(select(Account.id).where(Account.id == escrow.id).with_for_update(key_share=True))
+    return escrow
+
+
+def _purse(user: User, wallet_id: str, purse_id: str) -> Purse:
+    purse = db.session.execute(select(Purse).filter_by(id=purse_id, wallet_id=wallet_id, user_id=user.id)).scalar_one_or_none()
+    if purse is None:
+        raise not_found("purse")
+    return purse
+
+
+def list_purses(user: User, wallet_id: str) -> dict:
+    _wallet(user, wallet_id)
+    found = db.session.execute(select(Purse).filter_by(wallet_id=wallet_id)
+                               .order_by(Purse.created_at.desc()).limit(100)).scalars().all()
+    answer = {"data": [present(p) for p in found]}
+    end_read()
+    return answer
+
+
+def get(user: User, wallet_id: str, purse_id: str) -> dict:
+    answer = present(_purse(user, wallet_id, purse_id))
+    end_read()
+    return answer
+
+
+def close(user: User, wallet_id: str, purse_id: str) -> dict:
+    """At once: no new tokens are accepted (signed at or after now) and terminals are told. The
+    hold waits for the grace period, so the merchants of tokens signed before still get paid
+    from it; a second close answers the purse as it stands."""
+    with unit_of_work() as uow:
+        purse = db.session.execute(select(Purse).filter_by(id=purse_id, wallet_id=wallet_id, user_id=user.id)
+                                   .with_for_update()).scalar_one_or_none()
+        if purse is None:
+            raise not_found("purse")
+        if purse.closed_at is None:
+            purse.closed_at = clock.now()
+            purse.status = "closed" if purse.status == "active" else purse.status
+            purse.release_after = min(purse.release_after,
+                                      purse.closed_at + timedelta(hours=current_app.config["OFFLINE_PURSE_GRACE_HOURS"]))
+        answer = present(purse)
+        uow.commit()
+    return answer
+
+
+def overspent() -> dict:
+    """The operators' report: each frozen purse, with how many of its tokens were an overspend."""
+    rows = db.session.execute(
+        select(Purse, OfflineFreeze.created_at, func.count(PurseToken.id),
+               func.count(PurseToken.id).filter(PurseToken.overspend))
+        .join(OfflineFreeze, OfflineFreeze.purse_id == Purse.id).outerjoin(PurseToken, PurseToken.purse_id == Purse.id)
+        .group_by(Purse.id, OfflineFreeze.created_at).order_by(OfflineFreeze.created_at.desc()).limit(100)).all()
+    answer = {"data": [{"purse": present(purse), "user_id": purse.user_id, "tokens": tokens,
+                        "overspent_tokens": overspent_tokens, "frozen_at": clock.iso(frozen_at)}
+                       for purse, frozen_at, tokens, overspent_tokens in rows]}
+    end_read()
+    return answer
+
+
+_RELEASE = text("SELECT * FROM hold_settle(:txn_id, 'void_pending', NULL, false, :now, :transfer_id)")
+
+
+def _unreleased():
+    """Purses whose current hold is still unresolved."""
+    resolving = aliased(Transfer)
+    return (select(Transfer.id).where(Transfer.transaction_id == Purse.hold_txn_id, Transfer.kind == "pending",
+                                      ~select(resolving.id).where(resolving.pending_id == Transfer.id).exists())
+            .exists())
+
+
+def release_due(limit: int = 500) -> int:
+    """Closed purses past their grace period: what is still held returns to the wallet. (A purse
+    that simply expired needs nothing here: its hold expires at its release_after, and the
+    sweeper releases it.) Each under its purse's row lock, which captures take first too, so a
+    late token and the release cannot both use the same hold."""
+    now = clock.now()
+    due = db.session.execute(select(Purse.id).where(Purse.closed_at.is_not(None), Purse.release_after <= now,
+                                                    _unreleased()).limit(limit)).scalars().all()
+    end_read()
+    released = 0
+    for purse_id in due:
+        def attempt(purse_id=purse_id) -> bool:
+            with unit_of_work() as uow:
+                lock_escrow(db.session.get(Purse, purse_id).currency)
+                purse = db.session.get(Purse, purse_id, with_for_update=True, populate_existing=True)
+                still = db.session.execute(select(Purse.id).where(Purse.id == purse_id, _unreleased())).first()
+                if still is not None:
+                    db.session.execute(_RELEASE, {"txn_id": purse.hold_txn_id, "now": now, "transfer_id": new_id("trf")})
+                uow.commit()
+                return still is not None
+        released += retrying(attempt)
+    return released
