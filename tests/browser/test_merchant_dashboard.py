@@ -187,3 +187,30 @@ def test_a_cashier_sees_sales_and_qr_codes_only_and_the_api_refuses_the_rest(app
                     api.get(f"{base}/api-keys", cashier), api.get(f"{base}/webhooks", cashier)):
         assert refused.status_code == 403 and refused.json["error"]["code"] == "role_not_allowed"
     assert console.errors == []
+
+
+def test_the_orders_page_on_the_cursor_and_filter_on_status(app, desk_page, api, console):
+    from tests.support.merchant_server import make_order, make_server
+    from tests.support.qr import pay
+    page = desk_page
+    owner, merchant, server = make_server(app, api, name="Café Orders")
+    made = [make_order(server, amount=100 + n, reference=f"WEB-{n:02}") for n in range(26)]  # a page is 25
+    assert pay(api, api.person(name="Payer", balance=5_000), made[0]["payload"]).status_code == 201
+
+    sign_in(page, owner)
+    page.get_by_role("button", name="Orders").click()
+    rows = page.locator("#orders-table tbody tr")
+    expect(rows).to_have_count(25)
+    expect(rows.first).to_contain_text("WEB-25")  # newest first, as the API lists them
+    page.get_by_role("button", name="Show more orders").click()
+    expect(rows).to_have_count(26)
+    expect(page.locator("#orders-end")).to_have_text("That is all.")
+    expect(rows.last).to_contain_text("$1.00")
+
+    page.get_by_label("Order status").select_option("paid")
+    page.locator("#orders-filters").get_by_role("button", name="Show").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("WEB-00")
+    listed = api.get(f"/api/v1/merchants/{merchant['id']}/orders?status=paid", owner).json["data"]
+    assert [o["reference"] for o in listed] == ["WEB-00"]
+    assert console.errors == []

@@ -4,6 +4,7 @@ import * as api from "../../wallet/js/api.js";
 import * as signin from "../../wallet/js/views/signin.js";
 import {$, $$, el, fail, notice, showTab} from "../../wallet/js/ui.js";
 import * as keys from "./keys.js";
+import * as orders from "./orders.js";
 import * as qrcodes from "./qrcodes.js";
 import * as reports from "./reports.js";
 import * as sales from "./sales.js";
@@ -11,7 +12,7 @@ import * as terminals from "./terminals.js";
 import * as webhooks from "./webhooks.js";
 import {choose, may, state} from "./state.js";
 
-const VIEWS = {sales, terminals, reports, keys, webhooks};
+const VIEWS = {sales, orders, terminals, reports, keys, webhooks};
 
 function showSignedIn(on) {
   $("#signin").hidden = on;
@@ -49,7 +50,7 @@ async function enter() {
 
 async function start() {
   signin.setup((tokens) => { api.adopt(tokens); notice(""); enter().catch(fail); });
-  for (const view of [sales, qrcodes, terminals, reports, keys, webhooks]) view.setup(fail);
+  for (const view of [sales, orders, qrcodes, terminals, reports, keys, webhooks]) view.setup(fail);
   for (const button of $$("#tabs button")) button.addEventListener("click", () => showTab(button.dataset.tab));
   document.addEventListener("tab", (event) => {
     const view = VIEWS[event.detail];

@@ -4,15 +4,7 @@ import {format} from "../../wallet/js/money.js";
 import {$, el} from "../../wallet/js/ui.js";
 import {base} from "./state.js";
 import {amountCell, cells, when} from "./dom.js";
-
-let params = null, cursor = null;
-
-function filters() {
-  const form = new FormData($("#sales-filters"));
-  const query = new URLSearchParams();
-  for (const name of ["type", "status", "from", "to", "q"]) if (form.get(name)) query.set(name, form.get(name));
-  return query;
-}
+import {pager} from "./pager.js";
 
 function row(t) {
   const cp = t.counterparty || {};
@@ -21,24 +13,16 @@ function row(t) {
   return tr;
 }
 
-export async function more() {
-  const query = new URLSearchParams(params);
-  query.set("limit", "25");
-  if (cursor) query.set("cursor", cursor);
-  const page = await api.get(`${base()}/transactions?${query}`);
-  const body = $("#sales-table tbody");
-  body.append(...page.data.map(row));
-  cursor = page.next_cursor;
-  $("#sales-more").hidden = !page.has_more;
-  $("#sales-end").textContent = page.has_more ? "" : (body.children.length ? "That is all." : "No sales yet.");
+const pages = pager({table: "#sales-table", end: "#sales-end", more: "#sales-more", row, empty: "No sales yet."});
+
+function filters() {
+  const form = new FormData($("#sales-filters"));
+  const query = new URLSearchParams();
+  for (const name of ["type", "status", "from", "to", "q"]) if (form.get(name)) query.set(name, form.get(name));
+  return query;
 }
 
-export async function reload() {
-  params = filters();
-  cursor = null;
-  $("#sales-table tbody").replaceChildren();
-  await more();
-}
+export const reload = () => pages.restart(`${base()}/transactions`, filters());
 
 // The CSV needs the bearer token, so a plain link cannot fetch it: fetch, then save the blob.
 async function csv() {
@@ -54,5 +38,5 @@ async function csv() {
 export function setup(fail) {
   $("#sales-filters").addEventListener("submit", (event) => { event.preventDefault(); reload().catch(fail); });
   $("#sales-csv").addEventListener("click", () => csv().catch(fail));
-  $("#sales-more").addEventListener("click", () => more().catch(fail));
+  $("#sales-more").addEventListener("click", () => pages.next().catch(fail));
 }
