@@ -214,3 +214,27 @@ def test_the_orders_page_on_the_cursor_and_filter_on_status(app, desk_page, api,
     listed = api.get(f"/api/v1/merchants/{merchant['id']}/orders?status=paid", owner).json["data"]
     assert [o["reference"] for o in listed] == ["WEB-00"]
     assert console.errors == []
+
+
+def test_the_demo_cafes_owner_uses_it_on_a_phone(app, phone_page, console):
+    from app.cli_seed import DEMO_PASSWORD, seed_demo_data
+    with app.app_context():
+        seed_demo_data()  # what `flask seed-demo` (bin/run) makes: Carol owns the Demo Café
+    page = phone_page
+    page.goto("/merchant")
+    page.get_by_text("Sign in with a password").click()
+    page.locator("#pw-identifier").fill("carol@demo.test")
+    page.locator("#pw-password").fill(DEMO_PASSWORD)
+    page.locator("#password-login").get_by_role("button", name="Sign in").click()
+    expect(page.locator("#role")).to_contain_text("an owner of Demo Café")
+    # by keyboard alone: Tab from the merchant picker to the Terminals tab, Enter opens it
+    page.get_by_role("combobox", name="Merchant").focus()
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Terminals":
+            break
+    page.keyboard.press("Enter")
+    expect(page.locator("#terminal-table tbody tr")).to_contain_text("Counter 1")
+    # at 390 px the tables scroll inside their box; the page itself never scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert console.errors == []
