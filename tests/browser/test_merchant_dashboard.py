@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from types import SimpleNamespace
 
 import pytest
 
@@ -221,11 +222,7 @@ def test_the_demo_cafes_owner_uses_it_on_a_phone(app, phone_page, console):
     with app.app_context():
         seed_demo_data()  # what `flask seed-demo` (bin/run) makes: Carol owns the Demo Café
     page = phone_page
-    page.goto("/merchant")
-    page.get_by_text("Sign in with a password").click()
-    page.locator("#pw-identifier").fill("carol@demo.test")
-    page.locator("#pw-password").fill(DEMO_PASSWORD)
-    page.locator("#password-login").get_by_role("button", name="Sign in").click()
+    sign_in(page, SimpleNamespace(identifier="carol@demo.test", password=DEMO_PASSWORD))
     expect(page.locator("#role")).to_contain_text("an owner of Demo Café")
     # by keyboard alone: Tab from the merchant picker to the Terminals tab, Enter opens it
     page.get_by_role("combobox", name="Merchant").focus()
