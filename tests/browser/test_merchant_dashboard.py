@@ -122,6 +122,10 @@ def test_the_owner_creates_an_api_key_and_revokes_it(desk_page, api, shop, conso
     row.get_by_role("button", name="Revoke").click()
     expect(row).to_contain_text("revoked")
     assert api.client.get("/api/v1/merchant/orders", headers=server).status_code == 401
+
+    page.get_by_role("button", name="Sign out").click()  # the key shown once leaves the page with the person
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert key not in page.content()
     assert console.errors == []
 
 

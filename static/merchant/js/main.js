@@ -19,8 +19,11 @@ function showSignedIn(on) {
   $("#pick").hidden = !on;
   $("#sign-out").hidden = !on;
   if (!on) {
+    // Signed out: nothing of the last person's shop stays in the page, secrets shown once least of all.
     $("#tabs").hidden = true;
     for (const section of $$("section.tab")) section.hidden = true;
+    for (const box of $$(".once")) { box.replaceChildren(); box.hidden = true; }
+    for (const body of $$("section.tab tbody, #offline-list")) body.replaceChildren();
     $("#who").textContent = "";
   }
 }
