@@ -100,7 +100,7 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.auth.routes import account_api, auth_api
     from app.health import health_api
     from app.checkout.confirmations.routes import confirmations_api
-    from app.checkout.orders.routes import orders_api
+    from app.checkout.orders.routes import orders_api, staff_orders_api
     from app.checkout.qr_payments.routes import qr_payments_api
     from app.history.routes import history_api, merchant_history_api
     from app.merchant.api_keys.routes import api_keys_api
@@ -122,7 +122,7 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.wallet.routes import wallet_api
     for blueprint in (health_api, auth_api, account_api, wallet_api, history_api, admin_api, merchant_api, qr_api, qr_image_api, qr_payments_api,
                       terminals_api, terminal_config_api, payment_requests_api, charges_api, confirmations_api,
-                      vending_api, batches_api, settlements_api, api_keys_api, webhooks_api, orders_api,
+                      vending_api, batches_api, settlements_api, api_keys_api, webhooks_api, orders_api, staff_orders_api,
                       merchant_history_api, staff_api, offline_api, offline_staff_api, operators_api,
                       adjustments_api, audit_api, purse_api, purse_ops_api,
                       devices_api):

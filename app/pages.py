@@ -1,4 +1,5 @@
-"""The web pages under static/: the wallet at `/`, with its manifest and service worker.
+"""The web pages under static/: the wallet at `/`, with its manifest and service worker; the
+merchant dashboard at `/merchant` (static/merchant/, which imports the wallet's modules).
 
 The service worker is served from `/sw.js` (not /static/...) because a worker controls only the
 paths under its own URL, and the wallet lives at `/`. A worker runs under the CSP that comes
@@ -12,6 +13,7 @@ from pathlib import Path
 from flask import Flask, send_from_directory
 
 WALLET = Path(__file__).resolve().parent.parent / "static" / "wallet"
+MERCHANT = WALLET.parent / "merchant"
 WORKER_POLICY = "default-src 'none'; connect-src 'self'; script-src 'self'"
 
 
@@ -20,6 +22,10 @@ def register_pages(app: Flask) -> None:
     def wallet_page():
         # no-cache: the service worker keeps the shell for offline use; online, the page is always fresh.
         return send_from_directory(WALLET, "index.html", max_age=0)
+
+    @app.get("/merchant", doc_ui=False)
+    def merchant_page():
+        return send_from_directory(MERCHANT, "index.html", max_age=0)
 
     @app.get("/manifest.webmanifest", doc_ui=False)
     def wallet_manifest():

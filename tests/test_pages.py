@@ -15,6 +15,14 @@ def test_the_wallet_is_at_the_root_under_the_page_policy(client):
     assert '<script type="module" src="/static/wallet/js/main.js">' in response.get_data(as_text=True)
 
 
+def test_the_merchant_dashboard_is_at_merchant_under_the_page_policy(client):
+    response = client.get("/merchant")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+    assert '<script type="module" src="/static/merchant/js/main.js">' in response.get_data(as_text=True)
+
+
 def test_the_manifest_makes_it_installable(client):
     response = client.get("/manifest.webmanifest")
     assert response.mimetype == "application/manifest+json"

@@ -1,7 +1,7 @@
 """What each merchant staff role may do. The one table the staff checks read (and the README shows).
 
     right       owner  manager  cashier
-    read          x       x        x     the merchant, its sales, CSV, batches and settlements, its QR codes
+    read          x       x        x     the merchant, its sales, CSV, orders, batches and settlements, its QR codes
     issue_qr      x       x        x     make QR codes for customers to pay
     terminals     x       x              register, disable, enable terminals, rotate their secrets, set limits
     webhooks      x       x              endpoints, deliveries, retries, tests

@@ -17,7 +17,7 @@ def create_merchant(body: CreateMerchantBody):
 
 @merchant_api.get("/merchants", responses={200: MerchantList})
 def my_merchants():
-    """Merchants the caller works for."""
+    """Merchants the caller works for, each with the caller's `role` there."""
     return {"data": services.my_merchants(current_user())}
 
 

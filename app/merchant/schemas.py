@@ -32,5 +32,9 @@ class MerchantOut(BaseModel):
     created_at: str
 
 
+class MyMerchantOut(MerchantOut):
+    role: str = Field(description="the caller's role there: owner, manager or cashier (app/merchant/roles.py)")
+
+
 class MerchantList(BaseModel):
-    data: list[MerchantOut]
+    data: list[MyMerchantOut]

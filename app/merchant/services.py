@@ -66,9 +66,12 @@ def staff_membership(user: User, merchant_id: str, may: str = "read") -> tuple[M
 
 
 def my_merchants(user: User) -> list[dict]:
-    rows = db.session.execute(select(Merchant).join(MerchantStaff, MerchantStaff.merchant_id == Merchant.id)
-                              .where(MerchantStaff.user_id == user.id).order_by(Merchant.created_at)).scalars()
-    return [merchant_out(m) for m in rows]
+    """Each with the caller's role there: a page offers only what that role may do (the staff
+    list, which also shows roles, is closed to cashiers)."""
+    rows = db.session.execute(select(Merchant, MerchantStaff.role)
+                              .join(MerchantStaff, MerchantStaff.merchant_id == Merchant.id)
+                              .where(MerchantStaff.user_id == user.id).order_by(Merchant.created_at)).all()
+    return [{**merchant_out(m), "role": role} for m, role in rows]
 
 
 def get_merchant(user: User, merchant_id: str) -> dict:

@@ -106,7 +106,7 @@ def test_the_owner_sees_the_merchant_in_the_list_and_by_id(app, api):
     one = api.get(f"/api/v1/merchants/{merchant['id']}", owner)
 
     # then both show it exactly as created
-    assert listed.status_code == 200 and listed.json["data"] == [merchant]
+    assert listed.status_code == 200 and listed.json["data"] == [{**merchant, "role": "owner"}]
     assert one.status_code == 200 and one.json == merchant
 
 
@@ -119,6 +119,20 @@ def test_an_owner_of_two_merchants_lists_both_oldest_first(app, api):
     listed = api.get("/api/v1/merchants", owner).json["data"]
 
     assert {m["id"] for m in listed} == {first["id"], second["id"]}
+
+
+def test_the_list_says_each_members_own_role(app, api):
+    # given an owner who makes one person a cashier
+    owner = api.person(name="Owner")
+    cashier = api.person(name="Cashier")
+    merchant = make_merchant(app, api, owner=owner)
+    added = api.post(f"/api/v1/merchants/{merchant['id']}/staff", owner,
+                     json={"identifier": cashier.identifier, "role": "cashier"})
+    assert added.status_code == 201, added.json
+
+    # then each sees the merchant with their own role (the dashboard offers what that role may do)
+    assert [m["role"] for m in api.get("/api/v1/merchants", cashier).json["data"]] == ["cashier"]
+    assert [m["role"] for m in api.get("/api/v1/merchants", owner).json["data"]] == ["owner"]
 
 
 def test_another_user_gets_404_for_someone_elses_merchant(app, api):

@@ -397,3 +397,26 @@ def test_a_retried_refund_gives_money_back_once(app, api):
     assert first.status_code == 201 and retry.status_code == 201 and retry.json == first.json
     assert api.wallet(customer)["balance"] == 4300
     assert len(events(app, "refund.succeeded")) == 1
+
+
+def test_staff_read_the_orders_with_their_own_token_and_the_same_filters(app, api):
+    # given a merchant server's two orders, one paid, and a cashier of that merchant
+    owner, merchant, server = make_server(app, api)
+    cashier = api.person(name="Carl Cashier")
+    assert api.post(f"/api/v1/merchants/{merchant['id']}/staff", owner,
+                    json={"identifier": cashier.identifier, "role": "cashier"}).status_code == 201
+    waiting = make_order(server, amount=700)
+    paid = make_order(server, amount=1200)
+    assert pay(api, api.person(name="Payer", balance=5000), paid["payload"]).status_code == 201
+    base = f"/api/v1/merchants/{merchant['id']}/orders"
+
+    # then staff of any role list them newest first, filter on status, and page on the cursor
+    listed = api.get(base, cashier)
+    assert listed.status_code == 200 and [o["id"] for o in listed.json["data"]] == [paid["id"], waiting["id"]]
+    assert [o["id"] for o in api.get(f"{base}?status=paid", owner).json["data"]] == [paid["id"]]
+    first = api.get(f"{base}?limit=1", owner).json
+    assert first["has_more"] and api.get(f"{base}?limit=1&cursor={first['next_cursor']}", owner).json["data"][0]["id"] \
+        == waiting["id"]
+    # and neither a stranger nor the server's API key reads them here
+    assert api.get(base, api.person(name="Stranger")).status_code == 404
+    assert app.test_client().get(base, headers={"Authorization": f"Bearer {server.key}"}).status_code == 401

@@ -29,6 +29,7 @@ ENDPOINTS = [
     ("PUT", f"/terminals/{NO_SUCH}/offline-limits", {"max_sale": 1, "max_total": 2, "max_count": 3, "max_hours": 4},
      "terminals"),
     ("GET", "/offline/unreported", None, "read"),
+    ("GET", "/orders", None, "read"),
     ("GET", "/webhooks", None, "webhooks"),
     ("POST", "/webhooks", HOOK, "webhooks"),
     ("POST", f"/webhooks/{NO_SUCH}/disable", None, "webhooks"),

@@ -1,9 +1,13 @@
-"""Order endpoints of the merchant server API (Authorization: Bearer <API key>)."""
+"""Order endpoints of the merchant server API (Authorization: Bearer <API key>), and the staff's
+read-only list of them (a user's bearer token: the dashboard at /merchant)."""
+from app.auth.current import current_user, user_blueprint
 from app.core.idempotency import from_request
 from app.core.schemas import IdempotencyHeader
 from app.checkout.orders import services as orders
 from app.merchant.api_keys.auth import current_api_key_id, current_merchant
 from app.merchant.api_keys.auth import merchant_server_blueprint
+from app.merchant.schemas import MerchantPath
+from app.merchant.services import staff_merchant
 from app.checkout.orders.schemas import CreateOrderBody, OrderList, OrderListQuery, OrderOut, OrderPath, RefundBody, RefundOut
 
 
@@ -13,6 +17,7 @@ def _scope() -> str:
     return f"merchant:{current_merchant().id}"
 
 orders_api = merchant_server_blueprint("orders", __name__)
+staff_orders_api = user_blueprint("staff_orders", __name__, "merchants")
 
 
 @orders_api.post("/orders", responses={201: OrderOut})
@@ -50,3 +55,11 @@ def refund_order(path: OrderPath, body: RefundBody, header: IdempotencyHeader):
 def cancel_order(path: OrderPath):
     """Cancel a pending order: its code can no longer be paid."""
     return orders.cancel_order(current_merchant().id, path.order_id)
+
+
+@staff_orders_api.get("/merchants/<merchant_id>/orders", responses={200: OrderList})
+def staff_list_orders(path: MerchantPath, query: OrderListQuery):
+    """The merchant's orders for its staff (any role: reading them moves no money), newest first,
+    optionally of one status. The same list as the server API's GET /merchant/orders."""
+    merchant = staff_merchant(current_user(), path.merchant_id)
+    return orders.list_orders(merchant.id, status=query.status, limit=query.limit, cursor=query.cursor)
