@@ -25,6 +25,7 @@ def test_a_charge_over_the_daily_limit_is_refused_as_limit_exceeded_and_recorded
     refused = charge(terminal, buyer.code(), 300)
 
     assert refused.status_code == 402 and refused.json["error"]["code"] == "limit_exceeded"
+    assert "tier" in refused.json["error"]["message"] and set(refused.json["error"]["details"]) == {"charge_id"}
     recorded = terminal.get(f"/api/v1/pos/charges/{refused.json['error']['details']['charge_id']}").json
     assert (recorded["status"], recorded["failure_code"]) == ("failed", "limit_exceeded")
     assert api.wallet(buyer.person)["balance"] == 4_200
