@@ -72,6 +72,18 @@ def register_cli(app: Flask) -> None:
         from app.pos.purse.services import release_due
         click.echo(f"released {release_due()} purse(s)")
 
+    tiers = AppGroup("tiers", help="Tiers and their limits.")
+    app.cli.add_command(tiers)
+
+    @tiers.command("seed")
+    def seed_tiers():
+        """Add the tiers of the TIERS setting that the database lacks (existing ones are left as admins set them)."""
+        from app.extensions import db
+        from app.wallet.limits import seed_tiers as seed
+        with db.engine.begin() as conn:
+            seed(conn, app.config["TIERS"])
+        click.echo(f"tiers: {', '.join(sorted(app.config['TIERS']))}")
+
     audit = AppGroup("audit", help="The audit trail.")
     app.cli.add_command(audit)
 

@@ -24,6 +24,16 @@ class ConfigError(RuntimeError):
     """The app cannot start with these settings."""
 
 
+# Minor units of the wallet's currency: largest payment, outgoing per day and per month, largest
+# balance, largest top-up, offline purse allowance.
+DEFAULT_TIERS = {
+    "basic": {"max_payment": 50_000, "daily_out": 100_000, "monthly_out": 500_000, "max_balance": 500_000,
+              "max_topup": 50_000, "offline_allowance": 5_000},
+    "verified": {"max_payment": 500_000, "daily_out": 1_000_000, "monthly_out": 5_000_000, "max_balance": 5_000_000,
+                 "max_topup": 500_000, "offline_allowance": 20_000},
+}
+
+
 def _int(env: dict, name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -154,6 +164,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "MAX_AMOUNT": max_amount,
         "MAX_WALLET_BALANCE": _int(env, "MAX_WALLET_BALANCE", 100_000_000),
         "NO_PIN_AMOUNT": _int(env, "NO_PIN_AMOUNT", 10_000),
+        # The tiers a fresh database starts with (`flask tiers seed`; migration 0025 seeds the same
+        # defaults); after that the tiers table is the configuration, changed by admins (audited).
+        "TIERS": json.loads(env["TIERS"]) if env.get("TIERS") else DEFAULT_TIERS,
         "IDEMPOTENCY_TTL_HOURS": _int(env, "IDEMPOTENCY_TTL_HOURS", 48),
         "TOPUP_PROVIDER": env.get("TOPUP_PROVIDER", "sandbox"),
         # Merchant-presented QR codes: our identifier in the EMV merchant account template.

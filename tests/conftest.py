@@ -15,6 +15,7 @@ from app import create_app
 from app.core import clock
 from app.extensions import db, limiter
 from app.qr.devices import scanning
+from app.wallet.limits import seed_tiers
 from tests.support.api import Api
 from tests.support.checked_client import install, take_mismatches
 from tests.support.env import TEST_REDIS_URL
@@ -44,6 +45,7 @@ def _truncate(app) -> None:
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            seed_tiers(conn, app.config["TIERS"])  # every user row refers to a tier
         scanning.forget_devices()  # a device cached by handle would outlive its truncated row
         store = app.extensions["store"]
         if TEST_REDIS_URL:

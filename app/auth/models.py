@@ -7,10 +7,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+
+
+TIER_LIMITS = ("max_payment", "daily_out", "monthly_out", "max_balance", "max_topup", "offline_allowance")
+
+
+class Tier(db.Model):
+    """A tier's limits, in minor units of the wallet's currency (app/wallet/sql/limits.sql applies
+    them in the posting). The table is the configuration: seeded with basic and verified (0025),
+    changed by an admin through PUT /api/v1/admin/tiers/{name}, audited."""
+    __tablename__ = "tiers"
+    __table_args__ = tuple(CheckConstraint(f"{limit} >= 0", name=f"tier_{limit}_not_negative")
+                           for limit in TIER_LIMITS)
+    name: Mapped[str] = mapped_column(String(24), primary_key=True)
+    max_payment: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    daily_out: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    monthly_out: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    max_balance: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    max_topup: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    offline_allowance: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                 server_default=func.now())
 
 
 class User(db.Model):
@@ -31,6 +52,9 @@ class User(db.Model):
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(Text)  # Fernet token; set up but maybe not enabled
     totp_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Limits of the tier (app.wallet.limits): basic once verified by a code, raised by an operator.
+    tier: Mapped[str] = mapped_column(String(24), ForeignKey("tiers.name"), nullable=False, default="basic",
+                                      server_default="basic")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     @property

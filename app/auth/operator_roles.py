@@ -6,7 +6,7 @@
     adjustments                x             propose, approve and reject adjustments
     fees                       x             fee configuration (not built yet)
     operators                          x     grant and revoke operator roles
-    configuration                      x     merchants and the wallet's settings
+    configuration                      x     merchants, tiers and users' tiers, the wallet's settings
 
 An operator is a user holding at least one role (operator_roles); roles add up. admin does not
 include finance: the person who hands out roles is not also the one who moves money, so giving

@@ -54,6 +54,7 @@ class Code(StrEnum):
     # payment refused
     INSUFFICIENT_FUNDS = "insufficient_funds", 402
     CARD_DECLINED = "card_declined", 402
+    LIMIT_EXCEEDED = "limit_exceeded", 402  # a tier limit; details: limit, limit_amount, remaining, resets_at
     # not allowed
     FORBIDDEN = "forbidden", 403
     NOT_VERIFIED = "not_verified", 403

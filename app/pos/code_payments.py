@@ -34,7 +34,9 @@ Result = tuple[int, dict]
 # checked the currency, and a merchant account takes any credit.
 MESSAGES = {**scanning.CODE_REFUSALS,
             "pin_locked": "too many wrong PINs; payments are locked for a while",
-            "insufficient_funds": "not enough money in the wallet"}
+            "insufficient_funds": "not enough money in the wallet",
+            # The till learns only that a tier limit stopped it: which one, and what is left, is the customer's.
+            "limit_exceeded": "the payment would pass a limit of the customer's tier"}
 # Refused before the key is claimed: (code, message, whether the function's details go along).
 # Not stored under the key (as run_once does not store what a service refuses before it runs).
 BeforeKey = dict[str, tuple[Code, str, bool]]

@@ -48,7 +48,8 @@ def lock_accounts(ids: list[str]) -> dict[str, Account]:
 _POST = text("SELECT * FROM ledger_post(:id, :transaction_id, :kind, :debit, :credit, :amount, :currency, "
               ":pending_id, :expires_at, :cap, :now)")
 _REFUSALS = {code.value: code for code in (Code.NOT_FOUND, Code.CURRENCY_NOT_SUPPORTED, Code.INSUFFICIENT_FUNDS,
-                                           Code.CONFLICT, Code.BALANCE_LIMIT_EXCEEDED, Code.AMOUNT_EXCEEDS_HOLD)}
+                                           Code.CONFLICT, Code.BALANCE_LIMIT_EXCEEDED, Code.AMOUNT_EXCEEDS_HOLD,
+                                           Code.LIMIT_EXCEEDED)}
 _MESSAGES = {
     Code.NOT_FOUND: "account not found",
     Code.CURRENCY_NOT_SUPPORTED: "both accounts must hold the transfer's currency",
@@ -56,6 +57,7 @@ _MESSAGES = {
     Code.CONFLICT: "the receiving account cannot take this transfer",
     Code.BALANCE_LIMIT_EXCEEDED: "the wallet would exceed its maximum balance",
     Code.AMOUNT_EXCEEDS_HOLD: "the capture is larger than the hold",
+    Code.LIMIT_EXCEEDED: "this would pass a limit of your tier",
 }
 
 

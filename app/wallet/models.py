@@ -124,3 +124,15 @@ class Entry(db.Model):
     balance_after: Mapped[int] = mapped_column(BigInteger, nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class LimitUsage(db.Model):
+    """A wallet's outgoing total of the current day or month (app/wallet/sql/limits.sql keeps it,
+    under the wallet's lock; a row whose period_start is past counts as 0)."""
+    __tablename__ = "limit_usage"
+    __table_args__ = (CheckConstraint("period IN ('day', 'month')", name="limit_usage_period"),
+                      CheckConstraint("used >= 0", name="limit_usage_not_negative"))
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -5,8 +5,9 @@ from flask_openapi3 import APIBlueprint, Tag
 from app.auth.current import authenticate, current_user, current_user_id
 from app.core.idempotency import from_request
 from app.core.schemas import IdempotencyHeader
-from app.wallet import services
+from app.wallet import limits, services
 from app.wallet.schemas import (
+    MyLimitsOut,
     OpenWalletBody,
     TopupBody,
     TopupOut,
@@ -32,6 +33,12 @@ def list_wallets():
 def open_wallet(body: OpenWalletBody):
     """Open a wallet in another currency (one per currency)."""
     return services.open_wallet(current_user(), body.currency), 201
+
+
+@wallet_api.get("/me/limits", responses={200: MyLimitsOut})
+def my_limits():
+    """The caller's tier, its limits, and per wallet what is used and left today and this month."""
+    return limits.my_limits(current_user())
 
 
 @wallet_api.get("/wallets/<wallet_id>", responses={200: WalletOut})

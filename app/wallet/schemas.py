@@ -65,3 +65,33 @@ class TransactionOut(BaseModel):
     wallet_id: str
     terminal_id: str | None = None
     created_at: str
+
+
+class TierOut(BaseModel):
+    name: str
+    max_payment: int = Field(description="largest single outgoing payment or transfer (minor units)")
+    daily_out: int = Field(description="outgoing total per UTC day")
+    monthly_out: int = Field(description="outgoing total per UTC month")
+    max_balance: int = Field(description="largest balance a top-up or a transfer received may leave")
+    max_topup: int = Field(description="largest single top-up")
+    offline_allowance: int = Field(description="the offline purse's allowance")
+
+
+class PeriodLeft(BaseModel):
+    limit: int
+    used: int = Field(description="outgoing so far in this period (holds included)")
+    left: int
+    resets_at: str = Field(description="when `used` starts again from 0 (UTC)")
+
+
+class WalletLimits(BaseModel):
+    wallet_id: str
+    currency: str
+    balance_left: int = Field(description="how much more the wallet may hold under the tier's max_balance")
+    day: PeriodLeft
+    month: PeriodLeft
+
+
+class MyLimitsOut(BaseModel):
+    tier: TierOut
+    wallets: list[WalletLimits]

@@ -19,6 +19,11 @@ ENDPOINTS = [
     ("GET", "/api/v1/admin/audit", None, "read"),
     ("POST", "/api/v1/admin/merchants", {"name": "Shop", "city": "Zürich", "country": "CH", "mcc": "5814",
                                          "currency": "USD", "owner": "nobody@example.com"}, "configuration"),
+    ("GET", "/api/v1/admin/tiers", None, "read"),
+    ("PUT", "/api/v1/admin/tiers/roles_test", {**dict.fromkeys(("max_payment", "daily_out", "monthly_out", "max_balance",
+                                                              "max_topup", "offline_allowance"), 100),
+                                               "reason": "test"}, "configuration"),
+    ("PUT", "/api/v1/admin/users/usr_nobody/tier", {"tier": "verified", "reason": "test"}, "configuration"),
 ]
 ALLOWED = {"read": {"support", "finance", "admin"}, "adjustments": {"finance"}, "operators": {"admin"},
            "configuration": {"admin"}}

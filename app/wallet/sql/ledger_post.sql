@@ -151,6 +151,7 @@ DECLARE
     bucket accounts%ROWTYPE;
     sweep_txn text;
     moved record;
+    held record;
 BEGIN
     credit_id := p_credit_id;
     IF p_kind = 'posted' AND p_credit_cap IS NULL THEN
@@ -182,6 +183,18 @@ BEGIN
     END IF;
     SELECT * INTO moved FROM ledger_move(p_transfer_id, p_transaction_id, p_kind, p_debit_id, credit_id,
                                          p_amount, p_currency, p_pending_id, p_expires_at, p_credit_cap, p_now);
+    -- The tier limits (app/wallet/sql/limits.sql), after ledger_move has locked both accounts:
+    -- the wallet's lock serializes its counters, and a refusal raised here undoes the move too.
+    IF p_kind IN ('posted', 'pending') THEN
+        PERFORM limits_debit(p_debit_id, p_credit_id, p_amount, p_now);
+        IF p_credit_cap IS NOT NULL THEN
+            PERFORM limits_balance(credit_id, moved.credit_credits_posted - moved.credit_debits_posted, p_amount);
+        END IF;
+    ELSE  -- a hold resolved for less than it took gives the rest back to the totals it was counted in
+        SELECT amount, created_at INTO held FROM transfers WHERE id = p_pending_id;
+        PERFORM limits_release(p_debit_id, held.amount - CASE WHEN p_kind = 'post_pending' THEN p_amount ELSE 0 END,
+                               held.created_at);
+    END IF;
     hash := moved.hash;
     debit_debits_posted := moved.debit_debits_posted;     debit_credits_posted := moved.debit_credits_posted;
     debit_debits_pending := moved.debit_debits_pending;   debit_credits_pending := moved.debit_credits_pending;

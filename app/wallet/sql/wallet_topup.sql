@@ -5,7 +5,7 @@
 -- In one round trip and inside the caller's transaction (autocommit: the statement is the transaction):
 --   0. the user: active and verified (payer_refusal); not stored under the key, as before;
 --   1. the Idempotency-Key, with idempotency_claim (a retry gets the first answer);
---   2. the wallet: the user's own (a 404 otherwise) and active;
+--   2. the wallet: the user's own (a 404 otherwise) and active; the amount within the tier's max_topup;
 --   3. the top-up float of the wallet's currency (a system account that may go negative: its
 --      debit balance is the money that came in from outside), created on first use;
 --   4. the transaction and its transfer, float -> wallet, through ledger_post, which locks both
@@ -46,6 +46,7 @@ BEGIN
     IF wallet.status <> 'active' THEN
         RAISE EXCEPTION 'refused' USING HINT = 'wallet_frozen';
     END IF;
+    PERFORM limits_topup(wallet.id, p_amount);  -- the tier's largest top-up (limits.sql); raises limit_exceeded
 
     -- As app.wallet.ledger.system_account: the unique (code, currency) decides between two firsts.
     SELECT id INTO float_id FROM accounts WHERE code = 'topup_float' AND currency = wallet.currency;
