@@ -1,4 +1,5 @@
-"""The web pages under static/: the wallet at `/`, with its manifest and service worker.
+"""The web pages under static/: the wallet at `/`, with its manifest and service worker, and the
+terminal simulator at `/terminal` (a till and a vending machine that sign their own requests).
 
 The service worker is served from `/sw.js` (not /static/...) because a worker controls only the
 paths under its own URL, and the wallet lives at `/`. A worker runs under the CSP that comes
@@ -12,6 +13,7 @@ from pathlib import Path
 from flask import Flask, send_from_directory
 
 WALLET = Path(__file__).resolve().parent.parent / "static" / "wallet"
+TERMINAL = WALLET.parent / "terminal"
 WORKER_POLICY = "default-src 'none'; connect-src 'self'; script-src 'self'"
 
 
@@ -30,3 +32,8 @@ def register_pages(app: Flask) -> None:
         response = send_from_directory(WALLET, "sw.js", mimetype="text/javascript", max_age=0)
         response.headers["Content-Security-Policy"] = WORKER_POLICY
         return response
+
+    @app.get("/terminal", doc_ui=False)
+    def terminal_page():
+        # Not under the wallet's service worker (its scope is `/` but it caches only the wallet's shell).
+        return send_from_directory(TERMINAL, "index.html", max_age=0)
