@@ -98,6 +98,12 @@ def test_the_till_shows_a_code_a_phone_pays_it_and_the_till_shows_paid_within_a_
     expect(status).to_have_text("Paid", timeout=1_000)
     assert time.monotonic() - started < 1.0
     assert balance(api, alice) == 4_550 and merchant_balance(app, terminal.merchant_id) == 450
+
+    # the secret lives in this tab only: a reload keeps the till connected, and nothing is on disk
+    page.reload()
+    expect(page.locator("#who")).to_contain_text("Till 1")
+    stored = page.evaluate("() => [JSON.stringify(localStorage), JSON.stringify(sessionStorage)]")
+    assert terminal.secret not in stored[0] and terminal.secret in stored[1]
     assert console.errors == []
 
 
@@ -164,6 +170,9 @@ def test_the_till_sells_offline_and_uploads_when_it_comes_back(app, till_page, a
     page.get_by_label("Offline (no uplink)").check()
     expect(page.locator("#notice")).to_contain_text("Offline")
     sent.clear()  # the /config read just before the uplink goes
+    page.get_by_label("Amount", exact=True).fill("50.01")  # above OFFLINE_MAX_SALE
+    page.get_by_role("button", name="Show QR code").click()
+    expect(page.get_by_role("alert")).to_have_text("Offline, a sale may be at most $50.00.")
     page.get_by_label("Amount", exact=True).fill("3.20")
     page.get_by_role("button", name="Show QR code").click()
     status = page.locator("#request-status")
@@ -189,4 +198,24 @@ def test_the_till_sells_offline_and_uploads_when_it_comes_back(app, till_page, a
     expect(page.locator("#queue-count")).to_have_text("0 offline sales waiting to upload.")
     assert terminal.get("/api/v1/pos/offline/unreported").json["issued_not_reported"] == []
     assert balance(api, carol) == 4_680 and merchant_balance(app, terminal.merchant_id) == 320
+    assert console.errors == []
+
+
+def test_the_vending_machine_voids_its_hold_using_the_keyboard_alone(till_page, api, console):
+    page = till_page
+    terminal = make_terminal(api, kind="vending", label="Snacks 1")
+    bob = api.person(name="Bob", balance=1_000)
+    connect(page, terminal)
+
+    page.get_by_label("Customer's payment code").last.fill(phone_of(api, bob).code())
+    page.keyboard.press("Enter")
+    status = page.locator("#vend-status")
+    expect(status).to_have_text("Held $4.50: choose a product.")
+    expect(page.get_by_label("Water — $1.00")).to_be_focused()  # focus moves to the choice
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Cancel and release the hold")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(status).to_have_text("Canceled: the hold of $4.50 is released.")
+    assert api.wallet(bob)["available"] == 1_000 and balance(api, bob) == 1_000
     assert console.errors == []
