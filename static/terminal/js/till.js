@@ -5,6 +5,7 @@ import {format, parse} from "/static/wallet/js/money.js";
 import {drawQr} from "/static/wallet/js/qr.js";
 import {$, facts, fail, newReference, onSubmit, say} from "./dom.js";
 import {ConfirmationCheck, expectedConfirmation, makeCode} from "./offline.js";
+import {scanInto} from "./scan.js";
 import {enqueue, offlineSince, queued, rejected, setOfflineSince, settle, takeSeq} from "./queue.js";
 
 const UPLOAD_MAX = 200; // OFFLINE_UPLOAD_MAX_RECORDS
@@ -94,6 +95,10 @@ export function setupTill(terminal) {
       say("#request-status", `Wrong confirmation: ${check.left} tries left.`, "bad");
     }
   });
+
+  // A scanned confirmation is checked at once; so is a typed one, on Enter.
+  scanInto($("#scan-confirmation"), $("#confirmation"), () => $("#confirm-form").requestSubmit());
+  scanInto($("#scan-charge-code"), $("#charge-code"));
 
   $("#request-cancel").addEventListener("click", async () => {
     const current = sale;

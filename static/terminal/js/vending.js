@@ -2,6 +2,7 @@
 // take a PIN, so holds stay at most NO_PIN_AMOUNT), let them choose, capture what was vended (the
 // rest of the hold is released), or void.
 import {exponent, format} from "/static/wallet/js/money.js";
+import {scanInto} from "./scan.js";
 import {$, el, fail, newReference, onSubmit, say} from "./dom.js";
 
 // Prices in hundredths of the currency's unit; integer-scaled to its exponent below (no floats).
@@ -21,7 +22,9 @@ export function setupVending(terminal) {
   $("#products").replaceChildren(...products.map((product, index) => el("label", {},
     el("input", {type: "radio", name: "product", value: String(index), ...(index === 0 ? {required: ""} : {})}),
     `${product.name} — ${money(product.price)}`)));
-  $("#authorize-form button").textContent = `Authorize ${money(maximum)}`;
+  $("#authorize-form button[type=submit]").textContent = `Authorize ${money(maximum)}`;
+
+  scanInto($("#scan-vend-code"), $("#vend-code"), () => $("#authorize-form").requestSubmit());
 
   onSubmit($("#authorize-form"), async (form) => {
     try {
