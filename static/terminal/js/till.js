@@ -191,4 +191,6 @@ export function setupTill(terminal) {
     }
   });
   showQueue();
+  // A till that restarts with sales still queued (closed tab, reboot) uploads them once it is up.
+  if (queued(id).length) upload().then(() => { if (!queued(id).length) setOfflineSince(id, null); }, fail);
 }
