@@ -53,15 +53,26 @@ def seed_demo_data() -> list[str]:
 
 
 def _demo_shop(currency: str) -> list[str]:
-    """A merchant owned by Carol, with one terminal whose secret is printed (shown only now)."""
+    """A merchant owned by Carol, with a till and a vending machine whose secrets are printed for
+    the terminal simulator at /terminal. A secret is shown only when made, so a later run rotates
+    the demo terminals' secrets and prints the new ones (development data: nothing else holds them)."""
     from app.merchant.models import Merchant
-    from app.merchant.services import create_merchant
     from app.pos.terminals import services as terminals
-    if db.session.execute(select(Merchant.id).where(Merchant.name == "Demo Café")).first():
-        return ["Demo Café already exists"]
-    merchant = create_merchant(name="Demo Café", city="Zürich", country="CH", mcc="5814", currency=currency,
-                               owner="carol@demo.test")
+    from app.pos.terminals.models import Terminal
+    existing = db.session.execute(select(Merchant.id).where(Merchant.name == "Demo Café")).scalar_one_or_none()
+    if existing is None:
+        from app.merchant.services import create_merchant
+        existing = create_merchant(name="Demo Café", city="Zürich", country="CH", mcc="5814", currency=currency,
+                                   owner="carol@demo.test")["id"]
+        lines = [f"Demo Café ({existing}), staff: carol@demo.test"]
+    else:
+        lines = ["Demo Café already exists: its demo terminals get new secrets"]
     carol = db.session.execute(select(User).where(User.email == "carol@demo.test")).scalar_one()
-    terminal = terminals.register(carol, merchant["id"], kind="pos", label="Counter 1")
-    return [f"Demo Café ({merchant['id']}), staff: carol@demo.test",
-            f"its terminal {terminal['id']} signs with secret {terminal['secret']} (see the README)"]
+    for kind, label in (("pos", "Counter 1"), ("vending", "Vending 1")):
+        terminal_id = db.session.execute(select(Terminal.id).where(
+            Terminal.merchant_id == existing, Terminal.label == label)).scalar_one_or_none()
+        terminal = (terminals.rotate_secret(carol, existing, terminal_id) if terminal_id
+                    else terminals.register(carol, existing, kind=kind, label=label))
+        lines.append(f"its {kind} terminal {terminal['id']} signs with secret {terminal['secret']} "
+                     "(paste both into /terminal; see the README)")
+    return lines

@@ -1,5 +1,6 @@
 """The web pages under static/: the wallet at `/`, with its manifest and service worker; the
-merchant dashboard at `/merchant` (static/merchant/, which imports the wallet's modules).
+merchant dashboard at `/merchant` (static/merchant/, which imports the wallet's modules); and the
+terminal simulator at `/terminal` (a till and a vending machine that sign their own requests).
 
 The service worker is served from `/sw.js` (not /static/...) because a worker controls only the
 paths under its own URL, and the wallet lives at `/`. A worker runs under the CSP that comes
@@ -14,6 +15,7 @@ from flask import Flask, send_from_directory
 
 WALLET = Path(__file__).resolve().parent.parent / "static" / "wallet"
 MERCHANT = WALLET.parent / "merchant"
+TERMINAL = WALLET.parent / "terminal"
 WORKER_POLICY = "default-src 'none'; connect-src 'self'; script-src 'self'"
 
 
@@ -36,3 +38,8 @@ def register_pages(app: Flask) -> None:
         response = send_from_directory(WALLET, "sw.js", mimetype="text/javascript", max_age=0)
         response.headers["Content-Security-Policy"] = WORKER_POLICY
         return response
+
+    @app.get("/terminal", doc_ui=False)
+    def terminal_page():
+        # Not under the wallet's service worker (its scope is `/` but it caches only the wallet's shell).
+        return send_from_directory(TERMINAL, "index.html", max_age=0)

@@ -26,6 +26,16 @@ def test_seed_demo_creates_users_with_balances_once(app, client):
     assert first.exit_code == 0 and "alice@demo.test" in first.output
     assert "Demo Café" in first.output and "terminal ter_" in first.output
     assert "already exists" in second.output
+    # a secret is shown once, so a second run rotates the demo terminals' secrets and prints the new ones
+    import re
+    printed = re.findall(r"(pos|vending) terminal (ter_\w+) signs with secret (\S+)", first.output)
+    again = re.findall(r"(pos|vending) terminal (ter_\w+) signs with secret (\S+)", second.output)
+    assert [kind for kind, _, _ in printed] == ["pos", "vending"]
+    assert [t for _, t, _ in again] == [t for _, t, _ in printed] and again[0][2] != printed[0][2]
+    from tests.support.terminals import TerminalClient
+    for _, terminal_id, secret in again:  # the printed secrets are the ones that sign
+        assert TerminalClient(client, terminal_id, secret).get("/api/v1/pos/config").status_code == 200
+    assert TerminalClient(client, printed[0][1], printed[0][2]).get("/api/v1/pos/config").status_code == 401
     tokens = client.post("/api/v1/auth/login", json={"identifier": "alice@demo.test",
                                                      "password": "demo-Password-1"}).json
     wallets = client.get("/api/v1/wallets", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json

@@ -40,3 +40,33 @@ def test_the_service_worker_may_fetch_this_origin_and_caches_every_module(client
     for path in sorted(WALLET.rglob("*.js")) + sorted(WALLET.rglob("*.mjs")):
         if path.name != "sw.js":
             assert f'"/static/wallet/{path.relative_to(WALLET)}"' in worker, f"{path.name} is not in the app shell"
+
+
+def test_the_terminal_simulator_is_at_terminal_under_the_page_policy_with_a_label_on_every_control(client):
+    from html.parser import HTMLParser
+    response = client.get("/terminal")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+    page = response.get_data(as_text=True)
+    assert '<script type="module" src="/static/terminal/js/main.js">' in page and "<script>" not in page
+
+    class Controls(HTMLParser):  # inputs need <label for=id> or an enclosing <label>
+        def __init__(self):
+            super().__init__()
+            self.depth, self.labelled, self.unlabelled, self.ids = 0, set(), [], []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "label":
+                self.depth += 1
+                self.labelled.add(attrs.get("for"))
+            elif tag in ("input", "select", "textarea") and not self.depth:
+                self.ids.append(attrs.get("id"))
+
+        def handle_endtag(self, tag):
+            self.depth -= tag == "label"
+
+    controls = Controls()
+    controls.feed(page)
+    assert controls.ids and [i for i in controls.ids if i not in controls.labelled] == []
