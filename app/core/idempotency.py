@@ -172,6 +172,13 @@ def run_in_database(req: IdempotencyRequest | None, call: Callable[[Connection],
         return retrying(functools.partial(_remember_refusal, req, refusal))
 
 
+def claim_params(req: IdempotencyRequest | None) -> dict:
+    """The first four arguments of every payment function that claims its own key
+    (idempotency_claim: scope, key, fingerprint, ttl); all None but the ttl without a key."""
+    return {"scope": req and req.scope, "key": req and req.key, "fingerprint": req and req.fingerprint,
+            "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])}
+
+
 def from_request(scope: str, key: str | None, body: dict | None) -> IdempotencyRequest | None:
     """The idempotency request for the current HTTP request (method, path and parsed body)."""
     from flask import request

@@ -15,13 +15,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy.sql.elements import TextClause
 
 from app.auth.services.pin import refuse_if_pin_locked
 from app.core import clock
 from app.core.errors import AppError, Code
-from app.core.idempotency import CallerRefused, IdempotencyRequest
+from app.core.idempotency import CallerRefused, IdempotencyRequest, claim_params
 from app.core.ids import new_id
 from app.core.uow import retrying, single_statement
 from app.pos.terminals.models import Terminal
@@ -60,9 +59,8 @@ def pay_by_code(terminal: Terminal, statement: TextClause, *, payment_code: str,
             pin_locked = True
     now = clock.now()
     expires_at = now + timedelta(seconds=expires_in)
-    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
-              "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]),
-              "terminal_id": terminal.id, "merchant_id": terminal.merchant_id, "device_id": scanned.device_id,
+    params = {**claim_params(idem), "terminal_id": terminal.id, "merchant_id": terminal.merchant_id,
+              "device_id": scanned.device_id,
               "step": scanned.step, "slot": scanned.slot, "code_refusal": scanned.refusal,
               "pin_locked": pin_locked, "amount": amount, "currency": currency, "reference": reference,
               "expires_at": expires_at, "expires_iso": clock.iso(expires_at),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, text
@@ -19,7 +18,7 @@ from app.auth.models import User
 from app.auth.services.pin import pin_needed, refuse_if_pin_locked, require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
-from app.core.idempotency import IdempotencyRequest, run_in_database
+from app.core.idempotency import IdempotencyRequest, claim_params, run_in_database
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
@@ -105,8 +104,7 @@ def topup(user: User, wallet_id: str, *, amount: int, source: str,
     cfg = current_app.config
     cap = cfg["MAX_WALLET_BALANCE"]
     now = clock.now()
-    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
-              "ttl": timedelta(hours=cfg["IDEMPOTENCY_TTL_HOURS"]), "user_id": user.id, "wallet_id": wallet_id,
+    params = {**claim_params(idem), "user_id": user.id, "wallet_id": wallet_id,
               "amount": amount, "cap": cap, "now": now, "now_iso": clock.iso(now), "transaction_id": new_id("txn"),
               "transfer_id": new_id("trf"), "float_id": new_id("acc")}
 
@@ -168,8 +166,7 @@ def transfer(user_id: str, load_user: Callable[[], User], *, to: str, amount: in
         require_payment_pin(load_user(), pin, amount)
     cfg = current_app.config
     now = clock.now()
-    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
-              "ttl": timedelta(hours=cfg["IDEMPOTENCY_TTL_HOURS"]), "user_id": user_id, "currency": currency,
+    params = {**claim_params(idem), "user_id": user_id, "currency": currency,
               **_recipient(to), "amount": amount, "note": note, "cap": cfg["MAX_WALLET_BALANCE"], "now": now,
               "now_iso": clock.iso(now), "transaction_id": new_id("txn"), "transfer_id": new_id("trf")}
 

@@ -8,23 +8,24 @@ import uuid
 
 import pytest
 
-from tests.support.merchant_server import paid_order, refund_order
+from tests.support.merchant_server import make_order, make_server, paid_order, refund_order
 from tests.support.qr import pay
 from tests.support.statements import counted
 from tests.support.terminals import make_terminal, refund_charge, shop_with_sale
 
 # (statements, round trips) at most, per request
 # Before (run_once, ORM, ledger_post): topup 7 statements / 9 round trips, terminal refund 12 / 14,
-# order refund 11 / 13, paying a terminal's payment request 16 / 19 (the Python path after qr_pay's
-# "not here"). The rest around the one call: the caller's authentication (user, terminal,
+# order refund 11 / 13, terminal reversal 12 / 13, paying a terminal's payment request 16 / 19 (the
+# Python path after qr_pay's "not here"), a manual-capture one 14 / 17, an order's code 18 / 21. The rest around the one call: the caller's authentication (user, terminal,
 # API key and merchant rows) and its ROLLBACK, and for a top-up the wallet read before the card is charged.
-BOUNDS = {"topup": (3, 4), "terminal_refund": (2, 3), "order_refund": (3, 4), "terminal_request_payment": (1, 1)}
+BOUNDS = {"topup": (3, 4), "terminal_refund": (2, 3), "order_refund": (3, 4), "terminal_request_payment": (1, 1),
+          "terminal_reversal": (2, 3), "terminal_manual_request_payment": (1, 1), "order_payment": (1, 1)}
 FIGURES: dict = {}
+PAYMENT_FUNCTIONS = ("wallet_topup", "pos_refund", "pos_reverse", "order_refund", "qr_pay")
 
 
 def _payment_calls(sent) -> list[str]:
-    return [s for s in sent.sql if any(f"FROM {name}(" in s for name in ("wallet_topup", "pos_refund", "order_refund",
-                                                                         "qr_pay"))]
+    return [s for s in sent.sql if any(f"FROM {name}(" in s for name in PAYMENT_FUNCTIONS)]
 
 
 def _record(name: str, sent) -> None:
@@ -71,6 +72,35 @@ def test_paying_a_terminals_payment_request(app, api):
         response = pay(api, payer, request["payload"], key=str(uuid.uuid4()))
     assert response.status_code == 201, response.json
     _record("terminal_request_payment", sent)
+
+
+def test_a_terminal_reversal(app, api):
+    terminal, _, sale = shop_with_sale(api)
+    with counted(app) as sent:
+        response = terminal.post(f"/api/v1/pos/charges/{sale['id']}/reverse", key=str(uuid.uuid4()))
+    assert response.status_code == 200, response.json
+    _record("terminal_reversal", sent)
+
+
+def test_paying_a_terminals_manual_capture_request(app, api):
+    terminal = make_terminal(api)
+    payer = api.person(balance=5000)
+    request = terminal.post("/api/v1/pos/payment-requests", json={"amount": 1250, "currency": "USD",
+                                                                  "reference": "T1-0043", "capture": "manual"}).json
+    with counted(app) as sent:
+        response = pay(api, payer, request["payload"], key=str(uuid.uuid4()))
+    assert response.status_code == 201 and response.json["status"] == "authorized", response.json
+    _record("terminal_manual_request_payment", sent)
+
+
+def test_paying_an_orders_code(app, api):
+    _, _, server = make_server(app, api)
+    order = make_order(server, amount=1000)
+    payer = api.person(balance=5000)
+    with counted(app) as sent:
+        response = pay(api, payer, order["payload"], key=str(uuid.uuid4()))
+    assert response.status_code == 201, response.json
+    _record("order_payment", sent)
 
 
 @pytest.fixture(autouse=True, scope="module")

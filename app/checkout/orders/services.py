@@ -1,6 +1,7 @@
 """Online orders: a dynamic QR code (app.qr) plus the shop's reference and refund tally. The
-customer pays it with POST /api/v1/qr/payments, which calls `for_payment` and `mark_paid` in its
-own unit of work, so an order is paid exactly when the money moved.
+customer pays it with POST /api/v1/qr/payments: qr_pay (app/checkout/qr_payments/qr_pay.sql) marks
+the order paid and writes order.paid in the payment's own statement, so an order is paid exactly
+when the money moved.
 
 Lock order everywhere: the code row, then the order row, then the accounts (record_transfer).
 A payment, a cancel and the expiry job queue on the code and the first to commit decides.
@@ -12,7 +13,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from datetime import timedelta
 from urllib.parse import quote
 
 from flask import current_app
@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
-from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
+from app.core.idempotency import IdempotencyRequest, claim_params, run_in_database, run_once
 from app.core.pagination import decode_keyset, encode_keyset
 from app.core.ids import new_id
 from app.core.observability import background_round
@@ -33,7 +33,6 @@ from app.merchant.models import Merchant
 from app.qr import services as qr_services
 from app.qr.models import QrCode
 from app.wallet import ledger
-from app.wallet.models import Transaction
 
 REFUNDABLE = ("paid", "partially_refunded")
 EMV_REFERENCE_MAX = 25
@@ -55,10 +54,15 @@ def effective_status(order: Order) -> str:
     return order.status
 
 
+def deep_link(payload: str) -> str:
+    """The app link that opens the payment of `payload` (order_answer in SQL is given it)."""
+    return f"{current_app.config['DEEP_LINK_BASE']}?payload={quote(payload, safe='')}"
+
+
 def order_out(order: Order, payload: str) -> dict:
     return {"id": order.id, "status": effective_status(order), "amount": order.amount, "currency": order.currency,
             "reference": order.reference, "description": order.description, "payload": payload,
-            "deep_link": f"{current_app.config['DEEP_LINK_BASE']}?payload={quote(payload, safe='')}",
+            "deep_link": deep_link(payload),
             "qr_image_url": f"/api/v1/qr-codes/{order.qr_code_id}.png", "transaction_id": order.transaction_id,
             "refunded_amount": order.refunded_amount, "expires_at": clock.iso(order.expires_at),
             "created_at": clock.iso(order.created_at), "updated_at": clock.iso(order.updated_at)}
@@ -160,8 +164,7 @@ def refund_order(merchant_id: str, order_id: str, *, amount: int, initiator_id: 
     database call (order_refund): the order row lock makes two refunds queue, so the second sees
     what the first took; ledger_post checks the merchant's balance, credit buckets included."""
     now = clock.now()
-    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
-              "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]), "merchant_id": merchant_id,
+    params = {**claim_params(idem), "merchant_id": merchant_id,
               "order_id": order_id, "amount": amount, "initiator_id": initiator_id, "now": now,
               "now_iso": clock.iso(now), "transaction_id": new_id("txn"), "transfer_id": new_id("trf"),
               "event_id": new_id("msg")}
@@ -211,20 +214,3 @@ def _expire_one(order_id: str) -> int:
         emit(order.merchant_id, "order.expired", order_out(order, qr.payload))
         uow.commit()
     return 1
-
-
-# --- called by app.checkout.qr_payments.services inside the payment's unit of work --------------------------------
-
-def for_payment(qr_code_id: str) -> Order | None:
-    """The order behind a dynamic code, locked (the caller holds the code's lock already), or
-    None for a code that is not an order's. The code's own checks (paid, canceled, expired) ran
-    first; this one is the backstop should the two rows ever disagree."""
-    order = db.session.execute(_locked(select(Order).where(Order.qr_code_id == qr_code_id))).scalar_one_or_none()
-    if order is not None and (status := effective_status(order)) != "pending":
-        raise AppError(Code.ORDER_NOT_PENDING, f"this order is {status}", {"status": status})
-    return order
-
-
-def mark_paid(order: Order, txn: Transaction, payload: str) -> None:
-    order.status, order.transaction_id, order.updated_at = "paid", txn.id, clock.now()
-    emit(order.merchant_id, "order.paid", order_out(order, payload))

@@ -1,8 +1,7 @@
 -- qr_pay: the app pays one of our merchant-presented codes, in one call
--- (app.checkout.qr_payments.services.pay): a merchant's static or dynamic code, and a terminal's
--- payment request with automatic capture. A terminal's manual-capture request (it takes a hold)
--- and an online order's code (it marks the order paid) are paid by the Python path instead: for
--- those this function answers refusal = 'not_here' having written nothing.
+-- (app.checkout.qr_payments.services.pay): a merchant's static or dynamic code, a terminal's
+-- payment request (automatic capture: a payment; manual capture: a hold the terminal captures or
+-- voids later, app/pos/sql/terminal_holds.sql) and an online order's code (it marks the order paid).
 --
 -- In one round trip, inside the caller's transaction (autocommit: the statement is the transaction):
 --   0. the payer: an active, verified user; the code: ours, unaltered, and the amount rule
@@ -18,9 +17,14 @@
 --   3. the payment.succeeded event and one delivery per subscribed endpoint (the outbox), the
 --      transaction row, the transfer through ledger_post (which locks both accounts in key order
 --      after the code, as every use case does, and raises insufficient_funds), the code marked
---      paid, and the answer stored under the key.
--- Refusals are keys of services.PAYMENT_REFUSALS. Those of step 0 (and 'not_here', and a
--- conflicting key) come back as `refusal`, nothing written; those after the claim are raised
+--      paid, and the answer stored under the key. A manual-capture request takes a hold instead (a
+--      pending transfer expiring at p_hold_expires_at, transaction 'hold' 'authorized') and sends
+--      no event: a hold is not a payment until the terminal captures it. An order's code locks the
+--      order FOR UPDATE after the code (the order every order use case takes: code, order,
+--      accounts), refuses one that is no longer pending (the backstop should the two rows
+--      disagree), pays under the order's full reference (the code holds at most 25 characters of
+--      it), and after the transfer marks the order paid and writes order.paid (p_order_event_id).
+-- Refusals are keys of services.PAYMENT_REFUSALS. Those of step 0 (and a conflicting key) come back as `refusal`, nothing written; those after the claim are raised
 -- (MESSAGE 'refused', HINT the key, DETAIL its details as JSON), so the statement, claim included,
 -- is undone and the caller stores the refusal under the key in a transaction of its own.
 -- OUT terminal_id: the terminal that presented the code, if any: after the commit the caller
@@ -29,6 +33,7 @@ CREATE OR REPLACE FUNCTION qr_pay(
     p_scope text, p_key text, p_fingerprint text, p_ttl interval,
     p_user_id text, p_wallet_id text, p_qr_id text, p_merchant_id text, p_payload text, p_amount bigint,
     p_now timestamptz, p_now_iso text, p_transaction_id text, p_transfer_id text, p_event_id text,
+    p_hold_expires_at timestamptz, p_order_link text, p_order_event_id text,
     OUT status integer, OUT body text, OUT refusal text, OUT details json, OUT terminal_id text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -37,8 +42,10 @@ DECLARE
     code qr_codes%ROWTYPE;
     shop merchants%ROWTYPE;
     till accounts%ROWTYPE;
+    o orders%ROWTYPE;
     to_pay bigint;
-    event_data text;
+    reference text;
+    held boolean;
 BEGIN
     refusal := payer_refusal(p_user_id);
     IF refusal IS NOT NULL THEN
@@ -47,9 +54,6 @@ BEGIN
     SELECT * INTO code FROM qr_codes WHERE id = p_qr_id;
     IF code.id IS NULL OR code.merchant_id <> p_merchant_id OR code.payload <> p_payload THEN
         refusal := 'not_ours'; RETURN;
-    END IF;
-    IF code.capture <> 'automatic' OR EXISTS (SELECT 1 FROM orders WHERE qr_code_id = code.id) THEN
-        refusal := 'not_here'; RETURN;
     END IF;
     IF code.kind = 'dynamic' AND p_amount IS NOT NULL THEN
         refusal := 'amount_not_allowed'; RETURN;
@@ -94,40 +98,51 @@ BEGIN
     IF shop.status <> 'active' OR till.id IS NULL OR till.status <> 'active' THEN
         RAISE EXCEPTION 'refused' USING HINT = 'merchant_closed';
     END IF;
+    IF code.kind = 'dynamic' THEN
+        SELECT * INTO o FROM orders WHERE qr_code_id = code.id FOR UPDATE;
+        IF o.id IS NOT NULL AND (o.status <> 'pending' OR o.expires_at <= p_now) THEN
+            -- As app.checkout.orders.services.effective_status shows it: expiry is read, not written.
+            RAISE EXCEPTION 'refused' USING HINT = 'order_not_pending', DETAIL = json_build_object('status',
+                CASE WHEN o.status = 'pending' THEN 'expired' ELSE o.status END)::text;
+        END IF;
+    END IF;
+    reference := coalesce(o.reference, code.reference);
+    held := code.capture = 'manual';
     IF code.terminal_id IS NOT NULL THEN
         PERFORM 1 FROM terminals WHERE id = code.terminal_id FOR KEY SHARE;
     END IF;
 
     -- The event before the transfer, as every payment writes it: should ledger_post refuse, the
     -- event goes with the rest of the statement.
-    event_data := json_build_object(
-        'id', p_transaction_id, 'transaction_id', p_transaction_id, 'amount', to_pay, 'currency', code.currency,
-        'reference', code.reference, 'qr_code_id', code.id, 'terminal_id', code.terminal_id, 'order_id', NULL,
-        'created_at', p_now_iso)::text;
-    INSERT INTO webhook_events (id, merchant_id, type, data, created_at)
-    VALUES (p_event_id, shop.id, 'payment.succeeded', event_data, p_now);
-    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, attempts, next_attempt_at,
-                                    created_at, updated_at)
-    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), p_event_id, e.id, shop.id, 'pending', 0,
-           p_now, p_now, p_now
-      FROM webhook_endpoints e
-     WHERE e.merchant_id = shop.id AND e.status = 'active' AND e.events::jsonb ? 'payment.succeeded';
-
+    IF NOT held THEN
+        PERFORM webhook_emit(p_event_id, shop.id, 'payment.succeeded', json_build_object(
+            'id', p_transaction_id, 'transaction_id', p_transaction_id, 'amount', to_pay, 'currency', code.currency,
+            'reference', reference, 'qr_code_id', code.id, 'terminal_id', code.terminal_id, 'order_id', o.id,
+            'created_at', p_now_iso)::text, p_now);
+    END IF;
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                               initiator_id, reference, terminal_id, created_at)
-    VALUES (p_transaction_id, 'payment', 'succeeded', to_pay, code.currency, wallet.id, till.id, p_user_id,
-            code.reference, code.terminal_id, p_now);
-    PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', wallet.id, till.id, to_pay, code.currency,
-                        NULL, NULL, NULL, p_now);
+    VALUES (p_transaction_id, CASE WHEN held THEN 'hold' ELSE 'payment' END,
+            CASE WHEN held THEN 'authorized' ELSE 'succeeded' END, to_pay, code.currency, wallet.id, till.id,
+            p_user_id, reference, code.terminal_id, p_now);
+    PERFORM ledger_post(p_transfer_id, p_transaction_id, CASE WHEN held THEN 'pending' ELSE 'posted' END,
+                        wallet.id, till.id, to_pay, code.currency, NULL,
+                        CASE WHEN held THEN p_hold_expires_at END, NULL, p_now);
     IF code.kind = 'dynamic' THEN
         UPDATE qr_codes SET status = 'paid', paid_transaction_id = p_transaction_id WHERE id = code.id;
+    END IF;
+    IF o.id IS NOT NULL THEN
+        UPDATE orders SET status = 'paid', transaction_id = p_transaction_id, updated_at = p_now WHERE id = o.id
+        RETURNING * INTO o;
+        PERFORM webhook_emit(p_order_event_id, o.merchant_id, 'order.paid', order_answer(o, code.payload,
+                             p_order_link, p_now)::text, p_now);
     END IF;
 
     status := 201;
     body := json_build_object(
-        'id', p_transaction_id, 'status', 'succeeded', 'amount', to_pay, 'currency', code.currency,
-        'merchant', json_build_object('id', shop.id, 'name', shop.name, 'city', shop.city),
-        'reference', code.reference, 'qr_code_id', code.id, 'wallet_id', wallet.id,
+        'id', p_transaction_id, 'status', CASE WHEN held THEN 'authorized' ELSE 'succeeded' END, 'amount', to_pay,
+        'currency', code.currency, 'merchant', json_build_object('id', shop.id, 'name', shop.name, 'city', shop.city),
+        'reference', reference, 'qr_code_id', code.id, 'wallet_id', wallet.id,
         'created_at', p_now_iso)::text;
     IF p_key IS NOT NULL THEN
         PERFORM idempotency_answer(claim.claimed, status, qr_pay.body);

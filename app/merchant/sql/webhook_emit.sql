@@ -1,9 +1,10 @@
--- webhook_emit: the SQL side of app.merchant.events.emit, for the payment functions that write
--- their own outbox rows (refunds, app/pos/charges/pos_refund.sql and
--- app/checkout/orders/order_refund.sql). Inside the caller's transaction, so the event and its
--- deliveries exist exactly when what they report does: a refused payment raises and takes them
--- back with it. One delivery per active endpoint of the merchant subscribed to the type. It
--- locks nothing (plain inserts), so it may run before or after the caller's locks.
+-- webhook_emit: the SQL side of app.merchant.events.emit, the one function every payment function
+-- writes its webhook events with (charges, vending, holds, refunds, reversals, QR, offline and
+-- order payments). Inside the caller's transaction, so the event and its deliveries exist exactly
+-- when what they report does: a refused payment raises and takes them back with it. One delivery
+-- per active endpoint of the merchant subscribed to the type. p_data is stored as the caller wrote
+-- it (json or jsonb, cast to text), so each event keeps its exact text. It locks nothing (plain
+-- inserts), so it may run before or after the caller's locks.
 CREATE OR REPLACE FUNCTION webhook_emit(p_event_id text, p_merchant_id text, p_type text, p_data text,
                                         p_now timestamptz)
 RETURNS void LANGUAGE plpgsql AS $$

@@ -1,18 +1,3 @@
--- pos_event: a merchant's webhook event and one delivery per active endpoint subscribed to its
--- type (the outbox), as app.merchant.events.emit writes them, in the caller's transaction.
-CREATE OR REPLACE FUNCTION pos_event(p_event_id text, p_merchant_id text, p_type text, p_data json,
-                                     p_now timestamptz) RETURNS void
-LANGUAGE sql AS $$
-    INSERT INTO webhook_events (id, merchant_id, type, data, created_at)
-    VALUES (p_event_id, p_merchant_id, p_type, p_data::text, p_now);
-    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, attempts, next_attempt_at,
-                                    created_at, updated_at)
-    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), p_event_id, e.id, p_merchant_id, 'pending', 0,
-           p_now, p_now, p_now
-      FROM webhook_endpoints e
-     WHERE e.merchant_id = p_merchant_id AND e.status = 'active' AND e.events::jsonb ? p_type;
-$$;
-
 -- pos_refused: a refused terminal charge or vending authorization, recorded (status 'failed'
 -- with its code, so the till can print it and the merchant find it), and its 402 answer stored
 -- under the claimed key. The answer names only the record: the shop must not learn the
@@ -29,9 +14,10 @@ BEGIN
     VALUES (p_id, p_kind, p_terminal_id, p_merchant_id, p_user_id, p_wallet_id, p_amount, p_currency, p_reference,
             'failed', p_code, 0, 0, p_now, p_now);
     IF p_event_id IS NOT NULL THEN
-        PERFORM pos_event(p_event_id, p_merchant_id, 'payment.failed', json_build_object(
+        PERFORM webhook_emit(p_event_id, p_merchant_id, 'payment.failed', json_build_object(
             'charge_id', p_id, 'merchant_id', p_merchant_id, 'terminal_id', p_terminal_id, 'amount', p_amount,
-            'currency', p_currency, 'reference', p_reference, 'created_at', p_now_iso, 'failure_code', p_code), p_now);
+            'currency', p_currency, 'reference', p_reference, 'created_at', p_now_iso, 'failure_code', p_code)::text,
+            p_now);
     END IF;
     status := 402;
     body := json_build_object('error', json_build_object('code', p_code, 'message', p_message, 'details',
@@ -120,10 +106,10 @@ BEGIN
         BEGIN
             PERFORM 1 FROM terminals WHERE id = p_terminal_id FOR KEY SHARE;
             -- The event before the transfer, as every payment writes it.
-            PERFORM pos_event(p_event_id, shop.id, 'payment.succeeded', json_build_object(
+            PERFORM webhook_emit(p_event_id, shop.id, 'payment.succeeded', json_build_object(
                 'charge_id', p_charge_id, 'merchant_id', shop.id, 'terminal_id', p_terminal_id, 'amount', p_amount,
                 'currency', p_currency, 'reference', p_reference, 'created_at', p_now_iso,
-                'id', p_transaction_id, 'transaction_id', p_transaction_id), p_now);
+                'id', p_transaction_id, 'transaction_id', p_transaction_id)::text, p_now);
             INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                                       initiator_id, reference, terminal_id, created_at)
             VALUES (p_transaction_id, 'payment', 'succeeded', p_amount, p_currency, payer_wallet, till.id,

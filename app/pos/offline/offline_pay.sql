@@ -71,14 +71,7 @@ BEGIN
         'id', p_transaction_id, 'transaction_id', p_transaction_id, 'amount', p_amount, 'currency', p_currency,
         'reference', NULLIF(p_reference, ''), 'qr_code_id', NULL, 'terminal_id', p_terminal_id, 'order_id', NULL,
         'offline', true, 'sequence', p_seq, 'sold_at', p_sold_iso, 'created_at', p_now_iso)::text;
-    INSERT INTO webhook_events (id, merchant_id, type, data, created_at)
-    VALUES (p_event_id, shop.id, 'payment.succeeded', event_data, p_now);
-    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, attempts, next_attempt_at,
-                                    created_at, updated_at)
-    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), p_event_id, e.id, shop.id, 'pending', 0,
-           p_now, p_now, p_now
-      FROM webhook_endpoints e
-     WHERE e.merchant_id = shop.id AND e.status = 'active' AND e.events::jsonb ? 'payment.succeeded';
+    PERFORM webhook_emit(p_event_id, shop.id, 'payment.succeeded', event_data, p_now);
 
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                               initiator_id, reference, terminal_id, created_at)

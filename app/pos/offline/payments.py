@@ -10,7 +10,7 @@ number), pays the merchant and stores the answer with the confirmation in it.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Callable
 
 from flask import current_app
@@ -21,7 +21,7 @@ from app.auth.models import User
 from app.auth.services.pin import pin_needed, refuse_if_pin_locked, require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code
-from app.core.idempotency import IdempotencyRequest, run_in_database
+from app.core.idempotency import IdempotencyRequest, claim_params, run_in_database
 from app.core.ids import new_id
 from app.core.uow import end_read
 from app.extensions import db
@@ -90,8 +90,7 @@ def pay(user_id: str, load_user: Callable[[], User], *, payload: str, wallet_id:
     digits = codes.confirmation(secret, code)
     now, sold_at = clock.now(), datetime.fromtimestamp(code.issued_at, UTC)
     transaction_id = new_id("txn")
-    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
-              "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]), "user_id": user_id,
+    params = {**claim_params(idem), "user_id": user_id,
               "wallet_id": wallet_id, "terminal_id": code.terminal_id, "merchant_id": code.merchant_id,
               "seq": code.seq, "nonce": code.nonce, "amount": code.amount, "currency": code.currency,
               "reference": code.reference, "sold_at": sold_at, "sold_iso": clock.iso(sold_at),

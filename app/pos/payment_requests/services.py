@@ -15,14 +15,12 @@ commit, which wakes terminals waiting on the request.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select, text
 
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
-from app.core.idempotency import IdempotencyRequest, run_in_database, run_once
+from app.core.idempotency import IdempotencyRequest, claim_params, run_in_database, run_once
 from app.core.ids import new_id
 from app.core.notify import get_notifier, long_poll
 from app.core.uow import end_read, unit_of_work
@@ -156,8 +154,7 @@ def _settle(terminal: Terminal, request_id: str, action: str, amount: int | None
     payment takes first too, so a capture and a void of one request queue), the hold settled,
     the merchant told by the call that changed it (authorization.captured / .voided), the stored
     answer. Then the wake-up for anyone following the request."""
-    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
-              "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]), "terminal_id": terminal.id,
+    params = {**claim_params(idem), "terminal_id": terminal.id,
               "request_id": request_id, "action": action, "amount": amount, "now": clock.now(),
               "transfer_id": new_id("trf"), "event_id": new_id("msg")}
 

@@ -14,25 +14,10 @@
 --      key order and posts through ledger_post: row, terminal, accounts is the order every use
 --      case of a hold takes, so none deadlocks with another;
 --   5. updates the row, writes the webhook event (authorization.captured, .voided, .expired) and
---      its deliveries with outbox_emit, and stores the answer under the key.
+--      its deliveries with webhook_emit (app/merchant/sql/webhook_emit.sql), and stores the answer under the key.
 -- Refusals (keys of app.pos.vending.services.HOLD_REFUSALS) are raised as MESSAGE 'refused', HINT
 -- the key, DETAIL its details as JSON, so the whole statement, claim included, is undone; the
 -- caller stores the refusal under the key in a transaction of its own, as for every payment.
-
--- The webhook outbox, as app.merchant.events.emit writes it: the event and one delivery per
--- active endpoint of the merchant that subscribes to its type, in the caller's transaction (an
--- event whose money movement rolled back never exists).
-CREATE OR REPLACE FUNCTION outbox_emit(p_event_id text, p_merchant_id text, p_type text, p_data jsonb,
-                                       p_now timestamptz) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO webhook_events (id, merchant_id, type, data, created_at)
-    VALUES (p_event_id, p_merchant_id, p_type, p_data::text, p_now);
-    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, attempts, next_attempt_at,
-                                    created_at, updated_at)
-    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), p_event_id, e.id, p_merchant_id, 'pending', 0,
-           p_now, p_now, p_now
-      FROM webhook_endpoints AS e
-     WHERE e.merchant_id = p_merchant_id AND e.status = 'active' AND e.events::jsonb ? p_type;
-$$;
 
 -- The webhook data of a vending authorization, as app.pos.vending.services._event wrote it.
 CREATE OR REPLACE FUNCTION authorization_event(p_charge pos_charges) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
@@ -102,13 +87,13 @@ BEGIN
     IF p_action = 'capture' THEN
         UPDATE pos_charges SET status = 'captured', captured_amount = settled.amount, updated_at = stamped
          WHERE id = charge.id RETURNING * INTO charge;
-        PERFORM outbox_emit(p_event_id, charge.merchant_id, 'authorization.captured', authorization_event(charge)
-            || jsonb_build_object('amount', settled.amount, 'authorized_amount', charge.amount), stamped);
+        PERFORM webhook_emit(p_event_id, charge.merchant_id, 'authorization.captured', (authorization_event(charge)
+            || jsonb_build_object('amount', settled.amount, 'authorized_amount', charge.amount))::text, stamped);
     ELSE
         UPDATE pos_charges SET status = shown, updated_at = stamped WHERE id = charge.id RETURNING * INTO charge;
         IF settled.changed THEN  -- not on a repeated void: nothing changed
-            PERFORM outbox_emit(p_event_id, charge.merchant_id, 'authorization.voided', authorization_event(charge)
-                || jsonb_build_object('amount', charge.amount), stamped);
+            PERFORM webhook_emit(p_event_id, charge.merchant_id, 'authorization.voided', (authorization_event(charge)
+                || jsonb_build_object('amount', charge.amount))::text, stamped);
         END IF;
     END IF;
 
@@ -174,8 +159,8 @@ BEGIN
         p_transfer_id);
     SELECT * INTO hold FROM transactions WHERE id = code.paid_transaction_id;
     IF settled.changed THEN
-        PERFORM outbox_emit(p_event_id, code.merchant_id, 'authorization.' || settled.status,
-            request_hold_event(code, hold, CASE WHEN settled.status = 'captured' THEN settled.amount ELSE hold.amount END),
+        PERFORM webhook_emit(p_event_id, code.merchant_id, 'authorization.' || settled.status,
+            request_hold_event(code, hold, CASE WHEN settled.status = 'captured' THEN settled.amount ELSE hold.amount END)::text,
             p_now);
     END IF;
 
@@ -219,11 +204,11 @@ BEGIN
     END IF;
     IF charge.id IS NOT NULL THEN
         UPDATE pos_charges SET status = 'expired', updated_at = p_now WHERE id = charge.id;
-        PERFORM outbox_emit(p_event_id, charge.merchant_id, 'authorization.expired', authorization_event(charge)
-            || jsonb_build_object('amount', charge.amount, 'authorized_amount', charge.amount), p_now);
+        PERFORM webhook_emit(p_event_id, charge.merchant_id, 'authorization.expired', (authorization_event(charge)
+            || jsonb_build_object('amount', charge.amount, 'authorized_amount', charge.amount))::text, p_now);
     ELSIF code.id IS NOT NULL THEN
-        PERFORM outbox_emit(p_event_id, code.merchant_id, 'authorization.expired',
-                            request_hold_event(code, hold, hold.amount), p_now);
+        PERFORM webhook_emit(p_event_id, code.merchant_id, 'authorization.expired',
+                             request_hold_event(code, hold, hold.amount)::text, p_now);
     END IF;
     RETURN true;
 END;

@@ -14,14 +14,13 @@ app.pos.code_payments); capture, void and expiry work on the hold it placed.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, text
 
 from app.core import clock
 from app.core.errors import Code, not_found
-from app.core.idempotency import IdempotencyRequest, run_in_database
+from app.core.idempotency import IdempotencyRequest, claim_params, run_in_database
 from app.core.ids import new_id
 from app.extensions import db
 from app.pos.charges.models import PosCharge
@@ -99,8 +98,7 @@ def _settle(terminal: Terminal, authorization_id: str, action: str, amount: int 
             idem: IdempotencyRequest | None) -> Result:
     """One database call: the key, the authorization's row lock, the batch, the hold settled, the
     row updated, the merchant's event and the stored answer (terminal_holds.sql says in what order)."""
-    params = {"scope": idem and idem.scope, "key": idem and idem.key, "fingerprint": idem and idem.fingerprint,
-              "ttl": timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"]), "terminal_id": terminal.id,
+    params = {**claim_params(idem), "terminal_id": terminal.id,
               "authorization_id": authorization_id, "action": action, "amount": amount, "now": clock.now(),
               "transfer_id": new_id("trf"), "event_id": new_id("msg")}
 
