@@ -1,7 +1,7 @@
 """The last Python postings in one call each, and one outbox function for all
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-01 04:00:00
 
 A charge's reversal is one call (pos_reverse, with charge_answer: app/pos/charges/pos_reverse.sql).
@@ -10,7 +10,8 @@ hold) and an order's code (the order marked paid, order.paid written with order_
 app/checkout/orders/order_answer.sql); it takes three more arguments, so the old one is dropped.
 
 Three functions wrote a webhook event with its deliveries: webhook_emit, outbox_emit (holds) and
-pos_event (charges), and qr_pay and offline_pay wrote the rows inline. webhook_emit
+pos_event (charges), and qr_pay and offline_pay wrote the rows inline; the offline purse's
+capture (app/pos/purse/purse.sql, 0024) called outbox_emit. webhook_emit
 (app/merchant/sql/webhook_emit.sql) is now the only one: every caller is installed again from its
 file, then the other two are dropped.
 
@@ -22,7 +23,7 @@ from pathlib import Path
 from alembic import op
 
 revision = '0026'
-down_revision = '0023'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
@@ -32,7 +33,7 @@ QR_PAY_BEFORE = ("text, text, text, interval, text, text, text, text, text, bigi
 FILES = [APP / "merchant" / "sql" / "webhook_emit.sql", APP / "pos" / "charges" / "pos_charge.sql",
          APP / "pos" / "sql" / "terminal_holds.sql", APP / "pos" / "offline" / "offline_pay.sql",
          APP / "pos" / "charges" / "pos_reverse.sql", APP / "checkout" / "orders" / "order_answer.sql",
-         APP / "checkout" / "qr_payments" / "qr_pay.sql"]
+         APP / "checkout" / "qr_payments" / "qr_pay.sql", APP / "pos" / "purse" / "purse.sql"]
 
 
 def upgrade():

@@ -115,11 +115,11 @@ BEGIN
         INSERT INTO offline_freezes (wallet_id, purse_id, reason, created_at)
         VALUES (purse.wallet_id, p_purse_id, reason, p_now) ON CONFLICT (wallet_id) DO NOTHING;
     END IF;
-    PERFORM outbox_emit(p_event_id, p_merchant_id, 'payment.succeeded', jsonb_build_object(
+    PERFORM webhook_emit(p_event_id, p_merchant_id, 'payment.succeeded', jsonb_build_object(
         'id', p_txn_id, 'transaction_id', p_txn_id, 'amount', p_amount, 'currency', p_currency,
         'reference', 'purse ' || p_purse_id || ' #' || p_counter, 'qr_code_id', NULL, 'terminal_id', p_terminal_id,
         'order_id', NULL, 'offline', true, 'purse_id', p_purse_id, 'counter', p_counter,
-        'sold_at', api_time(p_sold_at), 'created_at', api_time(p_now)), p_now);
+        'sold_at', api_time(p_sold_at), 'created_at', api_time(p_now))::text, p_now);
     outcome := 'posted';
     transaction_id := p_txn_id;
 END;
