@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"recreating {args.database}, alembic upgrade, flushing {args.redis_url}")
             environment.recreate_database(args.pg, args.database)
             environment.migrate(env)
+            environment.lift_limits(env["DATABASE_URL"])
             environment.flush_redis(args.redis_url)
             # Made before seeding: the endpoints the seed registers point at its receiver's port.
             hooks = Webhooks(env, data_dir, database_url, batch=args.webhook_batch)

@@ -49,6 +49,7 @@ def prepare(args) -> None:
     env = environment.app_env(url, "", token_ttl=24 * 3600)
     env.pop("REDIS_URL")  # history needs no Redis; the database store stands in
     environment.migrate(env)
+    environment.lift_limits(url)
     os.environ.update(env)
 
 

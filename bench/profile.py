@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     database_url = environment.recreate_database(args.pg, args.database)
     env = environment.app_env(database_url, args.redis_url, token_ttl=3600)
     environment.migrate(env)
+    environment.lift_limits(database_url)
     environment.flush_redis(args.redis_url)
     with tempfile.TemporaryDirectory() as tmp:
         devices = 2000 if args.workload == "charge" else 0  # one code per device and period (30 s)

@@ -26,6 +26,7 @@ def production_server(workdir: Path, name: str, **settings: str):
         env.pop("REDIS_URL")
     env.update({"METRICS_TOKEN": METRICS_TOKEN, "REQUEST_LOG": "0", **settings})
     environment.migrate(env)
+    environment.lift_limits(env["DATABASE_URL"])
     seed_file = workdir / "seed.json"
     environment.seed(env, users=4, merchants=1, balance=1_000_000, devices=0, webhook_url=None, out=seed_file)
     server = Server(env, workers=2, threads=8, log_path=workdir / "server.log", kind="rsgi")
