@@ -100,6 +100,36 @@ def test_the_device_list_shows_no_seeds_and_no_revoked_devices(api):
     assert response.json["data"] == [{key: phone[key] for key in DEVICE_FIELDS}]
 
 
+def test_renaming_a_device_changes_its_name_in_the_list_and_keeps_its_codes(app, api):
+    alice = api.person()
+    device = device_of(api, alice, "Browser on Linux")
+    before = code_of(api, alice, device)
+
+    response = api.client.patch(f"/api/v1/devices/{device['id']}", headers=alice.auth, json={"name": "Kitchen tablet"})
+
+    assert response.status_code == 200, response.json
+    assert response.json == {key: device[key] for key in DEVICE_FIELDS} | {"name": "Kitchen tablet"}
+    assert [d["name"] for d in api.get("/api/v1/devices", alice).json["data"]] == ["Kitchen tablet"]
+    assert resolve(app, before)[1] == device["id"]  # the seed, the handle and so the code did not change
+
+
+def test_renaming_needs_a_valid_name_and_ones_own_live_device(api):
+    alice, bob = api.person(), api.person()
+    device = device_of(api, alice, "phone")
+    rename = lambda who, name, device_id=device["id"]: api.client.patch(  # noqa: E731
+        f"/api/v1/devices/{device_id}", headers=who.auth, json={"name": name})
+
+    assert rename(alice, "").status_code == 422
+    assert rename(alice, "x" * 101).status_code == 422
+    assert api.client.patch(f"/api/v1/devices/{device['id']}", headers=alice.auth,
+                            json={"name": "ok", "handle": "1234567"}).status_code == 422
+    assert rename(bob, "mine now").status_code == 404  # someone else's device looks missing
+    assert api.client.patch(f"/api/v1/devices/{device['id']}", json={"name": "x"}).status_code == 401
+    assert api.client.delete(f"/api/v1/devices/{device['id']}", headers=alice.auth).status_code == 204
+    assert rename(alice, "again").status_code == 404  # a revoked device is gone from the list
+    assert api.client.get("/api/v1/devices", headers=alice.auth).json["data"] == []
+
+
 def test_an_unverified_person_cannot_register_a_device(api):
     # given a person who signed up but never proved their phone (they may still sign in)
     person = api.person(verified=False)

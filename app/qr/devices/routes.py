@@ -4,7 +4,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from app.auth.current import authenticate, current_user
 from app.core.schemas import ErrorEnvelope
 from app.qr.devices import services as devices
-from app.qr.devices.schemas import (DeviceBody, DeviceList, DevicePath, DeviceRegistered, PaymentCodeOut,
+from app.qr.devices.schemas import (DeviceBody, DeviceList, DeviceOut, DevicePath, DeviceRegistered, PaymentCodeOut,
                                    PaymentCodePath, PaymentCodeQuery)
 
 devices_api = APIBlueprint("devices", __name__, url_prefix="/api/v1", abp_security=[{"bearer": []}],
@@ -22,6 +22,12 @@ def register_device(body: DeviceBody):
 def list_devices():
     """The caller's devices that can show payment codes (no seeds)."""
     return {"data": devices.list_devices(current_user())}
+
+
+@devices_api.patch("/devices/<device_id>", responses={200: DeviceOut})
+def rename_device(path: DevicePath, body: DeviceBody):
+    """Rename one of the caller's devices (what the devices list shows; codes are unchanged)."""
+    return devices.rename_device(current_user(), path.device_id, body.name)
 
 
 @devices_api.delete("/devices/<device_id>", responses={204: None})

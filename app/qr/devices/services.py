@@ -90,6 +90,17 @@ def list_devices(user: User) -> list[dict]:
     return [device_out(d) for d in rows]
 
 
+def rename_device(user: User, device_id: str, name: str) -> dict:
+    """A new name for a device the person still uses; a revoked one is gone from their list (404)."""
+    with unit_of_work() as uow:
+        device = _owned_device(user, device_id)
+        if device.revoked_at is not None:
+            raise not_found("device")
+        device.name = name
+        uow.commit()
+    return device_out(device)
+
+
 def revoke_device(user: User, device_id: str) -> None:
     """From now on its codes are refused, including ones already on a screen. Revoking twice is fine."""
     with unit_of_work() as uow:

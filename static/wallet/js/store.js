@@ -22,4 +22,5 @@ async function run(mode, action) {
 
 export const load = (name) => run("readonly", (store) => store.get(name));
 export const save = (name, value) => run("readwrite", (store) => store.put(value, name));
+export const remove = (name) => run("readwrite", (store) => store.delete(name));
 export const clear = () => run("readwrite", (store) => store.clear());

@@ -9,13 +9,23 @@ import {$, el, fail} from "../ui.js";
 
 let ticker = null;
 
+// Removed on purpose (Settings, Devices): the code tab then waits to be asked, rather than
+// quietly registering a new device the person just chose to remove.
+export const REMOVED = "device-removed";
+
 export async function device() {
   const saved = await store.load("device");
   if (saved && (!account.state.me || saved.user_id === account.state.me.id)) return saved;
+  if (await store.load(REMOVED)) throw new Error("This browser shows no payment code: register it again under Settings, Devices.");
+  return register();
+}
+
+export async function register() {
   const registered = await api.post("/devices", {name: `Browser on ${navigator.platform || "this device"}`});
   const {id, handle, prefix, digits, period} = registered;
   const kept = {id, handle, prefix, digits, period, user_id: account.state.me.id, key: await importSecret(registered.secret)};
   await store.save("device", kept);
+  await store.remove(REMOVED);
   return kept;
 }
 
@@ -45,6 +55,16 @@ export async function start() {
 }
 
 export function stop() { clearInterval(ticker); ticker = null; }
+
+// The device is gone (removed here or elsewhere): no code may stay on the screen.
+export function blank() {
+  stop();
+  $("#code-digits").textContent = "";
+  delete $("#code-digits").dataset.code;
+  $("#code-expiry").textContent = "";
+  const canvas = $("#code-qr");
+  canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+}
 
 export function setup() {
   $("#code-wallet").addEventListener("change", () => start());
