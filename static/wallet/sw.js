@@ -8,6 +8,7 @@ const SHELL = [
   "/static/wallet/js/money.js", "/static/wallet/js/qr.js", "/static/wallet/js/scanner.js", "/static/wallet/js/store.js",
   "/static/wallet/js/totp.js", "/static/wallet/js/ui.js", "/static/wallet/js/views/code.js", "/static/wallet/js/views/devices.js",
   "/static/wallet/js/views/history.js", "/static/wallet/js/views/home.js", "/static/wallet/js/views/pay.js",
+  "/static/wallet/js/views/purse.js", "/static/wallet/js/purse.js",
   "/static/wallet/js/views/settings.js", "/static/wallet/js/views/signin.js",
   "/static/wallet/vendor/qrcode-generator.mjs", "/static/wallet/vendor/jsQR.js",
 ];

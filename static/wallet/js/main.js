@@ -6,6 +6,7 @@ import * as code from "./views/code.js";
 import * as history from "./views/history.js";
 import * as home from "./views/home.js";
 import * as pay from "./views/pay.js";
+import * as purse from "./views/purse.js";
 import * as settings from "./views/settings.js";
 import * as signin from "./views/signin.js";
 import {$, $$, fail, notice, showTab} from "./ui.js";
@@ -32,13 +33,14 @@ async function signedIn(tokens) {
 
 async function start() {
   signin.setup((tokens) => signedIn(tokens).catch(fail));
-  home.setup(); pay.setup(); code.setup(); history.setup(); settings.setup();
+  home.setup(); pay.setup(); code.setup(); purse.setup(); history.setup(); settings.setup();
   for (const button of $$("#tabs button")) button.addEventListener("click", () => showTab(button.dataset.tab));
   document.addEventListener("tab", (event) => {
     code.stop();
     if (event.detail === "code") code.start();
     if (event.detail === "history") history.reload().catch(fail);
     if (event.detail === "home") home.refresh().catch(fail);
+    if (event.detail === "purse") purse.refresh().catch(fail);
     if (event.detail === "settings") settings.refresh().catch(fail);
   });
   $("#sign-out").addEventListener("click", async () => {
@@ -46,6 +48,7 @@ async function start() {
     const saved = await store.load("device");
     // Sign-out goes on when the server cannot be reached; the device then stays until revoked elsewhere.
     if (saved) await api.request("DELETE", `/devices/${saved.id}`).catch(() => {});
+    await purse.forget(); // and its offline purses' keys: closed, then cleared with the rest
     await store.clear();
     await api.signOut();
   });
