@@ -21,13 +21,20 @@ export function enqueue(terminalId, record) {
   write(terminalId, "queue", [...queued(terminalId), record]);
 }
 
+// A queued record's identity: a case-1 sale by its sequence number, a purse payment (case 3) by
+// its purse and counter. Purse records also keep their amount and outage for the limits, which
+// the upload leaves out (the server takes exactly {kind, certificate, token}).
+export const recordKey = (record) => record.kind === "purse" ? `purse:${record.token.purse_id}#${record.token.counter}` : `seq:${record.seq}`;
+export const toUpload = (record) => record.kind === "purse"
+  ? {kind: "purse", certificate: record.certificate, token: record.token} : record;
+
 // After an upload: what the server has (posted or duplicate) leaves the queue; what it refused
 // moves to "rejected" for the operator, so it is not sent for ever.
 export function settle(terminalId, sent, results) {
-  const answered = new Set(results.map((result) => sent[result.index].seq));
+  const answered = new Set(results.map((result) => recordKey(sent[result.index])));
   const refused = results.filter((result) => result.status === "refused")
     .map((result) => ({...sent[result.index], reason: result.reason}));
-  write(terminalId, "queue", queued(terminalId).filter((record) => !answered.has(record.seq)));
+  write(terminalId, "queue", queued(terminalId).filter((record) => !answered.has(recordKey(record))));
   write(terminalId, "rejected", [...rejected(terminalId), ...refused]);
 }
 

@@ -6,7 +6,8 @@ import {drawQr} from "/static/wallet/js/qr.js";
 import {$, facts, fail, newReference, onSubmit, say} from "./dom.js";
 import {ConfirmationCheck, expectedConfirmation, makeCode} from "./offline.js";
 import {scanInto} from "./scan.js";
-import {enqueue, offlineSince, queued, rejected, setOfflineSince, settle, takeSeq} from "./queue.js";
+import {memoryRefusal, readPayment, refusal, remember} from "./purse.js";
+import {enqueue, offlineSince, queued, rejected, setOfflineSince, settle, takeSeq, toUpload} from "./queue.js";
 
 const UPLOAD_MAX = 200; // OFFLINE_UPLOAD_MAX_RECORDS
 
@@ -32,6 +33,7 @@ export function setupTill(terminal) {
     if (sale && sale.abort) sale.abort.abort();
     sale = null;
     $("#confirm-form").hidden = true;
+    $("#purse-form").hidden = true;
   }
 
   async function onlineSale(amount, reference) {
@@ -66,6 +68,8 @@ export function setupTill(terminal) {
     sale = {check, code};
     show(code.payload, amount, "Offline code: when the customer has paid, enter the confirmation their app shows.");
     $("#confirm-form").hidden = false;
+    $("#purse-form").hidden = false;
+    $("#purse-payment").value = "";
     $("#confirmation").value = "";
     $("#confirmation").focus();
   }
@@ -96,9 +100,28 @@ export function setupTill(terminal) {
     }
   });
 
+  // Case 3: the customer's phone is offline too and pays from its purse: the token is checked
+  // here (./purse.js), and the sale queued with it, as the case-1 confirmation would be.
+  onSubmit($("#purse-form"), async (form) => {
+    if (!sale || !sale.check) return;
+    const {code} = sale;
+    const payment = readPayment(form.get("payment"));
+    if (!payment) { say("#request-status", "That is not a purse payment (it starts with WPP1:).", "bad"); return; }
+    const {certificate, token} = payment;
+    const reason = await refusal(certificate, token, {purse: terminal.config.offline.purse, terminalId: id,
+      nonce: code.nonce, amount: code.amount, currency, now: terminal.now()}) || memoryRefusal(id, certificate, token);
+    if (reason) { say("#request-status", `Purse payment refused: ${reason}.`, "bad"); return; }
+    remember(id, token);
+    enqueue(id, {kind: "purse", certificate, token, amount: token.amount, offline_since: offlineSince(id)});
+    endSale();
+    say("#request-status", "Paid with the customer's offline purse: queued for upload.", "ok");
+    showQueue();
+  });
+
   // A scanned confirmation is checked at once; so is a typed one, on Enter.
   scanInto($("#scan-confirmation"), $("#confirmation"), () => $("#confirm-form").requestSubmit());
   scanInto($("#scan-charge-code"), $("#charge-code"));
+  scanInto($("#scan-purse"), $("#purse-payment"), () => $("#purse-form").requestSubmit());
 
   $("#request-cancel").addEventListener("click", async () => {
     const current = sale;
@@ -160,11 +183,13 @@ export function setupTill(terminal) {
   async function upload() {
     const records = queued(id).slice(0, UPLOAD_MAX);
     if (!records.length) return;
-    const answer = await terminal.post("/offline/sales", {records});
+    const answer = await terminal.post("/offline/sales", {records: records.map(toUpload)});
     settle(id, records, answer.results);
     $("#upload-results").replaceChildren(...answer.results.map((result) => {
       const item = document.createElement("li");
-      item.textContent = `Sale ${result.seq ?? result.index + 1}: ${result.status}` +
+      const what = result.purse_id ? `Purse payment of ${money(records[result.index].amount)} (token ${result.counter})`
+        : `Sale ${result.seq ?? result.index + 1}`;
+      item.textContent = `${what}: ${result.status}` + (result.overspend ? " (an overspend: the purse is frozen)" : "") +
         (result.reason ? ` (${result.reason})` : "") + (result.breaches.length ? `, over ${result.breaches.join(", ")}` : "");
       return item;
     }));
