@@ -8,11 +8,12 @@ import * as orders from "./orders.js";
 import * as qrcodes from "./qrcodes.js";
 import * as reports from "./reports.js";
 import * as sales from "./sales.js";
+import * as staff from "./staff.js";
 import * as terminals from "./terminals.js";
 import * as webhooks from "./webhooks.js";
 import {choose, may, state} from "./state.js";
 
-const VIEWS = {sales, orders, terminals, reports, keys, webhooks};
+const VIEWS = {sales, orders, terminals, reports, staff, keys, webhooks};
 
 function showSignedIn(on) {
   $("#signin").hidden = on;
@@ -43,6 +44,7 @@ function offer() {
 async function enter() {
   const [me, merchants] = await Promise.all([api.get("/me"), api.get("/merchants")]);
   $("#who").textContent = me.name;
+  state.me = me;
   state.merchants = merchants.data;
   $("#merchant").replaceChildren(...state.merchants.map((m) => el("option", {value: m.id}, m.name)));
   $("#no-merchant").hidden = state.merchants.length > 0;
@@ -53,7 +55,7 @@ async function enter() {
 
 async function start() {
   signin.setup((tokens) => { api.adopt(tokens); notice(""); enter().catch(fail); });
-  for (const view of [sales, orders, qrcodes, terminals, reports, keys, webhooks]) view.setup(fail);
+  for (const view of [sales, orders, qrcodes, terminals, reports, staff, keys, webhooks]) view.setup(fail);
   for (const button of $$("#tabs button")) button.addEventListener("click", () => showTab(button.dataset.tab));
   document.addEventListener("tab", (event) => {
     const view = VIEWS[event.detail];
@@ -61,7 +63,7 @@ async function start() {
   });
   $("#merchant").addEventListener("change", () => { choose($("#merchant").value); offer(); });
   $("#sign-out").addEventListener("click", () => api.signOut());
-  api.onSignedOut(() => { state.merchant = null; showSignedIn(false); });
+  api.onSignedOut(() => { state.merchant = null; state.me = null; showSignedIn(false); });
   if (api.hasRefreshToken() && await api.refresh()) return enter();
   showSignedIn(false);
 }

@@ -7,10 +7,12 @@ export const RIGHTS = {
   issue_qr: ["owner", "manager", "cashier"],
   terminals: ["owner", "manager"],
   webhooks: ["owner", "manager"],
+  staff: ["owner", "manager"],
   api_keys: ["owner"],
+  roles: ["owner"],
 };
 
-export const state = {merchants: [], merchant: null};
+export const state = {me: null, merchants: [], merchant: null};
 
 export const may = (right) => Boolean(state.merchant) && (RIGHTS[right] || []).includes(state.merchant.role);
 export const base = () => `/merchants/${state.merchant.id}`;
