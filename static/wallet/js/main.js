@@ -15,6 +15,7 @@ function showSignedIn(on) {
   $("#signin").hidden = on;
   $("#tabs").hidden = !on;
   $("#sign-out").hidden = !on;
+  for (const button of $$("#tabs button")) button.hidden = false; // all of them again after an offline start
   if (!on) { for (const section of $$("section.tab")) section.hidden = true; $("#who").textContent = ""; }
 }
 
@@ -55,12 +56,15 @@ async function start() {
   api.onSignedOut(() => { code.stop(); account.state.me = null; account.state.wallets = []; showSignedIn(false); });
 
   if (api.hasRefreshToken() && await api.refresh()) return enter();
-  if (!navigator.onLine && await store.load("device")) {
-    // Offline with a registered device: the payment code still works; nothing else can.
-    $("#tabs").hidden = true;
-    $("#code").hidden = false;
-    notice("You are offline: your payment code still works.");
-    return code.start();
+  if (!navigator.onLine && (await store.load("device") || await store.load("purses"))) {
+    // Offline with a registered device or a purse: the payment code and the purse still work;
+    // nothing else can, so only their tabs are offered.
+    for (const button of $$("#tabs button")) button.hidden = !["code", "purse"].includes(button.dataset.tab);
+    $("#tabs").hidden = false;
+    const device = await store.load("device");
+    notice(device ? "You are offline: your payment code still works." : "You are offline: your offline purse still pays.");
+    showTab(device ? "code" : "purse");
+    return;
   }
   showSignedIn(false);
 }

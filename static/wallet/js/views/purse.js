@@ -27,14 +27,28 @@ export async function refresh() {
   $("#purse-unsupported").hidden = ok;
   $("#purse-new").hidden = !ok;
   const mine = await kept();
-  const lists = await Promise.all(account.state.wallets.map((w) => api.get(`/wallets/${w.id}/offline-purses`)));
-  const purses = lists.flatMap((list) => list.data);
-  $("#purses").replaceChildren(...purses.map((p) => item(p, mine[p.id])));
+  let purses, offline = !account.state.me; // not signed in: opened offline from the app shell
+  try {
+    if (offline) throw Object.assign(new Error("offline"), {status: 0});
+    const lists = await Promise.all(account.state.wallets.map((w) => api.get(`/wallets/${w.id}/offline-purses`)));
+    purses = lists.flatMap((list) => list.data);
+  } catch (error) {
+    if (error.status !== 0) throw error;
+    // No network: the purses this phone holds keys for, from their certificates (what tills
+    // uploaded is unknown here; what this phone signed is not).
+    offline = true;
+    purses = Object.values(mine).map(fromCertificate);
+  }
+  $("#purses").replaceChildren(...purses.map((p) => item(p, mine[p.id], offline)));
   $("#purses-empty").hidden = purses.length > 0;
+  $("#purse-new").hidden = !ok || offline; // reserving needs the server
   if (chosen && !purses.some((p) => p.id === chosen && p.status === "active")) { chosen = null; $("#purse-pay").hidden = true; }
 }
 
-function item(purse, local) {
+const fromCertificate = ({wallet_id, certificate: c}) => ({id: c.purse_id, wallet_id, status: "active", currency: c.currency,
+  allowance: c.allowance, max_payment: c.max_payment, spent: 0, debt: 0, valid_until: new Date(c.valid_until * 1000).toISOString()});
+
+function item(purse, local, offline = false) {
   const money = (amount) => format(amount, purse.currency);
   const parts = [`${money(leftOf(purse, local))} left of ${money(purse.allowance)}`, `spent ${money(purse.spent)}`,
     `at most ${money(purse.max_payment)} a payment`, purse.debt ? `owes ${money(purse.debt)}` : "",
@@ -49,6 +63,7 @@ function item(purse, local) {
     pay.addEventListener("click", () => choose(purse.id));
     row.append(pay);
   }
+  if (offline) return row; // closing needs the server
   const close = el("button", {type: "button", class: "danger", "aria-label": `Close the ${purse.currency} purse`}, "Close");
   close.addEventListener("click", async () => {
     if (!window.confirm("Close this purse? It stops paying at once; what is left comes back after the grace period.")) return;
@@ -102,6 +117,7 @@ async function sign() {
   $("#purse-sign").hidden = true;
   $("#purse-token").hidden = false;
   notice(`Signed ${format(request.amount, cert.currency)}: show it to the till.`);
+  await refresh(); // what is left, by this phone's own record
 }
 
 async function reserve(form) {
