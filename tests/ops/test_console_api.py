@@ -36,7 +36,11 @@ def test_a_user_a_merchant_key_and_no_token_are_refused_on_every_console_endpoin
 def test_me_names_the_operators_roles_and_what_they_may_do(app, api, role, rights):
     operator = make_operator(app, api, role, name=f"{role} person")
     me = api.get("/api/v1/admin/me", operator).json
-    assert me == {"user_id": operator.id, "name": f"{role} person", "roles": [role], "rights": rights}
+    assert {k: me[k] for k in ("user_id", "name", "roles", "rights")} == \
+        {"user_id": operator.id, "name": f"{role} person", "roles": [role], "rights": rights}
+    from app.pages import ADMIN  # the console's freeze panel follows what the server has
+    assert me["features"]["freezes"] == any(r.rule == "/api/v1/admin/freezes" for r in app.url_map.iter_rules())
+    assert ADMIN.exists()
 
 
 def test_a_user_is_found_by_phone_email_wallet_id_user_id_and_part_of_the_name(app, api):

@@ -10,12 +10,17 @@ from app.wallet.schemas import MyLimitsOut, TransactionOut, WalletOut
 Right = Literal["read", "freeze", "adjustments", "fees", "operators", "configuration"]
 
 
+class ConsoleFeatures(BaseModel):
+    freezes: bool = Field(description="whether this server has the freezes API (/api/v1/admin/freezes)")
+
+
 class OperatorMe(BaseModel):
     user_id: str
     name: str
     roles: list[str]
     rights: list[Right] = Field(description="what these roles may do (app.auth.operator_roles); the console "
                                             "offers nothing else")
+    features: ConsoleFeatures
 
 
 class UserSearchQuery(RequestParams):

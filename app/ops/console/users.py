@@ -2,6 +2,7 @@
 history. One snapshot per request (read, then end_read); nothing here writes."""
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import or_, select
 
 from app.auth.identity import PHONE, find_user, normalize
@@ -28,8 +29,12 @@ def user_brief(user: User) -> dict:
 
 def operator_me(user_id: str, roles: set[str]) -> dict:
     user = db.session.get(User, user_id)
+    # Features another branch may not have brought yet: the console asks here instead of probing
+    # for a 404 (which the browser would log as an error on every page it opens).
+    paths = {rule.rule for rule in current_app.url_map.iter_rules()}
     out = {"user_id": user.id, "name": user.name, "roles": sorted(roles),
-           "rights": [right for right in RIGHTS if may(roles, right)]}
+           "rights": [right for right in RIGHTS if may(roles, right)],
+           "features": {"freezes": "/api/v1/admin/freezes" in paths}}
     end_read()
     return out
 

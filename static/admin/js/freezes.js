@@ -1,6 +1,7 @@
 // Freezes of a user or one wallet, on the freezes API (POST /admin/freezes, GET ?user_id=&active=true,
-// POST /admin/freezes/{id}/lift). The panel appears only where that API answers: a server without
-// it (404 on the list) shows the rest of the console unchanged.
+// POST /admin/freezes/{id}/lift). The panel appears only where that API exists: GET /admin/me says
+// whether the server has it, and a 404 on the list hides the panel too; the rest of the console is
+// unchanged either way.
 import * as api from "../../wallet/js/api.js";
 import {$, el, notice, onSubmit} from "../../wallet/js/ui.js";
 import {when} from "../../merchant/js/dom.js";
@@ -29,6 +30,8 @@ function item(freeze) {
 }
 
 export async function show(userId) {
+  $("#freezes").hidden = true;
+  if (!state.me.features.freezes) return; // this server has no freezes API (yet)
   let list;
   try {
     list = await api.get(`/admin/freezes?${new URLSearchParams({user_id: userId, active: "true"})}`);
