@@ -55,7 +55,7 @@ def test_an_admin_finds_a_user_and_changes_their_tier(app, api, desk, console):
     expect(page.locator("#wallet-table tbody tr")).to_contain_text("$123.45")
     expect(page.locator("#limits-tier")).to_have_text("basic")
     expect(page.locator("#history-table tbody tr")).to_have_count(1)
-    expect(page.locator("#user-verify")).to_have_text("Ledger check: OK (1 entries, hash chains and balances recomputed)")
+    expect(page.locator("#user-verify")).to_have_text("Ledger check: OK (1 entry, hash chains and balances recomputed)")
     expect(page.locator("#propose")).to_be_hidden()  # admin is not finance: no adjustments offered
 
     page.get_by_label("Move to tier").select_option("verified")

@@ -60,7 +60,8 @@ async function verify(userId) {
   box.className = "verify";
   const check = await api.get(`/admin/users/${userId}/verify`);
   const entries = check.wallets.reduce((sum, w) => sum + w.entries, 0);
-  box.textContent = check.ok ? `Ledger check: OK (${entries} entries, hash chains and balances recomputed)`
+  const counted = `${entries} ${entries === 1 ? "entry" : "entries"}`;
+  box.textContent = check.ok ? `Ledger check: OK (${counted}, hash chains and balances recomputed)`
     : `Ledger check FAILED: ${check.problems.join("; ")}`;
   box.className = check.ok ? "verify ok" : "verify bad";
 }
