@@ -49,40 +49,44 @@ def _verify_account(account: Account) -> list[str]:
     problems: list[str] = []
     other = aliased(Entry)
     pending = aliased(Transfer)
+    # Plain columns, not ORM objects: nothing to track, and several times cheaper per row.
     rows = db.session.execute(
-        select(Entry, Transfer, other.prev_hash, pending.amount)
+        select(Entry.seq, Entry.prev_hash, Entry.balance_after, Transfer.id, Transfer.transaction_id, Transfer.kind,
+               Transfer.debit_account_id, Transfer.credit_account_id, Transfer.amount, Transfer.currency,
+               Transfer.pending_id, Transfer.created_at, Transfer.hash, other.prev_hash.label("other_prev"),
+               pending.amount.label("released"))
         .join(Transfer, Transfer.id == Entry.transfer_id)
         .outerjoin(other, and_(other.transfer_id == Transfer.id, other.account_id != account.id))
         .outerjoin(pending, pending.id == Transfer.pending_id)
-        .where(Entry.account_id == account.id).order_by(Entry.seq)).yield_per(2000)
+        .where(Entry.account_id == account.id).order_by(Entry.seq)).all()
     running, seq, last = rules.Balances(), 0, GENESIS_HASH
-    for entry, t, other_prev, released in rows:
-        where = f"account {account.id}: entry {entry.seq}"
-        if entry.seq != seq + 1:
+    for r in rows:
+        where = f"account {account.id}: entry {r.seq}"
+        if r.seq != seq + 1:
             problems.append(f"{where} follows {seq}")
-        if entry.prev_hash != last:
+        if r.prev_hash != last:
             problems.append(f"{where} breaks the hash chain")
-        if other_prev is None:
-            problems.append(f"transfer {t.id}: missing entry")
+        if r.other_prev is None:
+            problems.append(f"transfer {r.id}: missing entry")
         else:
-            mine_is_debit = t.debit_account_id == account.id
+            mine_is_debit = r.debit_account_id == account.id
             expected = rules.transfer_hash(
-                id=t.id, transaction_id=t.transaction_id, kind=t.kind, debit_account_id=t.debit_account_id,
-                credit_account_id=t.credit_account_id, amount=t.amount, currency=t.currency,
-                pending_id=t.pending_id, created_at=t.created_at,
-                debit_prev_hash=entry.prev_hash if mine_is_debit else other_prev,
-                credit_prev_hash=other_prev if mine_is_debit else entry.prev_hash)
-            if expected != t.hash:
-                problems.append(f"transfer {t.id}: hash mismatch (fields or chain altered)")
+                id=r.id, transaction_id=r.transaction_id, kind=r.kind, debit_account_id=r.debit_account_id,
+                credit_account_id=r.credit_account_id, amount=r.amount, currency=r.currency,
+                pending_id=r.pending_id, created_at=r.created_at,
+                debit_prev_hash=r.prev_hash if mine_is_debit else r.other_prev,
+                credit_prev_hash=r.other_prev if mine_is_debit else r.prev_hash)
+            if expected != r.hash:
+                problems.append(f"transfer {r.id}: hash mismatch (fields or chain altered)")
         try:
-            debit_effect, credit_effect = rules.effects(t.kind, t.amount, released or 0)
+            debit_effect, credit_effect = rules.effects(r.kind, r.amount, r.released or 0)
         except ValueError as exc:
-            problems.append(f"transfer {t.id}: {exc}")
+            problems.append(f"transfer {r.id}: {exc}")
             debit_effect = credit_effect = rules.Balances()
-        running = running.plus(debit_effect if t.debit_account_id == account.id else credit_effect)
-        if entry.balance_after != running.balance:
-            problems.append(f"{where} balance_after {entry.balance_after} != {running.balance}")
-        seq, last = entry.seq, t.hash
+        running = running.plus(debit_effect if r.debit_account_id == account.id else credit_effect)
+        if r.balance_after != running.balance:
+            problems.append(f"{where} balance_after {r.balance_after} != {running.balance}")
+        seq, last = r.seq, r.hash
     stored = rules.Balances(account.debits_posted, account.credits_posted, account.debits_pending,
                             account.credits_pending)
     if stored != running:
