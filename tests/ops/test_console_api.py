@@ -54,6 +54,7 @@ def test_a_user_is_found_by_phone_email_wallet_id_user_id_and_part_of_the_name(a
     assert [(u["id"], u["tier"], u["verified"]) for u in by_phone] == [(bob.id, "basic", True)]
     assert api.get("/api/v1/admin/users", support, query_string={"q": "+6599999999"}).json["data"] == []
     assert api.get("/api/v1/admin/users", support, query_string={"q": "%_"}).json["data"] == []  # literal, not wildcards
+    assert api.get("/api/v1/admin/users", support, query_string={"q": "   "}).json["data"] == []  # not everyone
 
 
 @pytest.mark.parametrize("query", [{}, {"q": "a"}, {"q": "x" * 255}, {"q": "bad\x00"}])
