@@ -14,6 +14,9 @@ DEMO_PASSWORD = "demo-Password-1"
 DEMO_USERS = [("Alice Demo", "+6590000001", "alice@demo.test", 50_000),
               ("Bob Demo", "+6590000002", "bob@demo.test", 20_000),
               ("Carol Demo", "+6590000003", "carol@demo.test", 0)]
+# Operators for the console at /admin: two finance operators, so one proposes and the other approves.
+DEMO_OPERATORS = [("Sam Support", "support@demo.test", "support"), ("Fiona Finance", "finance@demo.test", "finance"),
+                  ("Frank Finance", "finance2@demo.test", "finance"), ("Ada Admin", "admin@demo.test", "admin")]
 
 
 def create_user(*, email: str, password: str, name: str, role: str = "user", phone: str | None = None) -> User:
@@ -49,6 +52,22 @@ def seed_demo_data() -> list[str]:
                 uow.commit()
         lines.append(f"{name}: sign in with {email} or {phone}, password {DEMO_PASSWORD}")
     lines.extend(_demo_shop(currency))
+    lines.extend(_demo_operators())
+    return lines
+
+
+def _demo_operators() -> list[str]:
+    lines = []
+    for name, email, role in DEMO_OPERATORS:
+        if db.session.execute(select(User.id).where(User.email == email)).first():
+            lines.append(f"{email} already exists")
+            continue
+        user = create_user(email=email, password=DEMO_PASSWORD, name=name, role="admin" if role == "admin" else "user")
+        if role != "admin":  # create_user made the admin an operator already
+            with unit_of_work() as uow:
+                db.session.add(OperatorRole(id=new_id("opr"), user_id=user.id, role=role, created_at=clock.now()))
+                uow.commit()
+        lines.append(f"{name}, operator ({role}): sign in at /admin with {email}, password {DEMO_PASSWORD}")
     return lines
 
 

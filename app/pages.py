@@ -1,6 +1,7 @@
 """The web pages under static/: the wallet at `/`, with its manifest and service worker; the
 merchant dashboard at `/merchant` (static/merchant/, which imports the wallet's modules); and the
-terminal simulator at `/terminal` (a till and a vending machine that sign their own requests).
+terminal simulator at `/terminal` (a till and a vending machine that sign their own requests); and
+the operator console at `/admin` (static/admin/, on the /api/v1/admin endpoints).
 
 The service worker is served from `/sw.js` (not /static/...) because a worker controls only the
 paths under its own URL, and the wallet lives at `/`. A worker runs under the CSP that comes
@@ -16,6 +17,7 @@ from flask import Flask, send_from_directory
 WALLET = Path(__file__).resolve().parent.parent / "static" / "wallet"
 MERCHANT = WALLET.parent / "merchant"
 TERMINAL = WALLET.parent / "terminal"
+ADMIN = WALLET.parent / "admin"
 WORKER_POLICY = "default-src 'none'; connect-src 'self'; script-src 'self'"
 
 
@@ -43,3 +45,7 @@ def register_pages(app: Flask) -> None:
     def terminal_page():
         # Not under the wallet's service worker (its scope is `/` but it caches only the wallet's shell).
         return send_from_directory(TERMINAL, "index.html", max_age=0)
+
+    @app.get("/admin", doc_ui=False)
+    def admin_page():
+        return send_from_directory(ADMIN, "index.html", max_age=0)

@@ -14,7 +14,7 @@ from app.config import SECRET_NAMES, ConfigError, load_config
 
 NOT_DOCUMENTED = {"static", "openapi_document", "api_docs_page", "api_docs_files",
                   "wallet_page", "wallet_manifest", "wallet_worker", "merchant_page",
-                  "terminal_page"}  # pages and files, not API (app/pages.py)
+                  "terminal_page", "admin_page"}  # pages and files, not API (app/pages.py)
 
 
 def assert_envelope(response, status: int, code: str) -> None:

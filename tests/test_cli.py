@@ -41,6 +41,13 @@ def test_seed_demo_creates_users_with_balances_once(app, client):
     wallets = client.get("/api/v1/wallets", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json
     assert wallets["data"][0]["balance"] == 50_000
     assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    # the console's demo operators sign in and hold their roles
+    for email, roles in (("support@demo.test", ["support"]), ("finance@demo.test", ["finance"]),
+                         ("finance2@demo.test", ["finance"]), ("admin@demo.test", ["admin"])):
+        assert f"sign in at /admin with {email}" in first.output
+        token = client.post("/api/v1/auth/login", json={"identifier": email, "password": "demo-Password-1"}).json
+        me = client.get("/api/v1/admin/me", headers={"Authorization": f"Bearer {token['access_token']}"}).json
+        assert me["roles"] == roles, email
 
 
 def test_expire_holds_releases_holds_past_their_expiry(app):

@@ -70,3 +70,30 @@ def test_the_terminal_simulator_is_at_terminal_under_the_page_policy_with_a_labe
     controls = Controls()
     controls.feed(page)
     assert controls.ids and [i for i in controls.ids if i not in controls.labelled] == []
+
+
+def test_the_operator_console_is_at_admin_under_the_page_policy_with_a_label_on_every_control(client):
+    from html.parser import HTMLParser
+    response = client.get("/admin")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+    page = response.get_data(as_text=True)
+    assert '<script type="module" src="/static/admin/js/main.js">' in page and "<script>" not in page
+
+    class Controls(HTMLParser):  # each control named by <label for=id> or aria-label
+        def __init__(self):
+            super().__init__()
+            self.labelled, self.controls = set(), []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "label":
+                self.labelled.add(attrs.get("for"))
+            elif tag in ("input", "select", "textarea"):
+                self.controls.append((attrs.get("id"), attrs.get("aria-label")))
+
+    controls = Controls()
+    controls.feed(page)
+    assert controls.controls
+    assert [c for c in controls.controls if c[0] not in controls.labelled and not c[1]] == []

@@ -72,6 +72,9 @@ class Transaction(db.Model):
               postgresql_ops={"reference": "gin_trgm_ops"}, postgresql_where=text("reference IS NOT NULL")),
         Index("ix_transactions_note_trgm", "note", postgresql_using="gin",
               postgresql_ops={"note": "gin_trgm_ops"}, postgresql_where=text("note IS NOT NULL")),
+        # A terminal's transactions by time: batches and settlements, and its latest one (the
+        # operator console's "last seen"); migration 0027.
+        Index("ix_transactions_terminal_created", "terminal_id", "created_at"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     type: Mapped[str] = mapped_column(String(24), nullable=False)  # topup | transfer | hold ...
@@ -86,7 +89,7 @@ class Transaction(db.Model):
     related_id: Mapped[str | None] = mapped_column(ForeignKey("transactions.id"), index=True)  # refunds of a payment
     # The terminal that took this payment or refund (batches and settlements add these up).
     # No foreign key: the ledger does not depend on the POS feature.
-    terminal_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    terminal_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
