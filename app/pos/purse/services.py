@@ -22,7 +22,7 @@ from app.core.errors import AppError, Code, not_found
 from app.core.ids import new_id
 from app.core.uow import end_read, retrying, unit_of_work
 from app.extensions import db
-from app.pos.purse import issuer
+from app.pos.purse import issuer, sequence
 from app.pos.purse.models import OfflineFreeze, Purse, PurseToken
 from app.wallet import holds, ledger
 from app.wallet.models import Account, Transfer
@@ -37,7 +37,8 @@ def present(purse: Purse) -> dict:
             "debt": purse.debt, "frozen_reason": purse.frozen_reason,
             "valid_until": clock.iso(purse.valid_until), "created_at": clock.iso(purse.created_at),
             "closed_at": clock.iso(purse.closed_at) if purse.closed_at else None,
-            "release_after": clock.iso(purse.release_after), "certificate": issuer.certificate(purse)}
+            "release_after": clock.iso(purse.release_after), "gaps": sequence.gaps(purse.id),
+            "certificate": issuer.certificate(purse)}
 
 
 def _wallet(user: User, wallet_id: str) -> Account:

@@ -21,7 +21,7 @@ from app.core import clock
 from app.core.ids import new_id
 from app.extensions import db
 from app.merchant.models import Merchant
-from app.pos.purse import certs, issuer
+from app.pos.purse import certs, issuer, sequence
 from app.pos.purse.schemas import PurseRecord
 from app.pos.purse.services import RECEIVABLE, lock_escrow
 from app.pos.terminals.models import Terminal
@@ -59,7 +59,8 @@ def refusal(record: PurseRecord, terminal: Terminal, currency: str) -> str | Non
 
 def _answer(index: int, record: PurseRecord | None, status: str, reason: str | None = None,
             payment_id: str | None = None, overspend: bool = False, errors: list | None = None) -> dict:
-    return {"index": index, "seq": None, "status": status, "reason": reason, "payment_id": payment_id,
+    gaps = sequence.gaps(record.token.purse_id) if status in ("posted", "duplicate") else []
+    return {"purse_gaps": gaps, "index": index, "seq": None, "status": status, "reason": reason, "payment_id": payment_id,
             "breaches": [], "errors": errors or [], "purse_id": record.token.purse_id if record else None,
             "counter": record.token.counter if record else None, "overspend": overspend}
 
