@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.auth.services.pin import require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
+from app.core.idempotency import IdempotencyRequest, run_once
 from app.core.ids import new_id
 from app.core.uow import end_read, retrying, unit_of_work
 from app.extensions import db
@@ -49,7 +50,11 @@ def _wallet(user: User, wallet_id: str) -> Account:
 
 
 def create(user: User, wallet_id: str, *, device_key: str, allowance: int, max_payment: int | None,
-           validity_days: int, pin: str | None) -> dict:
+           validity_days: int, pin: str | None, idem: IdempotencyRequest | None = None) -> tuple[int, dict]:
+    """Idempotent like every money-moving POST: the key is claimed in the same unit of work as the
+    hold (app.core.idempotency.run_once), so a retry gets the same purse back and holds nothing
+    again, and two requests with one key at once make one purse (the second waits on the key's
+    row, then reads the first's answer). Refusals after the claim are stored under the key too."""
     cfg = current_app.config
     if allowance > cfg["OFFLINE_PURSE_MAX"] or validity_days > cfg["OFFLINE_PURSE_MAX_DAYS"]:
         raise AppError(Code.VALIDATION_ERROR, "the allowance or the validity is above this server's limit",
@@ -57,31 +62,28 @@ def create(user: User, wallet_id: str, *, device_key: str, allowance: int, max_p
     kid, _ = issuer.signing_key()
     require_payment_pin(user, pin, allowance)  # the whole allowance can be spent with no PIN later
 
-    def attempt() -> dict:
-        with unit_of_work() as uow:
-            wallet = _wallet(user, wallet_id)
-            if wallet.status != "active":
-                raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
-            if db.session.get(OfflineFreeze, wallet.id) is not None:
-                raise AppError(Code.OFFLINE_FROZEN, "this wallet's offline use is frozen after an overspent purse")
-            now = clock.now()
-            valid_until = (now + timedelta(days=validity_days)).replace(microsecond=0)
-            release_after = valid_until + timedelta(hours=cfg["OFFLINE_PURSE_GRACE_HOURS"])
-            escrow = ledger.system_account(ESCROW, wallet.currency)
-            hold = holds.place_hold(debit_id=wallet.id, credit_id=escrow.id, amount=allowance,
-                                    currency=wallet.currency, expires_at=release_after, initiator_id=user.id,
-                                    reference="offline purse")
-            purse = Purse(id=new_id("prs"), wallet_id=wallet.id, user_id=user.id, device_key=device_key,
-                          currency=wallet.currency, allowance=allowance, max_payment=max_payment or allowance,
-                          valid_until=valid_until, issuer_kid=kid, signature="", status="active",
-                          hold_txn_id=hold.id, spent=0, debt=0, created_at=now, release_after=release_after)
-            purse.signature = issuer.sign(issuer.certificate(purse))
-            db.session.add(purse)
-            db.session.flush()
-            answer = present(purse)
-            uow.commit()
-            return answer
-    return retrying(attempt)
+    def work() -> tuple[int, dict]:
+        wallet = _wallet(user, wallet_id)
+        if wallet.status != "active":
+            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
+        if db.session.get(OfflineFreeze, wallet.id) is not None:
+            raise AppError(Code.OFFLINE_FROZEN, "this wallet's offline use is frozen after an overspent purse")
+        now = clock.now()
+        valid_until = (now + timedelta(days=validity_days)).replace(microsecond=0)
+        release_after = valid_until + timedelta(hours=cfg["OFFLINE_PURSE_GRACE_HOURS"])
+        escrow = ledger.system_account(ESCROW, wallet.currency)
+        hold = holds.place_hold(debit_id=wallet.id, credit_id=escrow.id, amount=allowance,
+                                currency=wallet.currency, expires_at=release_after, initiator_id=user.id,
+                                reference="offline purse")
+        purse = Purse(id=new_id("prs"), wallet_id=wallet.id, user_id=user.id, device_key=device_key,
+                      currency=wallet.currency, allowance=allowance, max_payment=max_payment or allowance,
+                      valid_until=valid_until, issuer_kid=kid, signature="", status="active",
+                      hold_txn_id=hold.id, spent=0, debt=0, created_at=now, release_after=release_after)
+        purse.signature = issuer.sign(issuer.certificate(purse))
+        db.session.add(purse)
+        db.session.flush()
+        return 201, present(purse)
+    return run_once(idem, work)
 
 
 def lock_escrow(currency: str) -> Account:
