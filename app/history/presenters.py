@@ -13,7 +13,8 @@ from app.wallet.models import Account
 
 # What a user sees on the other side of a system account. Both adjustment accounts read
 # "Adjustment": the user learns it was a correction, not the operator's bookkeeping.
-SYSTEM_LABELS = {"topup_float": "Top-up", "suspense": "Adjustment", "revenue": "Adjustment"}
+SYSTEM_LABELS = {"topup_float": "Top-up", "suspense": "Adjustment", "revenue": "Adjustment",
+                 "offline_purse": "Offline purse", "offline_receivable": "Offline purse debt"}
 
 
 def counterparties(account_ids: set[str]) -> dict[str, dict]:

@@ -14,7 +14,9 @@
 --   4. the excess (above what is held: an overspend, or a late token after the hold returned):
 --      from the wallet's available money as far as it goes, and the rest from the
 --      offline_receivable system account: the wallet's debt, recorded on the purse. The wallet's
---      no-overdraft rule is never bent; the receivable's negative balance is what users owe;
+--      no-overdraft rule is never bent; the receivable's negative balance is what users owe,
+--      recorded as the wallet's debt (debt_record, app/wallet/sql/debts.sql) and collected by
+--      ledger_post from the next money that comes into the wallet;
 --   5. a reused counter with other content, or a total above the allowance, freezes the purse
 --      and the wallet's offline use (offline_freezes);
 --   6. the merchant's payment.succeeded (offline: true, the phone's time of sale beside the time
@@ -99,6 +101,8 @@ BEGIN
         IF owed > 0 THEN
             PERFORM ledger_post(p_ids[5], p_txn_id, 'posted', p_receivable_id, till.id, owed, p_currency,
                                 NULL, NULL, NULL, p_now);
+            -- The wallet owes it: collected from the next money that comes in (debts.sql).
+            PERFORM debt_record(purse.wallet_id, p_receivable_id, owed, p_now);
         END IF;
     END IF;
 

@@ -83,6 +83,8 @@ class PurseOut(BaseModel):
     created_at: str
     closed_at: str | None
     release_after: str = Field(description="when what is still held returns to the wallet")
+    wallet_debt: int = Field(description="what the wallet still owes for its purses' overspends, all of them: "
+                                         "collected from the next money that comes in")
     gaps: list[list[int]] = Field(description="runs [first, last] of sequence numbers (counters) never uploaded "
                                               "below the highest uploaded: tokens a terminal still holds, or lost")
     certificate: CertificateOut

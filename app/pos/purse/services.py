@@ -26,7 +26,7 @@ from app.extensions import db
 from app.pos.purse import issuer, sequence
 from app.pos.purse.models import OfflineFreeze, Purse, PurseToken
 from app.wallet import holds, ledger
-from app.wallet.models import Account, Transfer
+from app.wallet.models import Account, Transfer, WalletDebt
 
 ESCROW = "offline_purse"  # holds land here when captured, and pay the merchant from here
 RECEIVABLE = "offline_receivable"  # pays for an overspend the wallet cannot: its debit is what users owe
@@ -39,7 +39,14 @@ def present(purse: Purse) -> dict:
             "valid_until": clock.iso(purse.valid_until), "created_at": clock.iso(purse.created_at),
             "closed_at": clock.iso(purse.closed_at) if purse.closed_at else None,
             "release_after": clock.iso(purse.release_after), "gaps": sequence.gaps(purse.id),
+            "wallet_debt": _outstanding(purse.wallet_id),
             "certificate": issuer.certificate(purse)}
+
+
+def _outstanding(wallet_id: str) -> int:
+    """What the wallet still owes for all its purses (collected from the next money in: debts.sql)."""
+    debt = db.session.get(WalletDebt, wallet_id)
+    return 0 if debt is None else debt.owed - debt.collected
 
 
 def _wallet(user: User, wallet_id: str) -> Account:
