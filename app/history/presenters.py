@@ -32,7 +32,9 @@ def counterparties(account_ids: set[str]) -> dict[str, dict]:
             described[account.id] = {"type": "merchant", "name": merchant.name if merchant else None,
                                      "merchant_id": account.merchant_id}
         else:
-            described[account.id] = {"type": "system", "name": SYSTEM_LABELS.get(account.code, account.code)}
+            # The purse escrow is spread over 'offline_purse.0' ...: one label for them all.
+            label = SYSTEM_LABELS.get(account.code.split(".")[0], account.code)
+            described[account.id] = {"type": "system", "name": label}
     return described
 
 

@@ -1,6 +1,7 @@
 """Offline purses, the rest of issue 13: a wallet's debts collected in the posting (wallet_debts;
 debt_record and debt_collect in app/wallet/sql/debts.sql, called by ledger_post and purse_capture,
-both installed again)
+both installed again); the purse escrow spread over accounts by purse id (purse_capture takes the
+escrow from the purse's hold and loses its p_escrow_id argument: the old one is dropped)
 
 Revision ID: 0027
 Revises: 0026
@@ -25,7 +26,12 @@ FILES = [APP / "wallet" / "sql" / "debts.sql", APP / "wallet" / "sql" / "ledger_
          APP / "pos" / "purse" / "purse.sql"]
 
 
+CAPTURE_BEFORE = ("text, bigint, text, text, text, bigint, text, timestamptz, text, text, timestamptz, text, text, "
+                  "text, text[], text")
+
+
 def upgrade():
+    op.execute(f"DROP FUNCTION IF EXISTS purse_capture({CAPTURE_BEFORE})")
     op.create_table('wallet_debts',
     sa.Column('wallet_id', sa.String(length=40), nullable=False),
     sa.Column('receivable_id', sa.String(length=40), nullable=False),

@@ -2,6 +2,20 @@
 -- caller's transaction (app.pos.purse.uploads; Python has checked the certificate's issuer
 -- signature, the token's device signature and the certificate's limits: it holds the keys).
 --
+-- The escrow: a purse's hold is placed on one of ESCROW_BUCKETS escrow system accounts
+-- ('offline_purse.0' ...; app.pos.purse.services.escrow_code, chosen by the purse id), and its
+-- captures and new holds use the account the purse's hold is on (pending.credit_account_id), so
+-- captures of purses in different buckets lock different rows and do not wait on each other; a
+-- purse issued before migration 0027 keeps its holds on the one 'offline_purse' account.
+--
+-- Lock order: the purse row, then (for an excess) the wallet and the merchant's account in key
+-- order, then the wallet and its escrow (hold_settle, key order), then the merchant's credit
+-- bucket, the receivable, the wallet's debt row. The excess locks the merchant's account before
+-- any of its credit buckets, as a refund does; without that, two excess captures for one shop,
+-- each holding one bucket and wanting the account and then the other's bucket, would deadlock.
+-- The caller runs each capture in a transaction of its own (app.pos.purse.uploads), so no
+-- transaction holds two captures' locks at once.
+--
 -- The merchant is paid for every valid token, always. In this order:
 --   1. the purse row, FOR UPDATE: every capture of one purse queues here, so two terminals
 --      uploading at once see each other's tokens (and the same token is captured once: it is
@@ -9,7 +23,7 @@
 --   2. a token signed at or after the purse was closed is refused ('revoked': closing stops new
 --      payments; terminals learn it from /pos/config), nothing changed;
 --   3. the part still held (the purse's current hold, unresolved and not past its expiry):
---      hold_settle captures it into the escrow system account and releases the rest, a new hold
+--      hold_settle captures it into the purse's escrow account and releases the rest, a new hold
 --      is placed for what is left (a hold resolves once), and escrow pays the merchant;
 --   4. the excess (above what is held: an overspend, or a late token after the hold returned):
 --      from the wallet's available money as far as it goes, and the rest from the
@@ -24,7 +38,7 @@
 -- OUT outcome: posted | duplicate | revoked | unknown_purse | foreign_currency.
 CREATE OR REPLACE FUNCTION purse_capture(
     p_purse_id text, p_counter bigint, p_token_hash text, p_terminal_id text, p_merchant_id text,
-    p_amount bigint, p_currency text, p_sold_at timestamptz, p_escrow_id text, p_receivable_id text,
+    p_amount bigint, p_currency text, p_sold_at timestamptz, p_receivable_id text,
     p_now timestamptz, p_token_id text, p_txn_id text, p_hold_txn_id text, p_ids text[], p_event_id text,
     OUT outcome text, OUT transaction_id text, OUT overspend boolean)
 LANGUAGE plpgsql AS $$
@@ -63,6 +77,9 @@ BEGIN
        AND NOT EXISTS (SELECT 1 FROM transfers r WHERE r.pending_id = p.id);
     held := coalesce(pending.amount, 0);
     take := least(p_amount, held);
+    IF p_amount > take THEN  -- the excess: the merchant's account before any of its buckets (above)
+        PERFORM 1 FROM accounts WHERE id IN (purse.wallet_id, till.id) ORDER BY id FOR NO KEY UPDATE;
+    END IF;
     IF EXISTS (SELECT 1 FROM purse_tokens t WHERE t.purse_id = p_purse_id AND t.counter = p_counter) THEN
         reason := 'counter_reused';
     ELSIF purse.spent + p_amount > purse.allowance THEN
@@ -79,13 +96,13 @@ BEGIN
         IF held - take > 0 THEN
             INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                                       initiator_id, reference, created_at)
-            VALUES (p_hold_txn_id, 'hold', 'authorized', held - take, p_currency, purse.wallet_id, p_escrow_id,
+            VALUES (p_hold_txn_id, 'hold', 'authorized', held - take, p_currency, purse.wallet_id, pending.credit_account_id,
                     purse.user_id, 'purse ' || p_purse_id, p_now);
-            PERFORM ledger_post(p_ids[2], p_hold_txn_id, 'pending', purse.wallet_id, p_escrow_id, held - take,
+            PERFORM ledger_post(p_ids[2], p_hold_txn_id, 'pending', purse.wallet_id, pending.credit_account_id, held - take,
                                 p_currency, NULL, pending.expires_at, NULL, p_now);
             purse.hold_txn_id := p_hold_txn_id;
         END IF;
-        PERFORM ledger_post(p_ids[3], p_txn_id, 'posted', p_escrow_id, till.id, take, p_currency,
+        PERFORM ledger_post(p_ids[3], p_txn_id, 'posted', pending.credit_account_id, till.id, take, p_currency,
                             NULL, NULL, NULL, p_now);
     END IF;
     IF p_amount > take THEN
