@@ -1,6 +1,8 @@
 """Rows of the read side -> JSON: who is on the other side of each transaction, history items."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -42,14 +44,15 @@ def other_account_id(debit_account_id: str, credit_account_id: str, viewer_id: s
     return credit_account_id if debit_account_id == viewer_id else debit_account_id
 
 
-def history_item(row, others: dict[str, dict]) -> dict:
+def history_item(row, others: dict[str, dict], sold_at: datetime | None = None) -> dict:
     """One history row (an entry with its transaction, see app.history.entries.ROW) as the
-    account it belongs to sees it; the same shape as transaction_out, plus the terminal."""
+    account it belongs to sees it; the same shape as transaction_out, plus the terminal and, for
+    an offline sale, its time of sale (created_at stays the time of posting)."""
     other_id = other_account_id(row.debit_account_id, row.credit_account_id, row.account_id)
     return {"id": row.id, "type": row.type, "amount": row.amount, "currency": row.currency,
             "balance_after": row.balance_after, "counterparty": others.get(other_id), "status": row.status,
             "reference": row.reference, "note": row.note, "wallet_id": row.account_id,
-            "terminal_id": row.terminal_id, "created_at": clock.iso(row.created_at)}
+            "terminal_id": row.terminal_id, "created_at": clock.iso(row.created_at), "sold_at": clock.iso(sold_at)}
 
 
 def counterparty_name(counterparty: dict | None) -> str:

@@ -1,7 +1,8 @@
 """Offline purses, the rest of issue 13: a wallet's debts collected in the posting (wallet_debts;
 debt_record and debt_collect in app/wallet/sql/debts.sql, called by ledger_post and purse_capture,
 both installed again); the purse escrow spread over accounts by purse id (purse_capture takes the
-escrow from the purse's hold and loses its p_escrow_id argument: the old one is dropped)
+escrow from the purse's hold and loses its p_escrow_id argument: the old one is dropped); purse_tokens.hold_transfer_id, the transfer that captured the hold
+for a token (history finds the time of sale of the wallet's row by it)
 
 Revision ID: 0027
 Revises: 0026
@@ -43,6 +44,10 @@ def upgrade():
     sa.ForeignKeyConstraint(['receivable_id'], ['accounts.id'], name=op.f('fk_wallet_debts_receivable_id_accounts')),
     sa.PrimaryKeyConstraint('wallet_id', name=op.f('pk_wallet_debts')),
     )
+    op.add_column('purse_tokens', sa.Column('hold_transfer_id', sa.String(length=40), nullable=True))
+    op.create_foreign_key(op.f('fk_purse_tokens_hold_transfer_id_transfers'), 'purse_tokens', 'transfers',
+                          ['hold_transfer_id'], ['id'])
+    op.create_index(op.f('ix_purse_tokens_hold_transfer_id'), 'purse_tokens', ['hold_transfer_id'], unique=False)
     for sql in FILES:
         op.execute(sql.read_text())
 
@@ -53,3 +58,6 @@ def downgrade():
     op.execute("DROP FUNCTION IF EXISTS debt_collect(text, text, text, timestamptz)")
     op.execute("DROP FUNCTION IF EXISTS debt_record(text, text, bigint, timestamptz)")
     op.drop_table('wallet_debts')
+    op.drop_index(op.f('ix_purse_tokens_hold_transfer_id'), table_name='purse_tokens')
+    op.drop_constraint(op.f('fk_purse_tokens_hold_transfer_id_transfers'), 'purse_tokens', type_='foreignkey')
+    op.drop_column('purse_tokens', 'hold_transfer_id')

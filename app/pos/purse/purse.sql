@@ -49,6 +49,7 @@ DECLARE
     wallet accounts%ROWTYPE;
     till accounts%ROWTYPE;
     held bigint := 0;
+    captured_by text;
     take bigint;
     from_wallet bigint := 0;
     owed bigint := 0;
@@ -92,6 +93,7 @@ BEGIN
     VALUES (p_txn_id, 'payment', 'succeeded', p_amount, p_currency, purse.wallet_id, till.id, purse.user_id,
             'purse ' || p_purse_id || ' #' || p_counter, p_terminal_id, p_now);
     IF take > 0 THEN
+        captured_by := p_ids[1];
         PERFORM hold_settle(purse.hold_txn_id, 'post_pending', take, false, p_now, p_ids[1]);
         IF held - take > 0 THEN
             INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
@@ -123,10 +125,10 @@ BEGIN
         END IF;
     END IF;
 
-    INSERT INTO purse_tokens (id, purse_id, counter, token_hash, terminal_id, merchant_id, transaction_id, amount,
-                              from_hold, from_wallet, from_receivable, overspend, sold_at, received_at)
-    VALUES (p_token_id, p_purse_id, p_counter, p_token_hash, p_terminal_id, p_merchant_id, p_txn_id, p_amount,
-            take, from_wallet, owed, overspend, p_sold_at, p_now);
+    INSERT INTO purse_tokens (id, purse_id, counter, token_hash, terminal_id, merchant_id, transaction_id, hold_transfer_id,
+                              amount, from_hold, from_wallet, from_receivable, overspend, sold_at, received_at)
+    VALUES (p_token_id, p_purse_id, p_counter, p_token_hash, p_terminal_id, p_merchant_id, p_txn_id, captured_by,
+            p_amount, take, from_wallet, owed, overspend, p_sold_at, p_now);
     UPDATE offline_purses
        SET spent = spent + p_amount, debt = debt + owed, hold_txn_id = purse.hold_txn_id,
            status = CASE WHEN overspend THEN 'frozen' ELSE status END,
