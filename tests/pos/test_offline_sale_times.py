@@ -25,7 +25,9 @@ def _iso(unix: int) -> str:
 
 def _csv(response) -> list[dict]:
     assert response.status_code == 200
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    text = response.get_data(as_text=True)
+    response.close()  # a streamed body: end its request context before the next request
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 def _lists(api, payer, till) -> tuple[list, list, list, list]:
