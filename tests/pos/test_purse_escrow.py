@@ -12,8 +12,8 @@ from app.extensions import db
 from app.pos.purse import services, uploads
 from app.pos.purse.schemas import PurseRecord
 from app.pos.terminals.models import Terminal
-from app.wallet.models import Account
-from tests.support.purse import Phone
+from app.wallet.models import Account, WalletDebt
+from tests.support.purse import Phone, upload_together
 from tests.support.qr import merchant_balance
 from tests.support.terminals import make_terminal
 
@@ -98,3 +98,33 @@ def test_new_purses_spread_over_the_escrow_accounts(app, api):
             Account.code.like("offline_purse.%"))).all()
     assert {code for code, _ in held} == codes and len(codes) > 1
     assert sum(pending for _, pending in held) == 1_200
+
+
+def test_double_spends_uploaded_at_once_at_two_tills_of_one_shop_are_all_paid_once(app, api):
+    """Excess captures lock the shop's account before its credit buckets (purse.sql): uploads that
+    take them in opposite orders, twice over, still pay every token once and record every debt."""
+    owner = api.person(name="Shop Owner")
+    till_a = make_terminal(api, owner=owner)
+    merchant = {"id": till_a.merchant_id}
+    till_b = make_terminal(api, owner=owner, merchant=merchant, label="Till 2")
+    phones = []
+    for n in range(4):
+        phone = Phone(api.person(name=f"Payer {n}", balance=500))
+        assert phone.take_purse(api, 500).status_code == 201  # all the wallet has
+        phones.append(phone)
+    at_a = [p.record(p.token(till_a.terminal_id, 500, counter=1)) for p in phones]
+    at_b = [p.record(p.token(till_b.terminal_id, 500, counter=1)) for p in phones]
+
+    answers = upload_together(app, [(till_a, at_a), (till_b, list(reversed(at_b))),
+                                    (till_a, list(reversed(at_a))), (till_b, at_b)])
+
+    statuses = sorted(r["status"] for answer in answers for r in answer)
+    assert statuses == ["duplicate"] * 8 + ["posted"] * 8
+    assert sum(r["overspend"] for answer in answers for r in answer if r["status"] == "posted") == 4  # one a payer
+    assert merchant_balance(app, till_a.merchant_id) == 8 * 500
+    with app.app_context():
+        owed = db.session.execute(select(func.sum(WalletDebt.owed))).scalar_one()
+        receivable = db.session.execute(select(Account.credits_posted - Account.debits_posted)
+                                        .where(Account.code == "offline_receivable")).scalar_one()
+    assert owed == 4 * 500 and receivable == -4 * 500
+    assert _zero_sum(app) == 0 and api.verify_ledger() == []
