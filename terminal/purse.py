@@ -13,8 +13,10 @@ the secure element's); the bytes it checks are the README's, built here independ
 What the terminal checks before it hands over the goods, in this order, each a stable reason:
 unknown_issuer_key, tampered (either signature), revoked (the /pos/config list), expired,
 wrong_terminal / wrong_request (the token names another till or another nonce: a replayed
-screenshot), foreign_currency, above_cap; then PurseQueue.refusal: counter_seen (this terminal
-has that counter of that purse already), above_allowance (this terminal's tokens of that purse
+screenshot), foreign_currency, above_cap; then PurseQueue.refusal: counter_seen (the counter is
+the purse's sequence number, 1 for its first token and one more for each: an honest phone's
+numbers only grow, so a number at or below the highest this terminal has taken from that purse
+is a reused or reset counter), above_allowance (this terminal's tokens of that purse
 would add up to more than its allowance). A phone that overspends across several terminals passes each alone; the server
 finds it at upload, still pays, and the purse's owner owes the excess.
 """
@@ -106,6 +108,11 @@ class PurseQueue:
     def seen(self, purse_id: str, counter: int) -> bool:
         return any(key == f"{purse_id}#{counter}" for key, _ in self._seen())
 
+    def highest(self, purse_id: str) -> int:
+        """The purse's highest sequence number this terminal has taken (0: none)."""
+        return max((int(key.rpartition("#")[2]) for key, _ in self._seen() if key.rpartition("#")[0] == purse_id),
+                   default=0)
+
     def total(self, purse_id: str) -> int:
         """What this terminal accepted from the purse so far: it never takes more than the
         allowance from one purse, so one terminal alone is never overspent."""
@@ -113,8 +120,8 @@ class PurseQueue:
 
     def refusal(self, cert: dict, token: dict) -> str | None:
         """The checks that need this terminal's memory (after module-level refusal())."""
-        if self.seen(token["purse_id"], token["counter"]):
-            return "counter_seen"
+        if token["counter"] <= self.highest(token["purse_id"]):
+            return "counter_seen"  # the same number again, or an older one: a reset or copied phone
         if self.total(token["purse_id"]) + token["amount"] > cert["allowance"]:
             return "above_allowance"
         return None

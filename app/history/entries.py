@@ -19,6 +19,7 @@ from app.core import clock
 from app.core.pagination import decode_cursor, encode_cursor, pack, position, unpack
 from app.extensions import db
 from app.history.filters import HistoryFilters, apply_filters
+from app.history.sale_times import sold_at_of
 from app.history.search import search_rows
 from app.wallet.models import Entry, Transaction
 from app.history.presenters import (
@@ -34,7 +35,7 @@ from app.wallet.services import owned_wallet
 ROW = (Entry.seq, Entry.account_id, Entry.amount, Entry.balance_after, Entry.created_at.label("posted_at"),
        Transaction.id, Transaction.type, Transaction.status, Transaction.currency, Transaction.reference,
        Transaction.note, Transaction.created_at, Transaction.debit_account_id, Transaction.credit_account_id,
-       Transaction.terminal_id)
+       Transaction.terminal_id, Entry.transfer_id)
 
 Positions = dict[str, int | None]  # account id -> "entries before this seq" (None: from the newest)
 
@@ -87,7 +88,8 @@ def describe(rows: list, *, hide_wallet_ids: bool = False, shown_as: dict[str, s
     others = counterparties({other_account_id(r.debit_account_id, r.credit_account_id, r.account_id) for r in rows})
     if hide_wallet_ids:
         others = without_wallet_ids(others)
-    items = [history_item(row, others) for row in rows]
+    sold = sold_at_of(rows)
+    items = [history_item(row, others, sold.get((row.id, row.transfer_id))) for row in rows]
     if shown_as is not None:
         for item in items:
             item["wallet_id"], item["balance_after"] = shown_as.get(item["wallet_id"], item["wallet_id"]), None

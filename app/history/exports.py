@@ -17,7 +17,9 @@ from app.history.filters import HistoryFilters
 from app.history.presenters import counterparty_name
 from app.wallet.services import owned_wallet
 
-COLUMNS = ("id", "created_at", "type", "amount", "currency", "balance_after", "counterparty", "reference", "status")
+# sold_at: an offline sale's time of sale (the terminal's or the phone's clock), beside created_at,
+# its posting; empty for every other row.
+COLUMNS = ("id", "created_at", "sold_at", "type", "amount", "currency", "balance_after", "counterparty", "reference", "status")
 BATCH = 1000
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); a
 # leading quote makes it text. Tab and carriage return can start one too in some programs.
@@ -43,7 +45,8 @@ def csv_lines(positions: Positions, filters: HistoryFilters, *, hide_wallet_ids:
     writer.writerow(COLUMNS)
     for rows in batches(positions, filters, batch):
         for item in describe(rows, hide_wallet_ids=hide_wallet_ids, shown_as=shown_as):
-            writer.writerow([safe_cell(item["id"]), safe_cell(item["created_at"]), safe_cell(item["type"]),
+            writer.writerow([safe_cell(item["id"]), safe_cell(item["created_at"]), safe_cell(item["sold_at"]),
+                             safe_cell(item["type"]),
                              item["amount"], safe_cell(item["currency"]), item["balance_after"],
                              safe_cell(counterparty_name(item["counterparty"])), safe_cell(item["reference"]),
                              safe_cell(item["status"])])

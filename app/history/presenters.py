@@ -1,6 +1,8 @@
 """Rows of the read side -> JSON: who is on the other side of each transaction, history items."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -13,7 +15,8 @@ from app.wallet.models import Account
 
 # What a user sees on the other side of a system account. Both adjustment accounts read
 # "Adjustment": the user learns it was a correction, not the operator's bookkeeping.
-SYSTEM_LABELS = {"topup_float": "Top-up", "suspense": "Adjustment", "revenue": "Adjustment"}
+SYSTEM_LABELS = {"topup_float": "Top-up", "suspense": "Adjustment", "revenue": "Adjustment",
+                 "offline_purse": "Offline purse", "offline_receivable": "Offline purse debt"}
 
 
 def counterparties(account_ids: set[str]) -> dict[str, dict]:
@@ -31,7 +34,9 @@ def counterparties(account_ids: set[str]) -> dict[str, dict]:
             described[account.id] = {"type": "merchant", "name": merchant.name if merchant else None,
                                      "merchant_id": account.merchant_id}
         else:
-            described[account.id] = {"type": "system", "name": SYSTEM_LABELS.get(account.code, account.code)}
+            # The purse escrow is spread over 'offline_purse.0' ...: one label for them all.
+            label = SYSTEM_LABELS.get(account.code.split(".")[0], account.code)
+            described[account.id] = {"type": "system", "name": label}
     return described
 
 
@@ -39,14 +44,15 @@ def other_account_id(debit_account_id: str, credit_account_id: str, viewer_id: s
     return credit_account_id if debit_account_id == viewer_id else debit_account_id
 
 
-def history_item(row, others: dict[str, dict]) -> dict:
+def history_item(row, others: dict[str, dict], sold_at: datetime | None = None) -> dict:
     """One history row (an entry with its transaction, see app.history.entries.ROW) as the
-    account it belongs to sees it; the same shape as transaction_out, plus the terminal."""
+    account it belongs to sees it; the same shape as transaction_out, plus the terminal and, for
+    an offline sale, its time of sale (created_at stays the time of posting)."""
     other_id = other_account_id(row.debit_account_id, row.credit_account_id, row.account_id)
     return {"id": row.id, "type": row.type, "amount": row.amount, "currency": row.currency,
             "balance_after": row.balance_after, "counterparty": others.get(other_id), "status": row.status,
             "reference": row.reference, "note": row.note, "wallet_id": row.account_id,
-            "terminal_id": row.terminal_id, "created_at": clock.iso(row.created_at)}
+            "terminal_id": row.terminal_id, "created_at": clock.iso(row.created_at), "sold_at": clock.iso(sold_at)}
 
 
 def counterparty_name(counterparty: dict | None) -> str:

@@ -13,6 +13,7 @@ from app.pos.offline.models import OfflinePayment
 from app.pos.terminals.models import Terminal
 from app.wallet.models import Account, Entry, Transaction, Transfer
 from app.history.presenters import counterparties, other_account_id
+from app.history.sale_times import purse_token_of
 from app.wallet.presenters import transaction_out
 
 # Money given back against a payment points at it by related_id.
@@ -45,11 +46,14 @@ def transaction_receipt(user: User, txn_id: str) -> dict:
 
 
 def _offline(txn: Transaction) -> dict | None:
-    """A sale a terminal made offline keeps both times: when it sold (the terminal's clock, on the
-    code) and when the payment was posted (created_at)."""
+    """A sale made offline keeps both times: when it sold (the terminal's clock on the code, or
+    the phone's in a purse token) and when the payment was posted."""
     sale = db.session.get(OfflinePayment, txn.id)
-    return None if sale is None else {"sequence": sale.seq, "sold_at": clock.iso(sale.sold_at),
-                                      "posted_at": clock.iso(sale.paid_at)}
+    if sale is not None:
+        return {"sequence": sale.seq, "sold_at": clock.iso(sale.sold_at), "posted_at": clock.iso(sale.paid_at)}
+    token = purse_token_of(txn.id)  # both offline: a purse token, posted when its terminal uploaded it
+    return None if token is None else {"sequence": None, "purse_id": token.purse_id, "counter": token.counter,
+                                       "sold_at": clock.iso(token.sold_at), "posted_at": clock.iso(token.received_at)}
 
 
 def _merchant(account_id: str) -> dict | None:

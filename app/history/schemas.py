@@ -102,8 +102,11 @@ class RefundBrief(BaseModel):
 
 
 class OfflineSaleBrief(BaseModel):
-    sequence: int = Field(description="the terminal's sequence number of the code")
-    sold_at: str = Field(description="when the terminal made the code (its clock)")
+    sequence: int | None = Field(description="the terminal's sequence number of the code (case 1; null for a purse token)")
+    purse_id: str | None = Field(None, description="a purse token (case 3): its purse and sequence number")
+    counter: int | None = None
+    sold_at: str = Field(description="when it was sold: the terminal made the code (case 1) or the phone signed "
+                                     "the token (case 3), by that device's clock")
     posted_at: str = Field(description="when the payment was posted (the server's clock)")
 
 
@@ -131,13 +134,18 @@ class StatementOut(BaseModel):
     count: int
 
 
+class HistoryItemOut(TransactionOut):
+    sold_at: str | None = Field(None, description="an offline sale's time of sale (the terminal's clock in case 1, "
+                                                  "the phone's in a purse token); created_at is when it was posted")
+
+
 class TransactionPage(BaseModel):
-    data: list[TransactionOut]
+    data: list[HistoryItemOut]
     has_more: bool
     next_cursor: str | None
 
 
-class MerchantTransactionOut(TransactionOut):
+class MerchantTransactionOut(HistoryItemOut):
     wallet_id: str = Field(description="the merchant account (one per currency)")
 
 

@@ -139,3 +139,17 @@ class LimitUsage(db.Model):
     period: Mapped[str] = mapped_column(String(8), primary_key=True)
     period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class WalletDebt(db.Model):
+    """What a wallet owes to a system account (today: an offline purse's overspend that the
+    wallet could not pay, paid to the merchant by `offline_receivable`). Collected from the next
+    money that comes in, inside the posting itself (app/wallet/sql/debts.sql). One row a wallet:
+    its lock, taken after the wallet's own, serializes what is owed and what is collected."""
+    __tablename__ = "wallet_debts"
+    __table_args__ = (CheckConstraint("collected >= 0 AND collected <= owed", name="collected_within_owed"),)
+    wallet_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    receivable_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)  # paid back to it
+    owed: Mapped[int] = mapped_column(BigInteger, nullable=False)  # every debt recorded
+    collected: Mapped[int] = mapped_column(BigInteger, nullable=False)  # of it, paid back
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -75,7 +75,7 @@ def test_history_pages_on_the_cursor_filters_and_downloads_csv(phone_page, api, 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
     lines = open(download.value.path(), encoding="utf-8").read().splitlines()
-    assert lines[0].startswith("id,created_at,type,amount") and len(lines) == 2 and "-40" in lines[1]
+    assert lines[0].startswith("id,created_at,sold_at,type,amount") and len(lines) == 2 and "-40" in lines[1]
     assert console.errors == []
 
 

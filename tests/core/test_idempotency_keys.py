@@ -30,6 +30,8 @@ ENDPOINTS = {
     ("POST", "/api/v1/pos/authorizations/{authorization_id}/capture"): ("terminal", {"amount": 100}),
     ("POST", "/api/v1/pos/authorizations/{authorization_id}/void"): ("terminal", None),
     ("POST", "/api/v1/pos/batches/close"): ("terminal", None),
+    ("POST", "/api/v1/wallets/{wallet_id}/offline-purses"): ("user", {"device_key": "A" * 43, "allowance": 100,
+                                                                     "validity_days": 1}),
 }
 
 BAD_KEYS = [pytest.param("k" * (KEY_MAX + 1), id="256-characters"), pytest.param("k" * 1000, id="1000-characters"),

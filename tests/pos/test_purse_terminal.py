@@ -4,6 +4,8 @@ for byte) checked against both the server (app.pos.purse.certs) and the referenc
 terminal accepted, uploaded from its queue and paid."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from app.core import clock
 from app.pos.purse import certs
 from terminal.purse import CERT_FIELDS, TOKEN_FIELDS, PurseQueue, message, refusal
@@ -35,6 +37,21 @@ def test_the_worked_example_is_what_the_server_signs_and_the_terminal_accepts():
     assert certs.sign(ISSUER_SEED, CERT_MESSAGE.encode()) == CERT["signature"]
     assert certs.sign(DEVICE_SEED, TOKEN_MESSAGE.encode()) == TOKEN["signature"]
     assert refusal(CERT, TOKEN, **CHECK) is None
+
+
+def test_the_readme_shows_the_worked_example_as_the_code_makes_it():
+    """Regenerated from the code, byte for byte: a firmware author copies the README, not this file."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    lines = [
+        f"issuer public key  {certs.public_key(ISSUER_SEED)}",
+        f"device public key  {certs.public_key(DEVICE_SEED)}",
+        "cert message       " + certs.cert_message(CERT).decode().replace("\n", "\\n"),
+        f"cert signature     {certs.sign(ISSUER_SEED, certs.cert_message(CERT))}",
+        "token message      " + certs.token_message(TOKEN).decode().replace("\n", "\\n"),
+        f"token signature    {certs.sign(DEVICE_SEED, certs.token_message(TOKEN))}",
+    ]
+    assert "```\n" + "\n".join(lines) + "\n```" in text
+    assert f"token counter (sequence number) {TOKEN['counter']} at `{TOKEN['terminal_id']}`" in text
 
 
 def test_the_terminal_refuses_each_bad_token_with_its_reason():

@@ -48,6 +48,8 @@ class RecordResult(BaseModel):
     errors: list[dict] = Field(default_factory=list, description="for malformed: the fields at fault")
     purse_id: str | None = Field(None, description="purse records: the purse and the token's counter")
     counter: int | None = None
+    purse_gaps: list[list[int]] = Field([], description="purse records: runs [first, last] of the purse's sequence "
+                                                        "numbers never uploaded below the highest uploaded (at most 50)")
     overspend: bool = Field(False, description="purse records: paid, and found to be an overspend (reused counter "
                                                "or above the allowance): the purse and the wallet's offline use froze")
 

@@ -69,8 +69,6 @@ def _breaches(terminal: Terminal, record: OfflineRecord, limits: dict) -> list[s
 
 
 def _one(terminal: Terminal, index: int, raw: object, limits: dict) -> dict:
-    if purse_uploads.is_purse(raw):  # both offline: a purse token (app.pos.purse.uploads)
-        return purse_uploads.one(terminal, index, raw)
     try:
         record = OfflineRecord.model_validate(raw)
     except ValidationError as exc:
@@ -110,8 +108,12 @@ def upload(terminal: Terminal, records: list) -> dict:
     with unit_of_work() as uow:
         db.session.execute(select(Terminal.id).where(Terminal.id == terminal.id).with_for_update(key_share=True))
         limits = offline_limits.effective(terminal.id)
-        results = [_one(terminal, index, raw, limits) for index, raw in enumerate(records)]
+        results = [None if purse_uploads.is_purse(raw) else _one(terminal, index, raw, limits)
+                   for index, raw in enumerate(records)]
         gaps = gaps_of(terminal.id)
         uow.commit()
+    # Both offline: purse tokens, each captured in a transaction of its own (app.pos.purse.uploads says why).
+    results = [purse_uploads.one(terminal, index, raw) if result is None else result
+               for index, (raw, result) in enumerate(zip(records, results))]
     unreported, _ = unreported_payments([terminal.id])
     return {"results": results, "gaps": gaps, "unreported": unreported}

@@ -51,6 +51,9 @@ class PurseToken(db.Model):
     terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"), nullable=False, index=True)
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False)
     transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id"), nullable=False)
+    # The transfer that captured the purse's hold for it (None: nothing came from the hold): the
+    # wallet's history shows that part as a row of the hold, and finds the time of sale by it.
+    hold_transfer_id: Mapped[str | None] = mapped_column(ForeignKey("transfers.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
     from_hold: Mapped[int] = mapped_column(BigInteger, nullable=False)
     from_wallet: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -4,6 +4,8 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from app.auth.current import authenticate, current_user
 from app.auth.operator_roles import operator_blueprint
+from app.core.idempotency import from_request
+from app.core.schemas import IdempotencyHeader
 from app.pos.purse import services
 from app.pos.purse.schemas import OverspentList, PurseBody, PurseList, PurseOut, WalletPursePath
 from app.wallet.schemas import WalletPath
@@ -14,10 +16,16 @@ purse_api.before_request(authenticate)
 
 
 @purse_api.post("/wallets/<wallet_id>/offline-purses", responses={201: PurseOut})
-def create_purse(path: WalletPath, body: PurseBody):
-    """Hold an offline allowance on the wallet and get the purse certificate for the device key."""
-    return services.create(current_user(), path.wallet_id, device_key=body.device_key, allowance=body.allowance,
-                           max_payment=body.max_payment, validity_days=body.validity_days, pin=body.pin), 201
+def create_purse(path: WalletPath, body: PurseBody, header: IdempotencyHeader):
+    """Hold an offline allowance on the wallet and get the purse certificate for the device key
+    (Idempotency-Key: a retry returns the same purse and holds nothing twice)."""
+    user = current_user()
+    # The PIN stays out of the stored fingerprint: a fast hash of six digits would give it away.
+    idem = from_request(user.id, header.idempotency_key, body.model_dump(exclude={"pin"}))
+    status, result = services.create(user, path.wallet_id, device_key=body.device_key, allowance=body.allowance,
+                                     max_payment=body.max_payment, validity_days=body.validity_days, pin=body.pin,
+                                     idem=idem)
+    return result, status
 
 
 @purse_api.get("/wallets/<wallet_id>/offline-purses", responses={200: PurseList})

@@ -41,7 +41,8 @@ class Certificate(Strict):
 class Token(Strict):
     """Signed by the device key over the README's token message."""
     purse_id: str = Field(max_length=40, pattern=r"^[0-9A-Za-z_]+$")
-    counter: StrictInt = Field(ge=1, le=10 ** 12, description="grows with every token the phone signs")
+    counter: StrictInt = Field(ge=1, le=10 ** 12, description="the purse's sequence number: 1 for its first token, "
+                                                             "one more for each next one")
     terminal_id: str = Field(max_length=40, pattern=r"^[0-9A-Za-z_]+$")
     nonce: str = Field(pattern=r"^[0-9A-Za-z]{8,32}$", description="from the terminal's payment request")
     amount: Amount
@@ -82,6 +83,10 @@ class PurseOut(BaseModel):
     created_at: str
     closed_at: str | None
     release_after: str = Field(description="when what is still held returns to the wallet")
+    wallet_debt: int = Field(description="what the wallet still owes for its purses' overspends, all of them: "
+                                         "collected from the next money that comes in")
+    gaps: list[list[int]] = Field(description="runs [first, last] of sequence numbers (counters) never uploaded "
+                                              "below the highest uploaded: tokens a terminal still holds, or lost")
     certificate: CertificateOut
 
 

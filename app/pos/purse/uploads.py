@@ -3,12 +3,14 @@
 Python checks what needs keys (the issuer's signature on the certificate, the device's on the
 token) and the certificate's own limits; each failure is a refusal with a stable reason and
 changes nothing. A token that passes is captured by one call to purse_capture (purse.sql), which
-pays the merchant always, and finds overspends. All in the upload's transaction.
+pays the merchant always, and finds overspends.
 
-Lock order: the escrow account first, then purse rows (in purse_capture), then wallets and the
-merchant's account. Every purse capture and release takes escrow first, so two uploads that
-touch the same purses in different orders queue on escrow instead of deadlocking. (The price:
-purse captures of one currency run one at a time; each is a few statements.)
+Each capture is a transaction of its own (after the upload's other records): an upload holding
+the locks of several captures at once (purse rows, escrow accounts, the merchant's credit
+buckets) could deadlock with another upload taking them in another order. One capture's locks
+are taken in the one order purse.sql gives, and the escrow is spread over accounts chosen by
+purse id, so captures of different purses do not wait on each other. A capture that commits and
+a crash before the answer is harmless: the record sent again is a `duplicate`.
 """
 from __future__ import annotations
 
@@ -19,16 +21,18 @@ from sqlalchemy import text
 
 from app.core import clock
 from app.core.ids import new_id
+from app.core.uow import retrying, unit_of_work
 from app.extensions import db
 from app.merchant.models import Merchant
-from app.pos.purse import certs, issuer
+from app.pos.purse import certs, issuer, sequence
 from app.pos.purse.schemas import PurseRecord
-from app.pos.purse.services import RECEIVABLE, lock_escrow
+from app.pos.batches.services import hold_batch_open
+from app.pos.purse.services import RECEIVABLE
 from app.pos.terminals.models import Terminal
 from app.wallet import ledger
 
-_CAPTURE = text("SELECT * FROM purse_capture(:purse_id, :counter, :token_hash, :terminal_id, :merchant_id, :amount, "
-                ":currency, :sold_at, :escrow_id, :receivable_id, :now, :token_id, :txn_id, :hold_txn_id, :ids, :event_id)")
+CAPTURE = text("SELECT * FROM purse_capture(:purse_id, :counter, :token_hash, :terminal_id, :merchant_id, :amount, "
+               ":currency, :sold_at, :receivable_id, :now, :token_id, :txn_id, :hold_txn_id, :ids, :event_id)")
 
 
 def is_purse(raw: object) -> bool:
@@ -58,13 +62,15 @@ def refusal(record: PurseRecord, terminal: Terminal, currency: str) -> str | Non
 
 
 def _answer(index: int, record: PurseRecord | None, status: str, reason: str | None = None,
-            payment_id: str | None = None, overspend: bool = False, errors: list | None = None) -> dict:
-    return {"index": index, "seq": None, "status": status, "reason": reason, "payment_id": payment_id,
+            payment_id: str | None = None, overspend: bool = False, errors: list | None = None,
+            gaps: list | None = None) -> dict:
+    return {"purse_gaps": gaps or [], "index": index, "seq": None, "status": status, "reason": reason, "payment_id": payment_id,
             "breaches": [], "errors": errors or [], "purse_id": record.token.purse_id if record else None,
             "counter": record.token.counter if record else None, "overspend": overspend}
 
 
 def one(terminal: Terminal, index: int, raw: dict) -> dict:
+    """Check one purse record and capture it in a transaction of its own (call it outside any)."""
     try:
         record = PurseRecord.model_validate(raw)
     except ValidationError as exc:
@@ -74,16 +80,26 @@ def one(terminal: Terminal, index: int, raw: dict) -> dict:
     reason = refusal(record, terminal, currency)
     if reason is not None:
         return _answer(index, record, "refused", reason)
-    token = record.token
-    escrow = lock_escrow(currency)
+
+    def attempt():
+        with unit_of_work() as uow:
+            hold_batch_open(terminal.id)  # a batch close waits for it: it lands in exactly one batch
+            row = db.session.execute(CAPTURE, capture_params(terminal, record.token, currency)).one()
+            answer = (row.outcome, row.transaction_id, row.overspend, sequence.gaps(record.token.purse_id))
+            uow.commit()
+            return answer
+    outcome, payment_id, overspend, gaps = retrying(attempt)
+    if outcome in ("posted", "duplicate"):
+        return _answer(index, record, outcome, payment_id=payment_id, overspend=overspend, gaps=gaps)
+    return _answer(index, record, "refused", outcome)
+
+
+def capture_params(terminal: Terminal, token, currency: str) -> dict:
+    """purse_capture's arguments for a checked token (new ids each call: a retry is a new attempt)."""
     receivable = ledger.system_account(RECEIVABLE, currency)
-    row = db.session.execute(_CAPTURE, {
-        "purse_id": token.purse_id, "counter": token.counter, "token_hash": certs.token_hash(token.model_dump()),
-        "terminal_id": terminal.id, "merchant_id": terminal.merchant_id, "amount": token.amount,
-        "currency": token.currency, "sold_at": datetime.fromtimestamp(token.time, UTC), "escrow_id": escrow.id,
-        "receivable_id": receivable.id, "now": clock.now(), "token_id": new_id("ptk"), "txn_id": new_id("txn"),
-        "hold_txn_id": new_id("txn"), "ids": [new_id("trf") for _ in range(5)],
-        "event_id": new_id("msg")}).one()
-    if row.outcome in ("posted", "duplicate"):
-        return _answer(index, record, row.outcome, payment_id=row.transaction_id, overspend=row.overspend)
-    return _answer(index, record, "refused", row.outcome)
+    return {"purse_id": token.purse_id, "counter": token.counter, "token_hash": certs.token_hash(token.model_dump()),
+            "terminal_id": terminal.id, "merchant_id": terminal.merchant_id, "amount": token.amount,
+            "currency": token.currency, "sold_at": datetime.fromtimestamp(token.time, UTC),
+            "receivable_id": receivable.id, "now": clock.now(), "token_id": new_id("ptk"), "txn_id": new_id("txn"),
+            "hold_txn_id": new_id("txn"), "ids": [new_id("trf") for _ in range(5)], "event_id": new_id("msg")}
+

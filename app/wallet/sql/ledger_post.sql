@@ -195,6 +195,16 @@ BEGIN
         PERFORM limits_release(p_debit_id, held.amount - CASE WHEN p_kind = 'post_pending' THEN p_amount ELSE 0 END,
                                held.created_at);
     END IF;
+    -- A wallet's debt (app/wallet/sql/debts.sql) is paid from money that came in (a posted credit:
+    -- a top-up, a transfer, a refund, a reversal, an adjustment) or was freed (a hold released),
+    -- in this same call, under the wallet's lock ledger_move holds. The OUT balances below are as
+    -- the move left them, before any collection. (A partial capture's rest is not collected here:
+    -- purse_capture holds it again at once; the next money in collects.)
+    IF p_kind = 'posted' THEN
+        PERFORM debt_collect(credit_id, p_transfer_id, p_transaction_id, p_now);
+    ELSIF p_kind = 'void_pending' THEN
+        PERFORM debt_collect(p_debit_id, p_transfer_id, p_transaction_id, p_now);
+    END IF;
     hash := moved.hash;
     debit_debits_posted := moved.debit_debits_posted;     debit_credits_posted := moved.debit_credits_posted;
     debit_debits_pending := moved.debit_debits_pending;   debit_credits_pending := moved.debit_credits_pending;
