@@ -136,3 +136,28 @@ class LimitUsage(db.Model):
     period: Mapped[str] = mapped_column(String(8), primary_key=True)
     period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class Freeze(db.Model):
+    """A freeze of one wallet (wallet_id) or of every wallet of a user (wallet_id NULL): scope
+    'all' stops every movement, 'debits' only money going out. Applies while lifted_at is NULL
+    and ends_at (if any) is ahead; the posting checks it (app/wallet/sql/freezes.sql) and
+    app/ops/freezes sets and lifts it. Never deleted: a lifted freeze is the record of one."""
+    __tablename__ = "freezes"
+    __table_args__ = (CheckConstraint("scope IN ('all', 'debits')", name="freeze_scope"),
+                      CheckConstraint("set_by IN ('operator', 'user')", name="freeze_set_by"),
+                      # The posting's one lookup: a user's freezes not lifted (expired ones are few and filtered).
+                      Index("ix_freezes_unlifted", "user_id", postgresql_where=text("lifted_at IS NULL")),
+                      Index("ix_freezes_created", "created_at", "id"))
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
+    wallet_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
+    scope: Mapped[str] = mapped_column(String(8), nullable=False)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    set_by: Mapped[str] = mapped_column(String(8), nullable=False)  # operator | user
+    set_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)  # operators are users too
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lifted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    lift_reason: Mapped[str | None] = mapped_column(String(500))
