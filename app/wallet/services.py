@@ -22,7 +22,7 @@ from app.core.idempotency import IdempotencyRequest, claim_params, run_in_databa
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
-from app.wallet import ledger
+from app.wallet import freezes, ledger
 from app.wallet.models import Account
 from app.wallet.presenters import wallet_out
 from app.wallet.providers import provider
@@ -49,11 +49,13 @@ def wallets_of(user: User) -> list[Account]:
 
 
 def list_wallets(user: User) -> list[dict]:
-    return [wallet_out(a) for a in wallets_of(user)]
+    wallets, frozen = wallets_of(user), freezes.active_freezes(user.id)
+    return [wallet_out(a, freezes.frozen_state(frozen, a.id)) for a in wallets]
 
 
 def get_wallet(user: User, wallet_id: str) -> dict:
-    return wallet_out(owned_wallet(user, wallet_id))
+    wallet = owned_wallet(user, wallet_id)
+    return wallet_out(wallet, freezes.frozen_state(freezes.active_freezes(user.id), wallet.id))
 
 
 def open_first_wallet(user: User) -> None:
