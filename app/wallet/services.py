@@ -89,8 +89,10 @@ TOPUP_REFUSALS: ledger.Refusals = {
 _TOPUP = text("SELECT * FROM wallet_topup(:scope, :key, :fingerprint, :ttl, :user_id, :wallet_id, :amount, :cap, "
               ":reference, :now, :now_iso, :transaction_id, :transfer_id, :float_id)")
 # Before the processor is asked: the wallet's currency (the charge is in it) and whether the
-# top-up could land at all. Read, not locked: wallet_topup checks it all again under its locks.
-_BEFORE_CHARGE = text("SELECT currency, status, credits_posted - debits_posted + credits_pending AS held "
+# top-up could land at all (an 'all' freeze stops money coming in: app/wallet/sql/freezes.sql). Read,
+# not locked: wallet_topup checks it all again under its locks (a freeze set in between: recipient_frozen).
+_BEFORE_CHARGE = text("SELECT currency, status, credits_posted - debits_posted + credits_pending AS held, "
+                      "freeze_scope(user_id, id, :now) AS frozen "
                       "FROM accounts WHERE id = :wallet_id AND user_id = :user_id AND kind = 'user'")
 
 
@@ -114,7 +116,7 @@ def topup(user: User, wallet_id: str, *, amount: int, source: str,
         wallet = connection.execute(_BEFORE_CHARGE, params).one_or_none()
         if wallet is None:
             raise not_found("wallet")
-        if wallet.status != "active":
+        if wallet.status != "active" or wallet.frozen == "all":
             raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
         if wallet.held + amount > cap:
             raise AppError(Code.BALANCE_LIMIT_EXCEEDED, "the wallet would exceed its maximum balance",
