@@ -13,12 +13,13 @@ from app.wallet.models import Freeze
 
 
 def applying(now: datetime):
-    """The condition of a freeze that applies at `now`: not lifted, not past its end."""
-    return (Freeze.lifted_at.is_(None)) & or_(Freeze.ends_at.is_(None), Freeze.ends_at > now)
+    """The condition of a freeze that applies at `now`: not lifted by then, not past its end (as
+    app/wallet/sql/freezes.sql compares them with a posting's time)."""
+    return or_(Freeze.lifted_at.is_(None), Freeze.lifted_at > now) & or_(Freeze.ends_at.is_(None), Freeze.ends_at > now)
 
 
 def active_freezes(user_id: str) -> list[Freeze]:
-    """The user's freezes that apply now (one lookup on ix_freezes_unlifted)."""
+    """The user's freezes that apply now (one lookup on ix_freezes_user)."""
     return list(db.session.execute(select(Freeze).where(Freeze.user_id == user_id, applying(clock.now()))
                                    .order_by(Freeze.created_at, Freeze.id)).scalars())
 

@@ -140,14 +140,13 @@ class LimitUsage(db.Model):
 
 class Freeze(db.Model):
     """A freeze of one wallet (wallet_id) or of every wallet of a user (wallet_id NULL): scope
-    'all' stops every movement, 'debits' only money going out. Applies while lifted_at is NULL
-    and ends_at (if any) is ahead; the posting checks it (app/wallet/sql/freezes.sql) and
+    'all' stops every movement, 'debits' only money going out. Applies to postings whose time is
+    before lifted_at and ends_at (when set); the posting checks it (app/wallet/sql/freezes.sql) and
     app/ops/freezes sets and lifts it. Never deleted: a lifted freeze is the record of one."""
     __tablename__ = "freezes"
     __table_args__ = (CheckConstraint("scope IN ('all', 'debits')", name="freeze_scope"),
                       CheckConstraint("set_by IN ('operator', 'user')", name="freeze_set_by"),
-                      # The posting's one lookup: a user's freezes not lifted (expired ones are few and filtered).
-                      Index("ix_freezes_unlifted", "user_id", postgresql_where=text("lifted_at IS NULL")),
+                      Index("ix_freezes_user", "user_id"),  # the posting's one lookup (a user has few)
                       Index("ix_freezes_created", "created_at", "id"))
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)

@@ -41,7 +41,7 @@ def upgrade():
         sa.Column("lift_reason", sa.String(500), nullable=True),
         sa.CheckConstraint("scope IN ('all', 'debits')", name="freeze_scope"),
         sa.CheckConstraint("set_by IN ('operator', 'user')", name="freeze_set_by"))
-    op.create_index("ix_freezes_unlifted", "freezes", ["user_id"], postgresql_where=sa.text("lifted_at IS NULL"))
+    op.create_index("ix_freezes_user", "freezes", ["user_id"])
     op.create_index("ix_freezes_created", "freezes", ["created_at", "id"])
     for sql in FILES:
         op.execute(sql.read_text())

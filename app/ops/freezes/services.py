@@ -4,8 +4,9 @@ Setting one locks the wallets it covers (FOR NO KEY UPDATE in key order, the loc
 takes first: app.wallet.ledger.lock_accounts) before inserting the row. So a payment holding a
 wallet's lock commits before the freeze does, and one that takes the lock after the freeze
 committed sees it (app/wallet/sql/freezes.sql): no payment debits a wallet after a freeze of it
-has committed. Lifting takes no wallet lock: a lift only allows more, so a payment that just
-missed it is refused as if it came a moment earlier.
+has committed. Lifting takes no wallet lock: it writes lifted_at, and the posting compares that
+with its own time, so a payment that began before the lift is refused even if it reaches the
+database after it (a lift only allows more; being refused a moment too long is the safe side).
 """
 from __future__ import annotations
 

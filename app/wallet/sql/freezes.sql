@@ -4,8 +4,10 @@
 --
 -- A freeze covers one wallet (wallet_id) or every wallet of its user (wallet_id NULL), with scope
 -- 'all' (nothing moves) or 'debits' (money may still come in). It applies from its commit until
--- it is lifted (lifted_at) or its ends_at passes: the check compares ends_at with the posting's
--- own time, so an expired freeze stops applying by itself, with no sweeper.
+-- it is lifted or it ends: the check compares lifted_at and ends_at with the posting's own time
+-- (p_now, taken when the request began), so an expired freeze stops applying by itself, with no
+-- sweeper, and a payment that began before a lift is still refused after it (the end of a freeze
+-- is exact in the posting's time; its start is exact in commit order, as below).
 --
 -- Why the check cannot be raced: setting a freeze locks the wallets it covers (FOR NO KEY UPDATE,
 -- key order, app.ops.freezes.services) before inserting the row, the same lock every posting
@@ -15,8 +17,8 @@
 --
 -- freeze_refusal: what a posted or pending transfer from p_debit_* to p_credit_* is refused for,
 -- or NULL. The *_user arguments are NULL for accounts that are not users' wallets (merchants,
--- system accounts): only wallets freeze. One indexed lookup (freezes_unlifted: user_id, where
--- lifted_at IS NULL) for both sides at once.
+-- system accounts): only wallets freeze. One indexed lookup (ix_freezes_user) for both sides at
+-- once; a user has few freezes, lifted ones included.
 --   wallet_frozen     the debited wallet is under any freeze (all or debits);
 --   recipient_frozen  the credited wallet is under an 'all' freeze.
 -- Exempt, when the transaction has set wallet.freeze_exempt to 'on' (set_config(..., true): to
@@ -37,8 +39,8 @@ BEGIN
                    AND (f.wallet_id IS NULL OR f.wallet_id = p_credit_id)) AS credit
       INTO found
       FROM freezes f
-     WHERE f.user_id IN (p_debit_user, p_credit_user) AND f.lifted_at IS NULL
-       AND (f.ends_at IS NULL OR f.ends_at > p_now);
+     WHERE f.user_id IN (p_debit_user, p_credit_user)
+       AND (f.lifted_at IS NULL OR f.lifted_at > p_now) AND (f.ends_at IS NULL OR f.ends_at > p_now);
     IF NOT coalesce(found.debit, false) AND NOT coalesce(found.credit, false) THEN
         RETURN NULL;
     END IF;
@@ -55,6 +57,6 @@ $$;
 CREATE OR REPLACE FUNCTION freeze_scope(p_user_id text, p_wallet_id text, p_now timestamptz) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT min(scope) FROM freezes  -- 'all' < 'debits'
-     WHERE user_id = p_user_id AND (wallet_id IS NULL OR wallet_id = p_wallet_id) AND lifted_at IS NULL
-       AND (ends_at IS NULL OR ends_at > p_now);
+     WHERE user_id = p_user_id AND (wallet_id IS NULL OR wallet_id = p_wallet_id)
+       AND (lifted_at IS NULL OR lifted_at > p_now) AND (ends_at IS NULL OR ends_at > p_now);
 $$;
