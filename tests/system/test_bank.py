@@ -20,7 +20,7 @@ def test_money_is_never_created_lost_or_spent_twice_under_faults():
 
     print("\n" + "\n".join(report.faults) + "\n" + report.line())
     assert sum(report.operations.values()) > 100
-    for operation in ("transfer", "qr_payment", "charge", "refund", "authorize", "capture", "void"):
+    for operation in ("transfer", "qr_payment", "charge", "refund", "authorize", "capture", "void", "freeze"):
         assert report.operations.get(operation, 0) > 0, operation
     assert any("SIGKILL" in fault for fault in report.faults)
     assert "restarted redis" in report.faults
