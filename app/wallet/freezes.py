@@ -24,10 +24,11 @@ def active_freezes(user_id: str) -> list[Freeze]:
                                    .order_by(Freeze.created_at, Freeze.id)).scalars())
 
 
-def frozen_state(freezes: list[Freeze], wallet_id: str) -> dict | None:
-    """What GET /wallets shows of the freezes covering one wallet: the strongest scope ('all' over
-    'debits') and when it ends (null: until lifted), or None when nothing covers it."""
-    covering = [f for f in freezes if f.wallet_id in (None, wallet_id)]
+def frozen_state(freezes: list[Freeze], wallet_id: str | None) -> dict | None:
+    """What GET /wallets shows of the freezes covering one wallet (wallet_id None: those of the
+    user as a whole): the strongest scope ('all' over 'debits') and when it ends (null: until
+    lifted), or None when nothing covers it."""
+    covering = [f for f in freezes if f.wallet_id is None or f.wallet_id == wallet_id]
     if not covering:
         return None
     scope = "all" if any(f.scope == "all" for f in covering) else "debits"

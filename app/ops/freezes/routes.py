@@ -12,7 +12,7 @@ freezes_api = operator_blueprint("freezes", __name__)
 my_freezes_api = user_blueprint("my_freezes", __name__, "freezes")
 
 
-@freezes_api.post("/freezes", responses={201: FreezeOut})
+@freezes_api.post("/freezes", responses={201: FreezeOut, 404: None})
 def operator_freeze(body: OperatorFreezeBody):
     """Freeze one wallet of a user, or all of them. Support or admin; audited. Applies to every
     posting that commits after this answer; payments already in flight finish first."""
@@ -33,7 +33,7 @@ def operator_lift(path: FreezePath, body: OperatorLiftBody):
     return services.lift_by_operator(require("freeze"), path.freeze_id, body.reason)
 
 
-@my_freezes_api.post("/me/freezes", responses={201: FreezeOut})
+@my_freezes_api.post("/me/freezes", responses={201: FreezeOut, 404: None})
 def my_freeze(body: MyFreezeBody):
     """Freeze your own wallet, or all of them (a lost phone). No PIN needed: stopping money is
     always allowed. Audited."""

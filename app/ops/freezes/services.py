@@ -42,12 +42,8 @@ def _target(freeze_or_user_id: str, wallet_id: str | None) -> tuple[str, str]:
 
 
 def _state(user_id: str, wallet_id: str | None) -> dict | None:
-    return frozen_state(active_freezes(user_id), wallet_id) if wallet_id else _user_state(user_id)
-
-
-def _user_state(user_id: str) -> dict | None:
-    # A freeze of all the user's wallets: what covers the user as a whole (wallet_id NULL ones).
-    return frozen_state([f for f in active_freezes(user_id) if f.wallet_id is None], "")
+    """The audit record's before and after: what covers the wallet, or the user as a whole."""
+    return frozen_state(active_freezes(user_id), wallet_id)
 
 
 def set_freeze(actor_type: str, actor_id: str, *, user_id: str, wallet_id: str | None, scope: str, reason: str,
