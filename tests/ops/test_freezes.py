@@ -10,6 +10,7 @@ from tests.support.freezes import (ADMIN_FREEZES, MY_FREEZES, error_of, freeze, 
                                    refresh)
 from tests.support.operators import audit_records, make_operator
 from tests.support.payment_codes import PIN, set_pin
+from tests.support.qr import make_code, make_merchant, pay
 
 
 def test_a_debits_freeze_stops_money_going_out_and_lets_it_come_in(app, api):
@@ -177,3 +178,17 @@ def test_bad_input_is_refused_and_writes_nothing(app, api, change):
     assert response.status_code in (404, 422), response.json
     assert api.get(ADMIN_FREEZES, support).json["data"] == []
     assert api.transfer(alice, bob.wallet_id, 100).status_code == 201
+
+
+def test_a_frozen_user_cannot_pay_a_shops_qr_code_and_the_code_stays_payable(app, api):
+    admin = make_operator(app, api, "admin")
+    owner, alice, bob = api.person(name="Owner"), api.person(balance=5_000), api.person(balance=5_000)
+    merchant = make_merchant(app, api, owner=owner, admin=admin)
+    code = make_code(api, owner, merchant, amount=1_250)
+    freeze(api, admin, alice, scope="debits")
+
+    refused = pay(api, alice, code["payload"], key="k-frozen-qr")
+
+    assert error_of(refused) == (403, "wallet_frozen")
+    assert api.wallet(alice)["balance"] == 5_000
+    assert pay(api, bob, code["payload"], key="k-bob-qr").status_code == 201  # nothing was used up
