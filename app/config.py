@@ -211,6 +211,8 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_SECONDS": _int(env, "LOGIN_LOCK_SECONDS", 15 * 60),
         "PIN_MAX_FAILURES": _int(env, "PIN_MAX_FAILURES", 5),
+        # Lifting one's own freeze needs a sign-in this recent (seconds), besides the PIN.
+        "FRESH_SIGN_IN_SECONDS": _int(env, "FRESH_SIGN_IN_SECONDS", 300),
         "PIN_LOCK_SECONDS": _int(env, "PIN_LOCK_SECONDS", 30 * 60),
         "PASSWORD_MIN_LENGTH": _int(env, "PASSWORD_MIN_LENGTH", 10),
         # Consumer payment codes (app.qr.payment_codes): prefix + device handle + wallet slot + TOTP

@@ -10,7 +10,7 @@ from app.pos.charges.models import PosCharge  # noqa: F401
 from app.pos.terminals.models import Terminal  # noqa: F401
 from app.qr.devices.models import Device  # noqa: F401
 from app.qr.models import QrCode  # noqa: F401
-from app.wallet.models import Account, Entry, Transaction, Transfer, WalletDebt  # noqa: F401
+from app.wallet.models import Account, Entry, Freeze, Transaction, Transfer, WalletDebt  # noqa: F401
 from app.pos.offline.models import OfflineLimits, OfflinePayment, OfflineReport  # noqa: F401
 from app.ops.adjustments.models import Adjustment  # noqa: F401
 from app.pos.purse.models import OfflineFreeze, Purse, PurseToken  # noqa: F401

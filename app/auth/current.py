@@ -10,6 +10,7 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from app.auth import tokens
 from app.auth.models import User
+from app.core import clock
 from app.core.errors import AppError, Code
 from app.core.store import get_store
 from app.core.uow import end_read
@@ -70,6 +71,17 @@ def current_user() -> User:
 
 def current_claims() -> dict:
     return g.claims
+
+
+def require_fresh_sign_in(seconds: int) -> None:
+    """403 fresh_sign_in_required unless this request's session signed in (password or OTP, and
+    MFA: a new session) within `seconds`. The access token carries its session's auth_time, which
+    refreshing keeps: a stolen refresh token cannot make itself fresh. A token without it (issued
+    before the claim existed) is not fresh."""
+    signed_in = g.claims.get("auth_time")
+    if not isinstance(signed_in, int) or clock.now().timestamp() - signed_in > seconds:
+        raise AppError(Code.FRESH_SIGN_IN_REQUIRED, f"sign in again: this needs a sign-in within the last {seconds // 60} minutes",
+                       {"max_age_seconds": seconds})
 
 
 def user_blueprint(name: str, import_name: str, tag: str, url_prefix: str = "/api/v1") -> APIBlueprint:

@@ -2,7 +2,7 @@
 
     right          support  finance  admin
     read              x        x       x     users, wallets, adjustments, the audit trail
-    freeze            x                      freeze and unfreeze wallets (not built yet)
+    freeze            x                x     freeze and unfreeze wallets and users
     adjustments                x             propose, approve and reject adjustments
     fees                       x             fee configuration (not built yet)
     operators                          x     grant and revoke operator roles
@@ -28,7 +28,7 @@ ROLES = ("support", "finance", "admin")
 
 RIGHTS: dict[str, frozenset[str]] = {
     "read": frozenset(ROLES),
-    "freeze": frozenset({"support"}),
+    "freeze": frozenset({"support", "admin"}),  # stopping money is not moving it: admins may too
     "adjustments": frozenset({"finance"}),
     "fees": frozenset({"finance"}),
     "operators": frozenset({"admin"}),

@@ -26,12 +26,17 @@ def _ttl(typ: str) -> int:
     return {"access": cfg["ACCESS_TOKEN_TTL"], "refresh": cfg["REFRESH_TOKEN_TTL"], "mfa": 300}[typ]
 
 
-def issue(typ: str, *, sub: str, role: str = "user", sid: str | None = None, jti: str | None = None) -> tuple[str, dict]:
+def issue(typ: str, *, sub: str, role: str = "user", sid: str | None = None, jti: str | None = None,
+          auth_time: int | None = None) -> tuple[str, dict]:
+    """auth_time (OpenID Connect's claim): when the session's sign-in happened, in seconds. A refreshed
+    token keeps its session's, so "signed in within the last minutes" cannot be had by refreshing."""
     kid, secret = current_app.config["JWT_KEYS"][0]
     now = clock.now()
     claims = {"sub": sub, "role": role, "typ": typ, "jti": jti or new_id("jti"), "sid": sid,
               "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=_ttl(typ))).timestamp()),
               "iss": current_app.config["JWT_ISSUER"], "aud": current_app.config["JWT_AUDIENCE"]}
+    if auth_time is not None:
+        claims["auth_time"] = auth_time
     return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": kid}), claims
 
 

@@ -68,6 +68,8 @@ class Code(StrEnum):
     NOT_AN_OPERATOR = "not_an_operator", 403  # an operator endpoint called by a user or a merchant key
     SELF_APPROVAL = "self_approval", 403  # deciding one's own adjustment: it takes a second operator
     OFFLINE_FROZEN = "offline_frozen", 403  # a purse of this wallet was overspent: no new purses
+    FREEZE_SET_BY_OPERATOR = "freeze_set_by_operator", 403  # a user lifting an operator's freeze
+    FRESH_SIGN_IN_REQUIRED = "fresh_sign_in_required", 403  # sign in again (lifting one's own freeze)
     # not there, not now
     NOT_FOUND = "not_found", 404
     RECIPIENT_NOT_FOUND = "recipient_not_found", 404
@@ -95,6 +97,7 @@ class Code(StrEnum):
     PAYMENT_CODE_EXPIRED = "payment_code_expired", 402  # older than the current and previous period
     PAYMENT_CODE_USED = "payment_code_used", 402  # single use
     PAYMENT_CODE_REVOKED = "payment_code_revoked", 402  # the device (or its owner) can no longer pay
+    PAYER_FROZEN = "payer_frozen", 402  # a freeze covers the payer's wallet (what a terminal shows)
     TOO_MANY_ATTEMPTS = "too_many_attempts", 429  # too many refused codes from one terminal
     DEVICE_REVOKED = "device_revoked", 410  # asking a revoked device for a code
     TOO_MANY_DEVICES = "too_many_devices", 409
@@ -122,6 +125,7 @@ class Code(StrEnum):
     DELIVERY_NOT_RETRYABLE = "delivery_not_retryable", 409
     # running the wallet
     ADJUSTMENT_NOT_PENDING = "adjustment_not_pending", 409  # approved or rejected already
+    FREEZE_NOT_ACTIVE = "freeze_not_active", 409  # lifting a freeze already lifted or past its end
     # the server's fault
     INTERNAL = "internal_error", 500
     # the server is busy: come back after Retry-After

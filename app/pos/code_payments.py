@@ -34,6 +34,8 @@ Result = tuple[int, dict]
 MESSAGES = {**scanning.CODE_REFUSALS,
             "pin_locked": "too many wrong PINs; payments are locked for a while",
             "insufficient_funds": "not enough money in the wallet",
+            # A freeze (lost phone, fraud): the till says so plainly; why, and until when, is the customer's.
+            "payer_frozen": "the customer's wallet is frozen",
             # The till learns only that a tier limit stopped it: which one, and what is left, is the customer's.
             "limit_exceeded": "the payment would pass a limit of the customer's tier"}
 # Refused before the key is claimed: (code, message, whether the function's details go along).

@@ -49,7 +49,7 @@ _POST = text("SELECT * FROM ledger_post(:id, :transaction_id, :kind, :debit, :cr
               ":pending_id, :expires_at, :cap, :now)")
 _REFUSALS = {code.value: code for code in (Code.NOT_FOUND, Code.CURRENCY_NOT_SUPPORTED, Code.INSUFFICIENT_FUNDS,
                                            Code.CONFLICT, Code.BALANCE_LIMIT_EXCEEDED, Code.AMOUNT_EXCEEDS_HOLD,
-                                           Code.LIMIT_EXCEEDED)}
+                                           Code.LIMIT_EXCEEDED, Code.WALLET_FROZEN, Code.RECIPIENT_FROZEN)}
 _MESSAGES = {
     Code.NOT_FOUND: "account not found",
     Code.CURRENCY_NOT_SUPPORTED: "both accounts must hold the transfer's currency",
@@ -58,6 +58,8 @@ _MESSAGES = {
     Code.BALANCE_LIMIT_EXCEEDED: "the wallet would exceed its maximum balance",
     Code.AMOUNT_EXCEEDS_HOLD: "the capture is larger than the hold",
     Code.LIMIT_EXCEEDED: "this would pass a limit of your tier",
+    Code.WALLET_FROZEN: "this wallet is frozen",
+    Code.RECIPIENT_FROZEN: "the receiving wallet is frozen and cannot take money",
 }
 
 

@@ -153,3 +153,27 @@ class WalletDebt(db.Model):
     owed: Mapped[int] = mapped_column(BigInteger, nullable=False)  # every debt recorded
     collected: Mapped[int] = mapped_column(BigInteger, nullable=False)  # of it, paid back
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class Freeze(db.Model):
+    """A freeze of one wallet (wallet_id) or of every wallet of a user (wallet_id NULL): scope
+    'all' stops every movement, 'debits' only money going out. Applies to postings whose time is
+    before lifted_at and ends_at (when set); the posting checks it (app/wallet/sql/freezes.sql) and
+    app/ops/freezes sets and lifts it. Never deleted: a lifted freeze is the record of one."""
+    __tablename__ = "freezes"
+    __table_args__ = (CheckConstraint("scope IN ('all', 'debits')", name="freeze_scope"),
+                      CheckConstraint("set_by IN ('operator', 'user')", name="freeze_set_by"),
+                      Index("ix_freezes_user", "user_id"),  # the posting's one lookup (a user has few)
+                      Index("ix_freezes_created", "created_at", "id"))
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
+    wallet_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
+    scope: Mapped[str] = mapped_column(String(8), nullable=False)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    set_by: Mapped[str] = mapped_column(String(8), nullable=False)  # operator | user
+    set_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)  # operators are users too
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lifted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    lift_reason: Mapped[str | None] = mapped_column(String(500))

@@ -7,10 +7,11 @@ from app.core import clock
 from app.wallet.models import Account, Transaction
 
 
-def wallet_out(account: Account) -> dict:
+def wallet_out(account: Account, frozen: dict | None = None) -> dict:
+    """frozen: app.wallet.freezes.frozen_state of the wallet (None: no freeze covers it)."""
     return {"id": account.id, "currency": account.currency, "balance": account.balance,
             "available": account.available, "held": account.held, "status": account.status,
-            "created_at": clock.iso(account.created_at)}
+            "frozen": frozen, "created_at": clock.iso(account.created_at)}
 
 
 def user_counterparty(account: Account, user: User | None) -> dict:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from app.core.fields import Amount, CurrencyCode, Pin, NO_CONTROLS
@@ -29,6 +31,11 @@ class TransferBody(Strict):
     pin: Pin | None = None
 
 
+class FrozenOut(BaseModel):
+    scope: Literal["all", "debits"] = Field(description="all: nothing moves; debits: money may still come in")
+    ends_at: str | None = Field(description="when the freeze stops by itself; null: until lifted")
+
+
 class WalletOut(BaseModel):
     id: str
     currency: str
@@ -36,6 +43,7 @@ class WalletOut(BaseModel):
     available: int
     held: int
     status: str
+    frozen: FrozenOut | None = Field(None, description="the freeze covering this wallet now, if any")
     created_at: str
 
 

@@ -22,7 +22,7 @@ from app.core.idempotency import IdempotencyRequest, claim_params, run_in_databa
 from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
-from app.wallet import ledger
+from app.wallet import freezes, ledger
 from app.wallet.models import Account
 from app.wallet.presenters import wallet_out
 from app.wallet.providers import provider
@@ -49,11 +49,13 @@ def wallets_of(user: User) -> list[Account]:
 
 
 def list_wallets(user: User) -> list[dict]:
-    return [wallet_out(a) for a in wallets_of(user)]
+    wallets, frozen = wallets_of(user), freezes.active_freezes(user.id)
+    return [wallet_out(a, freezes.frozen_state(frozen, a.id)) for a in wallets]
 
 
 def get_wallet(user: User, wallet_id: str) -> dict:
-    return wallet_out(owned_wallet(user, wallet_id))
+    wallet = owned_wallet(user, wallet_id)
+    return wallet_out(wallet, freezes.frozen_state(freezes.active_freezes(user.id), wallet.id))
 
 
 def open_first_wallet(user: User) -> None:
@@ -87,8 +89,10 @@ TOPUP_REFUSALS: ledger.Refusals = {
 _TOPUP = text("SELECT * FROM wallet_topup(:scope, :key, :fingerprint, :ttl, :user_id, :wallet_id, :amount, :cap, "
               ":reference, :now, :now_iso, :transaction_id, :transfer_id, :float_id)")
 # Before the processor is asked: the wallet's currency (the charge is in it) and whether the
-# top-up could land at all. Read, not locked: wallet_topup checks it all again under its locks.
-_BEFORE_CHARGE = text("SELECT currency, status, credits_posted - debits_posted + credits_pending AS held "
+# top-up could land at all (an 'all' freeze stops money coming in: app/wallet/sql/freezes.sql). Read,
+# not locked: wallet_topup checks it all again under its locks (a freeze set in between: recipient_frozen).
+_BEFORE_CHARGE = text("SELECT currency, status, credits_posted - debits_posted + credits_pending AS held, "
+                      "freeze_scope(user_id, id, :now) AS frozen "
                       "FROM accounts WHERE id = :wallet_id AND user_id = :user_id AND kind = 'user'")
 
 
@@ -112,7 +116,7 @@ def topup(user: User, wallet_id: str, *, amount: int, source: str,
         wallet = connection.execute(_BEFORE_CHARGE, params).one_or_none()
         if wallet is None:
             raise not_found("wallet")
-        if wallet.status != "active":
+        if wallet.status != "active" or wallet.frozen == "all":
             raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
         if wallet.held + amount > cap:
             raise AppError(Code.BALANCE_LIMIT_EXCEEDED, "the wallet would exceed its maximum balance",

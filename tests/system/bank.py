@@ -6,11 +6,12 @@ phones and shop terminals: transfers, QR payments, charges of payment codes, ref
 two cashiers refunding one sale in full at once), vending holds, captures and voids (sometimes
 a capture crossing a void). Some requests are cut off before their answer arrives and retried
 with the same Idempotency-Key on the other instance. Meanwhile a fault injector SIGKILLs
-gunicorn workers at random moments and restarts Redis once. At the end the books are checked
+gunicorn workers at random moments and restarts Redis once, and an operator freezes and unfreezes
+wallets and whole users (tests/system/freezer.py). At the end the books are checked
 (tests/system/checks.py): every currency sums to zero, no wallet is overdrawn, every effect has
 exactly one stored answer and every acknowledged id exists, every retry got its first answer,
 no sale refunded more than it took, every hold is captured, voided, expired or pending within
-its expiry, and `flask ledger verify` passes.
+its expiry, a frozen wallet never pays (nor, frozen 'all', is paid), and `flask ledger verify` passes.
 
     python -m tests.system.bank --seconds 300 --clients 32     # the long form
 """
@@ -35,6 +36,7 @@ from bench import environment
 from bench.servers import Server, free_port
 from tests.system.checks import check
 from tests.system.client import Outcome, call_with_retries
+from tests.system.freezer import run_freezer, sign_in_operator
 from tests.system.operations import Call, World, plan, run_together
 from tests.system.world import CodeBook, Memory, register_devices, tills_of
 
@@ -186,15 +188,18 @@ def run(*, seconds: float, clients: int, users: int = 20, merchants: int = 3, fa
             servers.append(server)
         urls = [s.url for s in servers]
         world = World(seed, tills_of(seed), CodeBook(register_devices(seed, urls, devices_per_user)), Memory())
+        operator = sign_in_operator(env, urls)
         sweeper = _start_sweeper(env, workdir)
         deadline = time.monotonic() + seconds
         threads = [threading.Thread(target=_client_loop, args=(world, urls, deadline, report, lock, n))
                    for n in range(clients)]
         faults = threading.Thread(target=_inject_faults,
                                   args=(servers, redis, deadline, report, random.Random(7), fault_interval))
-        for thread in [*threads, faults]:
+        freezer = threading.Thread(target=run_freezer,
+                                   args=(seed, urls, operator, deadline, report, lock, random.Random(11)))
+        for thread in [*threads, faults, freezer]:
             thread.start()
-        for thread in [*threads, faults]:
+        for thread in [*threads, faults, freezer]:
             thread.join()
         check(database_url, env, report, hold_grace=timedelta(seconds=2 * SWEEP_EVERY + 3))
     finally:

@@ -91,6 +91,29 @@ def _holds(conn, grace: timedelta, violations: list[str]) -> None:
             violations.append(f"authorization {aut_id} says {captured} captured, the ledger posted {posted}")
 
 
+# A transfer out of (or, under 'all', into) a wallet whose time falls while a freeze covered it.
+# Exact at both ends: a payment committed before the freeze began before the freeze's created_at
+# (the freeze waited for its lock: app.ops.freezes.services), and the posting compares lifted_at
+# and ends_at with the transfer's own time. Captures and voids of holds (post_pending,
+# void_pending) and approved adjustments are allowed (README, Freezes).
+_FROZEN = """
+SELECT t.id, t.kind, f.id, f.scope, CASE WHEN a.id = t.debit_account_id THEN 'paid' ELSE 'was paid' END
+  FROM transfers t
+  JOIN transactions x ON x.id = t.transaction_id AND x.type <> 'adjustment'
+  JOIN accounts a ON a.id IN (t.debit_account_id, t.credit_account_id) AND a.kind = 'user'
+  JOIN freezes f ON f.user_id = a.user_id AND (f.wallet_id IS NULL OR f.wallet_id = a.id)
+ WHERE t.kind IN ('posted', 'pending') AND t.created_at >= f.created_at
+   AND (f.lifted_at IS NULL OR t.created_at < f.lifted_at) AND (f.ends_at IS NULL OR t.created_at < f.ends_at)
+   AND (a.id = t.debit_account_id OR f.scope = 'all')
+"""
+
+
+def _frozen(conn, violations: list[str]) -> None:
+    """A frozen wallet never pays."""
+    for transfer_id, kind, freeze_id, scope, what in conn.execute(_FROZEN):
+        violations.append(f"transfer {transfer_id} ({kind}): a wallet under freeze {freeze_id} ({scope}) {what}")
+
+
 def check(database_url: str, env: dict, report, *, hold_grace: timedelta) -> None:
     violations = report.violations
     with psycopg.connect(database_url) as conn:
@@ -101,6 +124,7 @@ def check(database_url: str, env: dict, report, *, hold_grace: timedelta) -> Non
         _acknowledged_exist(conn, report.acknowledged, violations)
         _refunds(conn, violations)
         _holds(conn, hold_grace, violations)
+        _frozen(conn, violations)
     for key, seen in report.differing_replays:
         violations.append(f"key {key} got different answers: {seen}")
     verify = environment.ledger_verify(env)

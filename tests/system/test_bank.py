@@ -2,7 +2,9 @@
 
 Shown to fail: with the charge row's FOR UPDATE taken out of refunds (app/pos/refunds.py), two
 cashiers refunding one sale at once both succeeded and the run reported dozens of violations
-("charge ... of 3056 recorded 3056 refunded, gave back 6112"); restored, none."""
+("charge ... of 3056 recorded 3056 refunded, gave back 6112"); restored, none. With the freeze
+check made a no-op (freeze_refusal and freeze_scope always NULL), "a frozen wallet never pays"
+reported 22 violations in one run; restored, none."""
 import shutil
 
 import pytest
@@ -20,7 +22,7 @@ def test_money_is_never_created_lost_or_spent_twice_under_faults():
 
     print("\n" + "\n".join(report.faults) + "\n" + report.line())
     assert sum(report.operations.values()) > 100
-    for operation in ("transfer", "qr_payment", "charge", "refund", "authorize", "capture", "void"):
+    for operation in ("transfer", "qr_payment", "charge", "refund", "authorize", "capture", "void", "freeze"):
         assert report.operations.get(operation, 0) > 0, operation
     assert any("SIGKILL" in fault for fault in report.faults)
     assert "restarted redis" in report.faults

@@ -9,7 +9,7 @@ import pytest
 from tests.support.errors import assert_envelope
 from tests.support.ledger import entry_rows, transaction_rows
 
-WALLET_FIELDS = {"id", "currency", "balance", "available", "held", "status", "created_at"}
+WALLET_FIELDS = {"id", "currency", "balance", "available", "held", "status", "frozen", "created_at"}
 BAD_AMOUNTS = [12.5, 12.0, "100", True, 0, -5, 100_000_001]
 
 

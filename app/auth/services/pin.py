@@ -63,6 +63,11 @@ def require_payment_pin(user: User, pin: str | None, amount: int) -> None:
         _check(user, pin)
 
 
+def require_pin(user: User, pin: str | None) -> None:
+    """The PIN, whatever the amount (lifting one's own freeze): wrong ones count towards the lock."""
+    _check(user, pin)
+
+
 def set_pin(user: User, pin: str, current_pin: str | None) -> None:
     if user.pin_hash:
         _check(user, current_pin)

@@ -28,7 +28,8 @@ def open_session(user: User, device_name: str | None, ip: str | None) -> dict:
 
 
 def _token_pair(user: User, session: AuthSession) -> dict:
-    access, _ = tokens.issue("access", sub=user.id, role=user.role, sid=session.id)
+    access, _ = tokens.issue("access", sub=user.id, role=user.role, sid=session.id,
+                             auth_time=int(clock.as_utc(session.created_at).timestamp()))  # the sign-in's time
     refresh, _ = tokens.issue("refresh", sub=user.id, role=user.role, sid=session.id, jti=session.refresh_jti)
     return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
             "expires_in": current_app.config["ACCESS_TOKEN_TTL"]}

@@ -117,7 +117,9 @@ BEGIN
             PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', payer_wallet, till.id, p_amount,
                                 p_currency, NULL, NULL, NULL, p_now);
         EXCEPTION WHEN raise_exception THEN
-            refusal := SQLERRM;  -- ledger_post's code: insufficient_funds, ...
+            -- ledger_post's code: insufficient_funds, ...; a freeze that committed after the code
+            -- was taken is the terminal's payer_frozen, as payment_code_take would have said.
+            refusal := CASE WHEN SQLERRM = 'wallet_frozen' THEN 'payer_frozen' ELSE SQLERRM END;
         END;
     ELSIF refusal IS NULL THEN
         charge_status := 'requires_confirmation';  -- nothing moves until the customer approves

@@ -33,6 +33,8 @@
 --      ledger_post from the next money that comes into the wallet;
 --   5. a reused counter with other content, or a total above the allowance, freezes the purse
 --      and the wallet's offline use (offline_freezes);
+--      A freeze of the wallet does not stop any of this (the sale was accepted offline, before
+--      the server could say no); a frozen wallet's new purses are refused by the hold they need;
 --   6. the merchant's payment.succeeded (offline: true, the phone's time of sale beside the time
 --      of posting), through the outbox, as every offline sale.
 -- OUT outcome: posted | duplicate | revoked | unknown_purse | foreign_currency.
@@ -92,6 +94,10 @@ BEGIN
                               initiator_id, reference, terminal_id, created_at)
     VALUES (p_txn_id, 'payment', 'succeeded', p_amount, p_currency, purse.wallet_id, till.id, purse.user_id,
             'purse ' || p_purse_id || ' #' || p_counter, p_terminal_id, p_now);
+    -- A sale the terminal accepted offline is never declined: a freeze set since (a lost phone)
+    -- does not stop its capture (wallet.freeze_exempt: app/wallet/sql/freezes.sql), to the end
+    -- of this capture's postings.
+    PERFORM set_config('wallet.freeze_exempt', 'on', true);
     IF take > 0 THEN
         captured_by := p_ids[1];
         PERFORM hold_settle(purse.hold_txn_id, 'post_pending', take, false, p_now, p_ids[1]);
@@ -125,6 +131,7 @@ BEGIN
         END IF;
     END IF;
 
+    PERFORM set_config('wallet.freeze_exempt', 'off', true);
     INSERT INTO purse_tokens (id, purse_id, counter, token_hash, terminal_id, merchant_id, transaction_id, hold_transfer_id,
                               amount, from_hold, from_wallet, from_receivable, overspend, sold_at, received_at)
     VALUES (p_token_id, p_purse_id, p_counter, p_token_hash, p_terminal_id, p_merchant_id, p_txn_id, captured_by,

@@ -82,7 +82,9 @@ BEGIN
             PERFORM ledger_post(p_transfer_id, p_transaction_id, 'pending', payer_wallet, till.id, p_amount,
                                 currency, NULL, p_expires_at, NULL, p_now);
         EXCEPTION WHEN raise_exception THEN
-            refusal := SQLERRM;  -- ledger_post's code: insufficient_funds, ...
+            -- ledger_post's code: insufficient_funds, ...; a freeze that committed after the code
+            -- was taken is the terminal's payer_frozen, as payment_code_take would have said.
+            refusal := CASE WHEN SQLERRM = 'wallet_frozen' THEN 'payer_frozen' ELSE SQLERRM END;
         END;
     END IF;
     IF refusal IS NOT NULL THEN

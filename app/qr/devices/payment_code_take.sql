@@ -7,7 +7,8 @@
 -- or the plain seed to SQL would put it in the server's memory, logs and statement statistics.
 -- What must be atomic with the payment is done here, in the payment's own transaction:
 --   1. the device still pays (not revoked) and its owner may pay (payer_refusal: active, verified);
---   2. the wallet in the code's slot (GET /wallets order: created_at, id) exists and is active;
+--   2. the wallet in the code's slot (GET /wallets order: created_at, id) exists and is active,
+--      and no freeze covers it (payer_frozen);
 --   3. the code is taken once: INSERT into payment_codes_used, whose primary key (device_id, step)
 --      is the guarantee. A second taker of the same code waits on that key until the first
 --      commits, then finds it and is refused payment_code_used; if the first rolls back, the
@@ -41,6 +42,11 @@ BEGIN
     wallet_currency := wallet.currency;
     IF wallet.status <> 'active' THEN
         refusal := 'wallet_frozen'; RETURN;
+    END IF;
+    -- A freeze (app/wallet/sql/freezes.sql): the terminal is told payer_frozen, a code of its own
+    -- it can show, and the code is not taken. ledger_post checks again under the wallet's lock.
+    IF freeze_scope(device.user_id, wallet.id, p_now) IS NOT NULL THEN
+        refusal := 'payer_frozen'; RETURN;
     END IF;
     INSERT INTO payment_codes_used (device_id, step, used_at) VALUES (p_device_id, p_step, p_now)
     ON CONFLICT DO NOTHING RETURNING device_id INTO taken;

@@ -155,6 +155,8 @@ def resolve_payment_code(code: str, *, caller: str) -> tuple[Account, Device]:
         with single_statement() as connection:
             taken = connection.execute(_TAKE, params).one()
         refusal = taken.refusal
+    if refusal == "payer_frozen":  # a true code of a frozen wallet: not a guess, not counted
+        raise AppError(Code.PAYER_FROZEN, "the payer's wallet is frozen")
     if refusal is not None:
         count_failure(caller)
         raise AppError(Code(refusal), CODE_REFUSALS[refusal])

@@ -11,7 +11,8 @@
 --      oracle the property tests compare this function with): posted, pending, post_pending
 --      (partial capture of a pending transfer), void_pending (release).
 --   3. refuses, with SQLSTATE P0001, MESSAGE = our error code and DETAIL = its details as JSON:
---      currency_not_supported, insufficient_funds, balance_limit_exceeded, conflict (a credit
+--      currency_not_supported, wallet_frozen / recipient_frozen (freezes.sql), insufficient_funds,
+--      balance_limit_exceeded, conflict (a credit
 --      the receiving account cannot take), amount_exceeds_hold.
 --   4. writes the transfer (its hash chained to both accounts' previous hashes, exactly as
 --      rules.transfer_hash computes it), the two entries, and both accounts' new balances.
@@ -33,6 +34,7 @@ DECLARE
     c accounts%ROWTYPE;
     released bigint := 0;
     shown bigint;
+    frozen text;
 BEGIN
     PERFORM 1 FROM accounts WHERE id IN (p_debit_id, p_credit_id) ORDER BY id FOR NO KEY UPDATE;
     SELECT * INTO d FROM accounts WHERE id = p_debit_id;
@@ -42,6 +44,17 @@ BEGIN
     END IF;
     IF d.currency <> p_currency OR c.currency <> p_currency THEN
         RAISE EXCEPTION 'currency_not_supported' USING DETAIL = '{}';
+    END IF;
+    -- Freezes (freezes.sql), read now that both rows are locked: a freeze that committed before
+    -- this lock was granted is seen. Captures and voids of holds (post_pending, void_pending) are
+    -- not checked: a hold taken before a freeze may still be captured by the merchant.
+    IF p_kind IN ('posted', 'pending') THEN
+        frozen := freeze_refusal(CASE WHEN d.kind = 'user' THEN d.user_id END, d.id,
+                                 CASE WHEN c.kind = 'user' THEN c.user_id END, c.id, p_now);
+        IF frozen IS NOT NULL THEN
+            RAISE EXCEPTION '%', frozen USING DETAIL = json_build_object(
+                'wallet_id', CASE WHEN frozen = 'wallet_frozen' THEN d.id ELSE c.id END)::text;
+        END IF;
     END IF;
     IF p_pending_id IS NOT NULL THEN
         SELECT amount INTO released FROM transfers WHERE id = p_pending_id;

@@ -40,8 +40,8 @@ export async function show(userId) {
     throw error;
   }
   $("#freezes").hidden = false;
-  $("#freeze-list").replaceChildren(...list.items.map(item));
-  $("#freeze-none").hidden = list.items.length > 0;
+  $("#freeze-list").replaceChildren(...list.data.map(item));
+  $("#freeze-none").hidden = list.data.length > 0;
   $("#freeze-form").hidden = !may("freeze");
 }
 
