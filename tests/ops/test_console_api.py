@@ -32,7 +32,7 @@ def test_a_user_a_merchant_key_and_no_token_are_refused_on_every_console_endpoin
 
 
 @pytest.mark.parametrize("role, rights", [("support", ["read", "freeze"]), ("finance", ["read", "adjustments", "fees"]),
-                                          ("admin", ["read", "operators", "configuration"])])
+                                          ("admin", ["read", "freeze", "operators", "configuration"])])
 def test_me_names_the_operators_roles_and_what_they_may_do(app, api, role, rights):
     operator = make_operator(app, api, role, name=f"{role} person")
     me = api.get("/api/v1/admin/me", operator).json
