@@ -212,7 +212,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--outage", action="store_true",
+                        help="the outage mode instead: terminals sell offline and upload (tests/system/outage.py)")
     args = parser.parse_args(argv)
+    if args.outage:
+        from tests.system import outage
+
+        expected, line = outage.run(seconds=args.seconds, users=min(args.users, 30),
+                                    base_url=os.environ.get("TEST_DATABASE_URL", outage.DEFAULT_BASE))
+        print("\n".join(f"VIOLATION {v}" for v in expected.violations))
+        print(line)
+        return 1 if expected.violations else 0
     report = run(seconds=args.seconds, clients=args.clients, users=args.users)
     print("\n".join(report.faults))
     print("\n".join(f"VIOLATION {v}" for v in report.violations))
