@@ -13,6 +13,7 @@ no sale refunded more than it took, every hold is captured, voided, expired or p
 its expiry, and `flask ledger verify` passes.
 
     python -m tests.system.bank --seconds 300 --clients 32     # the long form
+    python -m tests.system.bank --outage --seconds 60         # terminals offline (tests/system/outage.py)
 """
 from __future__ import annotations
 
