@@ -6,6 +6,7 @@ The phone's purse side is the app's, built from the README as tests/support/purs
 an Ed25519 key of its own, `POST /wallets/{id}/offline-purses` for the certificate, and tokens
 signed over terminal.purse.message("WPT1", ...). The terminal's side is terminal/ alone:
 OfflineTerminal (case 1, sales queue, reconnect), terminal.purse.refusal and PurseQueue (case 3).
+A Cheat is a phone with an extracted key that spends its purse in full at two offline terminals.
 What each side accepted is written down in Expected, which the checks hold the server to.
 """
 from __future__ import annotations
@@ -25,8 +26,11 @@ from terminal.client import Client
 from terminal.device import OfflineTerminal
 from terminal.purse import TOKEN_FIELDS, PurseQueue, message, refusal
 from tests.system.client import bearer, call_with_retries
+from tests.system.world import tills_of
 
-CHEAT_PURSE = (2_000, 1_000)  # a cheat's (allowance, max_payment): spent in full at two terminals
+BALANCE = 200_000  # each user's, from the seed
+HONEST_PURSE = (3_000, 1_500)  # (allowance, max_payment)
+CHEAT_PURSE = (2_000, 1_000)  # a cheat's: spent in full at two terminals
 
 
 def _b64(data: bytes) -> str:
@@ -43,6 +47,7 @@ class Expected:
     tampered: list[tuple[str, str]] = field(default_factory=list)  # (terminal, expected refusal reason)
     counts: dict[str, int] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)  # what the bank test's injector did
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, name: str, n: int = 1) -> None:
@@ -161,3 +166,24 @@ def double_spend(till: Till, cheat: Cheat, expected: Expected) -> None:
             expected.sold(3, till, allowance // 2, (token["purse_id"], token["counter"], till.id))
         cheat.done.append(till.id)
     expected.add("double spend tokens", 2)
+
+
+def cast(seed: dict, urls: list[str], workdir: Path, rng: random.Random, cheaters: int):
+    """Phones with purses (the cheats' wallets emptied by a transfer, for half of them), tills, cheats."""
+    phones = [Phone(user, urls) for user in seed["users"]]
+    honest, dishonest = phones[cheaters:], phones[:cheaters]
+    for phone in honest:
+        phone.take_purse(*HONEST_PURSE, rng)
+    tills = [Till(t, urls[i % len(urls)], workdir / f"till{i}") for i, t in enumerate(tills_of(seed))]
+    cheats = []
+    for i, phone in enumerate(dishonest):
+        phone.take_purse(*CHEAT_PURSE, rng)
+        cheat = Cheat(phone, tuple(t.id for t in rng.sample(tills, 2)),
+                      ("counter_reused", "above_allowance")[i % 2], drained=(i // 2) % 2 == 0)
+        if cheat.drained:
+            outcome = phone.call("POST", "/api/v1/transfers", {"to": honest[0].user["wallet"], "amount":
+                                 BALANCE - CHEAT_PURSE[0], "currency": seed["currency"]}, "transfer", rng)
+            if outcome is None or outcome.status != 201:
+                raise RuntimeError(f"emptying a cheat's wallet failed: {outcome}")
+        cheats.append(cheat)
+    return honest, tills, cheats

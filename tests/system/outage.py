@@ -1,22 +1,23 @@
 """The bank test's outage mode: terminals lose their network at random moments and keep selling.
 
-Two production servers on one PostgreSQL database and a private Redis, as the bank test. Every
-till and vending machine of the seed runs the reference terminal (terminal/) on a thread of its
-own, with its queues on disk: it reads /pos/config, drops offline for a second or two, sells
-through case 1 (its own code, paid by the customer's online phone; the confirmation checked
-offline, sometimes after a wrong guess; sometimes the phone pays twice and must be refused) and
-case 3 (a purse token from a phone with no network), and comes back: uploads, sometimes twice,
-sometimes late (it stays silent for an outage or more), sometimes the newer half first and
-shuffled, sometimes with a forged sale or an altered token slipped in. A few phones cheat with an
-extracted key: each spends its whole allowance at two offline terminals (reusing its counters,
-or not); half of them have emptied their wallet first. Then tests/system/checks.py's
-check_outage holds the books to what the terminals accepted and the phones signed.
+The bank test's two production servers, private Redis and fault injector (SIGKILLed workers, a
+Redis restart). Every till and vending machine runs the reference terminal (terminal/) on a
+thread of its own, queues on disk: it reads /pos/config, drops offline for a second or two, sells
+through case 1 (its code paid by an online phone, sometimes twice: refused; the confirmation
+checked offline, sometimes after a wrong guess) and case 3 (purse tokens, nobody online), and
+comes back: uploads, sometimes twice, late, the newer half first and shuffled, with a forged sale
+or an altered token slipped in, or cut off by a fault (all stays on disk for the next time). A few
+phones cheat with an extracted key: each spends its whole allowance at two offline terminals
+(reusing its counters, or not); half emptied their wallet first. Then checks.check_outage holds
+the books to what the terminals accepted and the phones signed.
 
     python -m tests.system.bank --outage --seconds 60
 """
 from __future__ import annotations
 
 import base64
+import http.client
+import json
 import random
 import secrets
 import tempfile
@@ -29,11 +30,9 @@ from bench import environment
 from bench.servers import Server
 from terminal.device import SaleRefused
 from tests.system.checks import check_outage
-from tests.system.offline_actors import CHEAT_PURSE, Cheat, Expected, Phone, Till, double_spend
-from tests.system.world import tills_of
+from tests.system.offline_actors import BALANCE, HONEST_PURSE, Cheat, Expected, Phone, Till, cast, double_spend
 
 DEFAULT_BASE = "postgresql://postgres@127.0.0.1:5432"
-BALANCE, HONEST_PURSE = 200_000, (3_000, 1_500)  # the seed's balance; a purse's (allowance, max_payment)
 
 
 def _sell_online_phone(till: Till, phone: Phone, rng: random.Random, expected: Expected) -> None:
@@ -135,6 +134,22 @@ def _upload(till: Till, rng: random.Random, expected: Expected) -> None:
     till.sync()
 
 
+CUT = (OSError, http.client.HTTPException, json.JSONDecodeError)  # no answer: a killed worker, Redis away
+
+
+def _back_online(till: Till, rng: random.Random, expected: Expected, *, tries: int = 1) -> None:
+    """Upload and read the settings. A cut connection (or a 5xx: client.py raises ConnectionError)
+    leaves everything on disk for the next time, as a real terminal's would; what the server
+    committed before the cut comes back `duplicate` then."""
+    for attempt in range(tries):
+        try:
+            _upload(till, rng, expected)
+            return
+        except CUT:
+            expected.add("uploads cut off")
+            time.sleep(0.5 + attempt)
+
+
 def _terminal(till: Till, honest: list[Phone], cheats: list[Cheat], deadline: float, rng: random.Random,
               expected: Expected) -> None:
     try:
@@ -146,7 +161,12 @@ def _terminal(till: Till, honest: list[Phone], cheats: list[Cheat], deadline: fl
 def _terminal_loop(till: Till, honest: list[Phone], cheats: list[Cheat], deadline: float, rng: random.Random,
                    expected: Expected) -> None:
     mine = [c for c in cheats if till.id in c.tills]
-    till.sync()
+    for attempt in range(30):
+        try:
+            till.sync()
+            break
+        except CUT:
+            time.sleep(1)
     while time.monotonic() < deadline:
         time.sleep(rng.uniform(0.1, 0.6))  # online for a moment
         till.device.go_offline()
@@ -164,42 +184,21 @@ def _terminal_loop(till: Till, honest: list[Phone], cheats: list[Cheat], deadlin
         if rng.random() < 0.15 and len(till.device.queue.records()) < 60:
             expected.add("late uploads")  # silent this time: it uploads after a later outage
             continue
-        _upload(till, rng, expected)
+        _back_online(till, rng, expected)
     pending = [c for c in mine if till.id not in c.done]
     if pending:  # the run ends: a cheat this terminal has not seen yet happens now
         till.device.go_offline()
         for cheat in pending:
             double_spend(till, cheat, expected)
-    _upload(till, rng, expected)
+    _back_online(till, rng, expected, tries=10)  # the faults have stopped: it gets through
     if till.device.queue.records() or till.purses.records():
         expected.violations.append(f"{till.id} kept records the server did not answer")
 
 
-def _cast(seed: dict, urls: list[str], workdir: Path, rng: random.Random, cheaters: int):
-    """Phones with purses (the cheats' wallets emptied by a transfer, for half of them), tills, cheats."""
-    phones = [Phone(user, urls) for user in seed["users"]]
-    honest, dishonest = phones[cheaters:], phones[:cheaters]
-    for phone in honest:
-        phone.take_purse(*HONEST_PURSE, rng)
-    tills = [Till(t, urls[i % len(urls)], workdir / f"till{i}") for i, t in enumerate(tills_of(seed))]
-    cheats = []
-    for i, phone in enumerate(dishonest):
-        phone.take_purse(*CHEAT_PURSE, rng)
-        cheat = Cheat(phone, tuple(t.id for t in rng.sample(tills, 2)),
-                      ("counter_reused", "above_allowance")[i % 2], drained=(i // 2) % 2 == 0)
-        if cheat.drained:
-            outcome = phone.call("POST", "/api/v1/transfers", {"to": honest[0].user["wallet"], "amount":
-                                 BALANCE - CHEAT_PURSE[0], "currency": seed["currency"]}, "transfer", rng)
-            if outcome is None or outcome.status != 201:
-                raise RuntimeError(f"emptying a cheat's wallet failed: {outcome}")
-        cheats.append(cheat)
-    return honest, tills, cheats
-
-
 def run(*, seconds: float, users: int = 20, merchants: int = 3, cheaters: int = 4,
-        base_url: str = DEFAULT_BASE, rng_seed: int = 13) -> tuple[Expected, str]:
+        base_url: str = DEFAULT_BASE, rng_seed: int = 13, fault_interval: float | None = 3.0) -> tuple[Expected, str]:
     """Returns what the clients saw (with the violations) and the one-line summary."""
-    from tests.system.bank import PrivateRedis, _seed  # the bank test's set-up, shared
+    from tests.system.bank import PrivateRedis, _inject_faults, _seed  # the bank test's, shared
 
     own = urlsplit(base_url).path.lstrip("/")
     database_url = environment.recreate_database(base_url, f"{own}_outage" if own else "wallet_outage")
@@ -217,13 +216,15 @@ def run(*, seconds: float, users: int = 20, merchants: int = 3, cheaters: int = 
         for i in range(2):
             servers.append(Server(env, workers=2, threads=4, log_path=workdir / f"server{i}.log"))
             servers[-1].start()
-        honest, tills, cheats = _cast(seed, [s.url for s in servers], workdir, rng, cheaters)
+        honest, tills, cheats = cast(seed, [s.url for s in servers], workdir, rng, cheaters)
         expected.cheats = [{"purse": c.phone.certificate["purse_id"], "kind": c.kind, "drained": c.drained}
                            for c in cheats]
         deadline = time.monotonic() + seconds
         threads = [threading.Thread(target=_terminal, args=(till, honest, cheats, deadline,
-                                                                 random.Random(rng.getrandbits(32)), expected))
-                   for till in tills]
+                                                            random.Random(rng.getrandbits(32)), expected)) for till in tills]
+        if fault_interval:  # SIGKILLs server workers, restarts Redis once (the bank test's injector)
+            threads.append(threading.Thread(target=_inject_faults, args=(servers, redis, deadline, expected,
+                                                                         random.Random(7), fault_interval)))
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -240,10 +241,10 @@ def summary(expected: Expected, detected: int) -> str:
     n = expected.counts
     case1 = sum(1 for s in expected.sales if s["case"] == 1)
     return (f"outage test: {len(expected.sales)} sales offline ({case1} terminal offline, "
-            f"{len(expected.sales) - case1} both offline) in {n.get('outages', 0)} outages, "
+            f"{len(expected.sales) - case1} both offline) in {n.get('outages', 0)} outages, {len(expected.faults)} faults, "
             f"{n.get('uploads', 0)} uploads ({n.get('batches sent twice', 0)} sent twice, "
-            f"{n.get('late uploads', 0)} late, {n.get('out of order uploads', 0)} out of order), "
-            f"{n.get('duplicates dropped', 0)} duplicates dropped, "
-            f"{n.get('tampered records refused', 0)} tampered records refused, "
+            f"{n.get('late uploads', 0)} late, {n.get('out of order uploads', 0)} out of order, "
+            f"{n.get('uploads cut off', 0)} cut off), "
+            f"{n.get('duplicates dropped', 0)} duplicates dropped, {n.get('tampered records refused', 0)} tampered records refused, "
             f"{n.get('second payments refused', 0)} second payments refused, "
             f"{detected} double spends detected, violations: {len(expected.violations)}")
