@@ -12,6 +12,8 @@ What each side accepted is written down in Expected, which the checks hold the s
 from __future__ import annotations
 
 import base64
+import http.client
+import json
 import random
 import secrets
 import threading
@@ -28,6 +30,7 @@ from terminal.purse import TOKEN_FIELDS, PurseQueue, message, refusal
 from tests.system.client import bearer, call_with_retries
 from tests.system.world import tills_of
 
+CUT = (OSError, http.client.HTTPException, json.JSONDecodeError)  # no answer: a killed worker, Redis away
 BALANCE = 200_000  # each user's, from the seed
 HONEST_PURSE = (3_000, 1_500)  # (allowance, max_payment)
 CHEAT_PURSE = (2_000, 1_000)  # a cheat's: spent in full at two terminals
@@ -99,13 +102,18 @@ class Till:
     """One terminal: terminal/'s OfflineTerminal for case 1 and a PurseQueue for case 3, both on
     disk under its own directory. Used by one thread only."""
 
-    def __init__(self, seeded: dict, url: str, directory: Path):
+    def __init__(self, seeded: dict, urls: list[str], directory: Path):
         directory.mkdir(parents=True)
-        self.id, self.merchant_id, self.secret = seeded["id"], seeded["merchant_id"], seeded["secret"]
-        self.client = Client(url, self.id, self.secret)
+        self.id, self.merchant_id, self.secret, self.urls = seeded["id"], seeded["merchant_id"], seeded["secret"], urls
+        self.client = Client(urls[0], self.id, self.secret)
         self.device = OfflineTerminal(directory, self.client, self.secret)
         self.purses = PurseQueue(directory / "purse.jsonl")
         self.config: dict = {}
+
+    def fail_over(self) -> None:
+        """No answer from this server: the next request goes to the other (a load balancer's job)."""
+        self.urls = self.urls[1:] + self.urls[:1]
+        self.client = self.device.client = Client(self.urls[0], self.id, self.secret)
 
     @property
     def currency(self) -> str:
@@ -113,6 +121,15 @@ class Till:
 
     def sync(self) -> None:
         self.config = self.device.sync()
+
+    def try_sync(self, tries: int) -> None:
+        for _ in range(tries):
+            try:
+                return self.sync()
+            except CUT:
+                self.fail_over()
+                time.sleep(1)
+        raise ConnectionError(f"{self.id}: no server answered /pos/config")
 
     def accept_token(self, phone: Phone, amount: int, *, counter: int | None = None) -> dict | None:
         """Case 3: the request (this terminal, a nonce), the phone's token, the terminal's checks;
@@ -174,7 +191,7 @@ def cast(seed: dict, urls: list[str], workdir: Path, rng: random.Random, cheater
     honest, dishonest = phones[cheaters:], phones[:cheaters]
     for phone in honest:
         phone.take_purse(*HONEST_PURSE, rng)
-    tills = [Till(t, urls[i % len(urls)], workdir / f"till{i}") for i, t in enumerate(tills_of(seed))]
+    tills = [Till(t, urls[i % 2:] + urls[:i % 2], workdir / f"till{i}") for i, t in enumerate(tills_of(seed))]
     cheats = []
     for i, phone in enumerate(dishonest):
         phone.take_purse(*CHEAT_PURSE, rng)

@@ -16,8 +16,6 @@ the books to what the terminals accepted and the phones signed.
 from __future__ import annotations
 
 import base64
-import http.client
-import json
 import random
 import secrets
 import tempfile
@@ -30,7 +28,7 @@ from bench import environment
 from bench.servers import Server
 from terminal.device import SaleRefused
 from tests.system.checks import check_outage
-from tests.system.offline_actors import BALANCE, HONEST_PURSE, Cheat, Expected, Phone, Till, cast, double_spend
+from tests.system.offline_actors import BALANCE, CUT, HONEST_PURSE, Cheat, Expected, Phone, Till, cast, double_spend
 
 DEFAULT_BASE = "postgresql://postgres@127.0.0.1:5432"
 
@@ -134,9 +132,6 @@ def _upload(till: Till, rng: random.Random, expected: Expected) -> None:
     till.sync()
 
 
-CUT = (OSError, http.client.HTTPException, json.JSONDecodeError)  # no answer: a killed worker, Redis away
-
-
 def _back_online(till: Till, rng: random.Random, expected: Expected, *, tries: int = 1) -> None:
     """Upload and read the settings. A cut connection (or a 5xx: client.py raises ConnectionError)
     leaves everything on disk for the next time, as a real terminal's would; what the server
@@ -147,6 +142,7 @@ def _back_online(till: Till, rng: random.Random, expected: Expected, *, tries: i
             return
         except CUT:
             expected.add("uploads cut off")
+            till.fail_over()
             time.sleep(0.5 + attempt)
 
 
@@ -161,12 +157,7 @@ def _terminal(till: Till, honest: list[Phone], cheats: list[Cheat], deadline: fl
 def _terminal_loop(till: Till, honest: list[Phone], cheats: list[Cheat], deadline: float, rng: random.Random,
                    expected: Expected) -> None:
     mine = [c for c in cheats if till.id in c.tills]
-    for attempt in range(30):
-        try:
-            till.sync()
-            break
-        except CUT:
-            time.sleep(1)
+    till.try_sync(tries=30)
     while time.monotonic() < deadline:
         time.sleep(rng.uniform(0.1, 0.6))  # online for a moment
         till.device.go_offline()
@@ -217,14 +208,13 @@ def run(*, seconds: float, users: int = 20, merchants: int = 3, cheaters: int = 
             servers.append(Server(env, workers=2, threads=4, log_path=workdir / f"server{i}.log"))
             servers[-1].start()
         honest, tills, cheats = cast(seed, [s.url for s in servers], workdir, rng, cheaters)
-        expected.cheats = [{"purse": c.phone.certificate["purse_id"], "kind": c.kind, "drained": c.drained}
-                           for c in cheats]
+        expected.cheats = [{"purse": c.phone.certificate["purse_id"], "kind": c.kind, "drained": c.drained} for c in cheats]
         deadline = time.monotonic() + seconds
         threads = [threading.Thread(target=_terminal, args=(till, honest, cheats, deadline,
                                                             random.Random(rng.getrandbits(32)), expected)) for till in tills]
         if fault_interval:  # SIGKILLs server workers, restarts Redis once (the bank test's injector)
             threads.append(threading.Thread(target=_inject_faults, args=(servers, redis, deadline, expected,
-                                                                         random.Random(7), fault_interval)))
+                                                                         random.Random(7), fault_interval, 6.0)))
         for thread in threads:
             thread.start()
         for thread in threads:
