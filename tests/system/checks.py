@@ -130,3 +130,114 @@ def check(database_url: str, env: dict, report, *, hold_grace: timedelta) -> Non
     verify = environment.ledger_verify(env)
     if not verify["ok"]:
         violations.append(f"ledger verify failed: {verify['problems'][:5]}")
+
+
+# The outage mode (tests/system/outage.py): what the terminals accepted and the phones signed
+# (tests.system.offline_actors.Expected) against the books. Merchants take nothing but offline
+# sales in this mode, so a sale paid twice or lost shows in their balances as well as per sale.
+
+def _merchants_paid_once(conn, expected, violations: list[str]) -> None:
+    # A merchant's money is its account's and its credit buckets' (sweeps are transactions of their own).
+    held = dict(conn.execute("SELECT m.merchant_id, SUM(a.credits_posted - a.debits_posted) FROM accounts m "
+                             "JOIN accounts a ON a.id = m.id OR a.parent_id = m.id WHERE m.kind = 'merchant' "
+                             "GROUP BY m.merchant_id").fetchall())
+    paid = dict(conn.execute("SELECT f.transaction_id, SUM(f.amount) FROM transfers f JOIN accounts a "
+                             "ON a.id = f.credit_account_id WHERE f.kind = 'posted' AND (a.kind = 'merchant' OR "
+                             "a.parent_id IN (SELECT id FROM accounts WHERE kind = 'merchant')) GROUP BY f.transaction_id"))
+    offline = {(t, s): (i, r) for i, t, s, r in conn.execute(
+        "SELECT p.id, p.terminal_id, p.seq, r.status FROM offline_payments p "
+        "LEFT JOIN offline_reports r ON r.terminal_id = p.terminal_id AND r.seq = p.seq")}
+    tokens: dict[tuple, list] = {}
+    for purse, counter, terminal, txn in conn.execute(
+            "SELECT purse_id, counter, terminal_id, transaction_id FROM purse_tokens"):
+        tokens.setdefault((purse, counter, terminal), []).append(txn)
+    owed: dict[str, int] = {}
+    for sale in expected.sales:
+        owed[sale["merchant"]] = owed.get(sale["merchant"], 0) + sale["amount"]
+        if sale["case"] == 1:
+            txn, report = offline.get(sale["key"], (None, None))
+            txns = [txn] if txn else []
+            if report != "posted":
+                violations.append(f"offline sale {sale['key']} was reported {report}, not posted")
+        else:
+            txns = tokens.get(sale["key"], [])
+        if [paid.get(t) for t in txns] != [sale["amount"]]:
+            violations.append(f"sale {sale['key']} of {sale['amount']} at {sale['merchant']} was paid "
+                              f"{[paid.get(t) for t in txns]}, not exactly once")
+    payments = conn.execute("SELECT COUNT(*) FROM transactions WHERE type = 'payment'").fetchone()[0]
+    if payments != len(expected.sales):
+        violations.append(f"{payments} payments in the ledger for {len(expected.sales)} sales the terminals accepted")
+    for merchant, balance in held.items():
+        if balance != owed.get(merchant, 0):
+            violations.append(f"merchant {merchant} holds {balance}, its terminals accepted {owed.get(merchant, 0)}")
+
+
+def _wallets_lose_what_they_signed(conn, expected, balance: int, violations: list[str]) -> None:
+    """Lost = the seed's balance plus transfers in, minus transfers out, minus the posted balance
+    now (money still held for a purse is not lost). It may not exceed what the phone paid and
+    signed; and it is exactly what the terminals accepted, less what the wallet owes as debt."""
+    moved: dict[str, int] = {}
+    for debit, credit, amount in conn.execute(
+            "SELECT f.debit_account_id, f.credit_account_id, f.amount FROM transfers f "
+            "JOIN transactions t ON t.id = f.transaction_id WHERE t.type = 'transfer' AND f.kind = 'posted'"):
+        moved[debit], moved[credit] = moved.get(debit, 0) - amount, moved.get(credit, 0) + amount
+    debts = dict(conn.execute("SELECT wallet_id, SUM(debt) FROM offline_purses GROUP BY wallet_id").fetchall())
+    wallet_of = dict(conn.execute("SELECT id, wallet_id FROM offline_purses").fetchall())
+    accepted: dict[str, int] = dict(expected.paid)
+    for sale in expected.sales:
+        if sale["case"] == 3:
+            wallet = wallet_of.get(sale["key"][0])
+            accepted[wallet] = accepted.get(wallet, 0) + sale["amount"]
+    for wallet, now in conn.execute("SELECT id, credits_posted - debits_posted FROM accounts "
+                                    "WHERE kind = 'user' AND id = ANY(%s)", (list(set(accepted) | set(moved)),)):
+        lost = balance + moved.get(wallet, 0) - now
+        signed = expected.paid.get(wallet, 0) + expected.signed.get(wallet, 0)
+        if lost > signed:
+            violations.append(f"wallet {wallet} lost {lost}, more than the {signed} it paid and signed for")
+        if lost != accepted.get(wallet, 0) - (debts.get(wallet) or 0):
+            violations.append(f"wallet {wallet} lost {lost}; its accepted sales less its debt are "
+                              f"{accepted.get(wallet, 0) - (debts.get(wallet) or 0)}")
+
+
+def _double_spends(conn, expected, violations: list[str]) -> int:
+    """Each cheating purse: frozen for the right reason, the wallet's offline use frozen, every
+    token counted, and what the wallet could not pay recorded as its debt; no honest purse frozen."""
+    detected = 0
+    cheats = {c["purse"]: c for c in expected.cheats}
+    for purse, wallet, status, reason, allowance, spent, debt, owed, frozen, overspent in conn.execute(
+            "SELECT p.id, p.wallet_id, p.status, p.frozen_reason, p.allowance, p.spent, p.debt, "
+            "(SELECT COALESCE(SUM(from_receivable), 0) FROM purse_tokens t WHERE t.purse_id = p.id), "
+            "EXISTS (SELECT 1 FROM offline_freezes f WHERE f.wallet_id = p.wallet_id AND f.purse_id = p.id), "
+            "EXISTS (SELECT 1 FROM purse_tokens t WHERE t.purse_id = p.id AND t.overspend) FROM offline_purses p"):
+        cheat = cheats.get(purse)
+        if cheat is None:
+            if status == "frozen" or debt or overspent:
+                violations.append(f"honest purse {purse} is {status} ({reason}) with debt {debt}")
+            continue
+        problems = [what for what, wrong in (
+            (f"status {status} ({reason}), not frozen for {cheat['kind']}", status != "frozen" or reason != cheat["kind"]),
+            ("no offline freeze on its wallet", not frozen), ("no token marked overspend", not overspent),
+            (f"spent {spent}, not {2 * allowance}", spent != 2 * allowance),
+            (f"debt {debt} but {owed} paid by the receivable", debt != owed),
+            (f"debt {debt}, expected {allowance if cheat['drained'] else 0}",
+             debt != (allowance if cheat["drained"] else 0))) if wrong]
+        violations.extend(f"double spend of purse {purse}: {p}" for p in problems)
+        detected += not problems
+    if detected != len(cheats):
+        violations.append(f"{detected} of {len(cheats)} double spends detected and recorded")
+    return detected
+
+
+def check_outage(database_url: str, env: dict, expected, *, balance: int) -> int:
+    """The outage mode's checks; returns the double spends detected. Violations go to `expected`."""
+    violations = expected.violations
+    with psycopg.connect(database_url) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        _sums(conn, violations)
+        _merchants_paid_once(conn, expected, violations)
+        _wallets_lose_what_they_signed(conn, expected, balance, violations)
+        detected = _double_spends(conn, expected, violations)
+    verify = environment.ledger_verify(env)
+    if not verify["ok"]:
+        violations.append(f"ledger verify failed: {verify['problems'][:5]}")
+    return detected
