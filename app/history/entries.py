@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from app.auth.models import User
 from app.core import clock
 from app.core.pagination import decode_cursor, encode_cursor, pack, position, unpack
 from app.extensions import db
@@ -27,7 +26,7 @@ from app.history.presenters import (
     other_account_id,
     without_wallet_ids,
 )
-from app.wallet.services import owned_wallet
+from app.wallet.services import signed_in_wallet
 
 # What a history row carries: the entry (this account's side) and its transaction. Plain
 # columns, not ORM objects: nothing to track, and cheaper per row for long exports.
@@ -94,9 +93,9 @@ def describe(rows: list, *, hide_wallet_ids: bool = False, shown_as: dict[str, s
     return items
 
 
-def wallet_transactions(user: User, wallet_id: str, *, filters: HistoryFilters, limit: int,
+def wallet_transactions(user_id: str, wallet_id: str, *, filters: HistoryFilters, limit: int,
                         cursor: str | None) -> dict:
-    wallet = owned_wallet(user, wallet_id)
+    wallet = signed_in_wallet(user_id, wallet_id)
     rows, has_more, moved = next_rows({wallet.id: decode_cursor(cursor)}, filters, limit)
     return {"data": describe(rows), "has_more": has_more,
             "next_cursor": encode_cursor(moved[wallet.id]) if has_more else None}
