@@ -6,6 +6,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core.network import client_address
+from app.core.read_session import ReadSession
 
 
 class Base(DeclarativeBase):
@@ -19,7 +20,8 @@ class Base(DeclarativeBase):
     })
 
 
-db = SQLAlchemy(model_class=Base)
+# Reads outside a unit of work run in autocommit (no BEGIN/ROLLBACK, prepared statements kept).
+db = SQLAlchemy(model_class=Base, session_options={"class_": ReadSession})
 migrate = Migrate()
 # Storage is chosen in create_app (RATELIMIT_STORAGE_URI): Redis when REDIS_URL is set, memory otherwise.
 # Its own headers are off: it added Retry-After to every answer of a limited route, successes

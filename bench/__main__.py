@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench [--seconds N] [--clients C] [--users U] [--merchants M]
                               [--workloads p2p,qr_spread,qr_hot,history,pos_charge] [--quick]
+                              [--at-load 0.7 [--open-connections N]]
 
 Drops and recreates the wallet_bench database, flushes Redis db 9, seeds, runs pgbench, starts
 gunicorn, the webhook worker and a webhook receiver, drives each workload over HTTP, lets the
@@ -21,7 +22,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cpu, environment, load, pgbench, report, statements
+from bench import cpu, environment, load, openloop, pgbench, report, statements
 from bench.servers import Server
 from bench.webhooks import Webhooks
 
@@ -57,6 +58,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="pos_charge: charges/s the seeded devices can supply (devices = rate x period)")
     parser.add_argument("--drain", type=int, default=30, help="seconds to let the webhook worker catch up at the end")
     parser.add_argument("--webhook-batch", type=int, help="flask webhooks work --batch (default: WEBHOOK_BATCH, 10)")
+    parser.add_argument("--at-load", type=float, metavar="SHARE", help="then open-loop at SHARE of each peak (bench.openloop)")
+    parser.add_argument("--open-connections", type=int, help="connections of the open-loop run (default: 2 x --clients)")
     args = parser.parse_args(argv)
     for name, default in DEFAULTS.items():
         if getattr(args, name) is None:
@@ -65,6 +68,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = [w for w in args.workloads if w not in load.WORKLOADS]
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose from {', '.join(load.WORKLOADS)}")
+    if args.at_load is not None and not 0 < args.at_load <= 1:
+        parser.error("--at-load is a share of the peak rate: above 0, at most 1")
+    args.open_connections = args.open_connections or 2 * args.clients
     if args.users < 2 or args.merchants < 1:
         parser.error("need at least 2 users and 1 merchant")
     if args.loadgen == "auto":
@@ -131,6 +137,12 @@ def run_workload(args, server: Server, hooks: Webhooks, meter: cpu.CpuMeter, wor
     if row.get("pos_waits") or row.get("starved"):
         say(f"{workload}: the code supply ran out {row.get('pos_waits', 0)} times (waited for the next period; "
             f"{row.get('starved', 0)} probes sent instead): the figure is a floor, raise --pos-rate")
+    if args.at_load and row["ok_per_second"] > 0:  # the same workload open-loop below its peak
+        environment.checkpoint(args.pg)
+        row["at_load"] = openloop.run_fixed_rate(
+            server.url, workload, data_dir, rate=args.at_load * row["ok_per_second"], seconds=args.seconds,
+            connections=args.open_connections, run_id=run_id + "o", currency=seed["currency"], book=book)
+        say(openloop.summary(workload, args.at_load, row["ok_per_second"], row["at_load"]))
     hooks.check()
     return row
 
@@ -222,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table(rows, pg, posting))
     print()
     print(report.costs(rows, pg, posting))
+    if args.at_load:
+        print()
+        print(report.at_load(rows, args.at_load))
     print(report.NOTES.format(ncpu=result["machine"]["nproc"], period=args.code_period))
     print(report.webhooks_line(webhooks))
     print(f"{verify['summary']}" + ("" if verify["ok"] else f" {verify['problems']}"))

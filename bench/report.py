@@ -104,6 +104,28 @@ def costs(rows: list[dict], pgbench: dict | None, posting: dict | None = None) -
     return "\n".join(lines)
 
 
+LOAD_COLUMNS = [("at load", 10), ("peak ok/s", 9), ("target/s", 8), ("sent/s", 8), ("p50 ms", 8), ("p90 ms", 8),
+                ("p99 ms", 8), ("p99.9 ms", 8), ("late %", 7), ("err %", 7)]
+
+
+def at_load(rows: list[dict], share: float) -> str:
+    """The open-loop runs (bench.openloop) at `share` of each workload's measured peak: latency
+    counted from each request's due time, so queueing behind a stall is in it."""
+    lines = [f"open loop at {share:.0%} of each workload's peak ok/s (latency from each request's due time):",
+             "  ".join(name.rjust(width) for name, width in LOAD_COLUMNS)]
+    for row in rows:
+        load = row.get("at_load")
+        if not load:
+            continue
+        sent = max(load["sent"] + load["errors"], 1)
+        values = [row["workload"], row["ok_per_second"], load["target_per_second"], load["achieved_per_second"],
+                  load["p50_ms"], load["p90_ms"], load["p99_ms"], load["p99.9_ms"], 100 * load["late"] / sent,
+                  100 * (load["other"] + load["errors"]) / sent]
+        digits = [0, 1, 1, 1, 1, 1, 1, 1, 2, 2]
+        lines.append("  ".join(_cell(v, d).rjust(w) for v, d, (_, w) in zip(values, digits, LOAD_COLUMNS)))
+    return "\n".join(lines)
+
+
 NOTES = ("ok/s is payments per second for p2p/qr_*/pos_charge (2xx only), pages per second for history; "
          "vs pgbench = ok/s / pgbench TPS. 402 % is insufficient funds, for pos_charge any refused charge "
          "(payment_code_used would mean the generator reused a code). CPU % is of one core (this box has "

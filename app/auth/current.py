@@ -54,12 +54,17 @@ def current_user_id() -> str:
     return g.claims["sub"]
 
 
+def inactive_user() -> AppError:
+    """A valid token of a user who is gone or disabled (read with the user row, or with a join)."""
+    return AppError(Code.TOKEN_INVALID, "the token is not valid")
+
+
 def current_user() -> User:
     """The signed-in user, loaded once per request; a disabled or deleted one is refused."""
     if g.user is None:
         user = db.session.get(User, g.claims["sub"])
         if user is None or user.status != "active":
-            raise AppError(Code.TOKEN_INVALID, "the token is not valid")
+            raise inactive_user()
         # Detach the user and end the read transaction: the connection goes back to the pool at
         # once, and a unit of work's fresh start does not expire (and re-select) the user.
         # Services that change the user load their own copy inside their unit of work.

@@ -41,14 +41,25 @@ def count(**amounts: int) -> None:
         _counts.update(amounts)
 
 
-def install(app, directory: str) -> None:
-    """Wrap psycopg's sending methods (once per process) and count the app's requests."""
+def install_driver() -> None:
+    """Wrap psycopg's sending methods, once per process (the tests count with snapshot() too)."""
     global _installed
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
     if not _installed:
         _installed = True
         _wrap_driver()
+
+
+def snapshot() -> dict[str, int]:
+    """The totals so far; the difference of two is what was sent in between."""
+    with _lock:
+        return {name: _counts[name] for name in FIELDS}
+
+
+def install(app, directory: str) -> None:
+    """Wrap psycopg's sending methods (once per process) and count the app's requests."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    install_driver()
 
     @app.after_request
     def _counted(response):

@@ -9,7 +9,6 @@ would commit half of a use case.
 """
 from __future__ import annotations
 
-import contextvars
 import logging
 import random
 import time
@@ -17,10 +16,10 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError
 
+from app.core.read_session import autocommit_engine, in_unit_of_work as _active
 from app.extensions import db
 
 log = logging.getLogger(__name__)
-_active: contextvars.ContextVar[bool] = contextvars.ContextVar("uow_active", default=False)
 
 # PostgreSQL SQLSTATEs worth a retry: serialization_failure, deadlock_detected, lock_not_available.
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
@@ -42,7 +41,8 @@ def unit_of_work():
     session = db.session
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unsaved changes outside a unit of work")
-    # Close any read-only transaction left by authentication, so the unit of work starts fresh.
+    # Hand back the autocommit connection of the reads before it (app.core.read_session; nothing
+    # is sent for it), so the unit of work takes a transactional one.
     session.rollback()
     token = _active.set(True)
     uow = UnitOfWork()
@@ -78,9 +78,10 @@ def retrying(fn, attempts: int = 8):
 
 
 def end_read() -> None:
-    """End the read transaction this request or job holds: the connection goes back to the pool
-    and the next statement sees a fresh snapshot. Nothing is written here, so there is nothing to
-    lose; writes go through unit_of_work, which commits or rolls back on its own."""
+    """Hand back the connection this request's or job's reads hold: it goes back to the pool (a
+    long poll must not keep one while it sleeps). Reads run in autocommit (app.core.read_session),
+    so nothing is sent for it; the identity map is emptied, so the next read loads fresh rows.
+    Nothing is written here; writes go through unit_of_work, which commits or rolls back."""
     db.session.rollback()
 
 
@@ -91,11 +92,6 @@ def single_statement():
     round trip in all. It still refuses to run inside an open unit of work."""
     if _active.get():
         raise RuntimeError("single_statement() inside a unit of work would commit on its own")
-    end_read()  # hand back any read transaction first: this statement must not wait behind it
-    engine = db.engine
-    autocommit = engine.__dict__.get("_wallet_autocommit")
-    if autocommit is None:  # shares the engine's pool; each checkout is switched to autocommit
-        autocommit = engine.__dict__.setdefault("_wallet_autocommit",
-                                                engine.execution_options(isolation_level="AUTOCOMMIT"))
-    with autocommit.connect() as connection:
+    end_read()  # hand back the session's connection first: one connection per request at a time
+    with autocommit_engine(db.engine).connect() as connection:
         yield connection

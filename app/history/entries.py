@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
-from app.auth.models import User
 from app.core import clock
 from app.core.pagination import decode_cursor, encode_cursor, pack, position, unpack
 from app.extensions import db
@@ -28,7 +28,7 @@ from app.history.presenters import (
     other_account_id,
     without_wallet_ids,
 )
-from app.wallet.services import owned_wallet
+from app.wallet.services import signed_in_wallet
 
 # What a history row carries: the entry (this account's side) and its transaction. Plain
 # columns, not ORM objects: nothing to track, and cheaper per row for long exports.
@@ -46,10 +46,37 @@ def rows_before(account_id: str, filters: HistoryFilters, before: int | None, li
             .where(Entry.account_id == account_id, Transaction.type != "bucket_sweep"))
     if before is not None:
         stmt = stmt.where(Entry.seq < before)
+    if (filters.starts_at is not None or filters.ends_before is not None) and not filters.q:
+        # Not with `q`: it has its window and its indexes, and the bounds would cost a scan of
+        # the range's index entries for each of its statements (2.6 s for 30 days with INV-500).
+        stmt = stmt.where(Entry.seq.between(*_dated_positions(account_id, filters)))
     stmt = apply_filters(stmt, filters)
     if filters.q:
         return search_rows(stmt, filters.q, account_id, before, limit)
     return db.session.execute(stmt.order_by(Entry.seq.desc()).limit(limit)).all()
+
+
+def _dated_positions(account_id: str, filters: HistoryFilters):
+    """The first and last position of the account's rows in the date filter's range, as two
+    subqueries of the page's statement (read from ix_entries_account_created alone: it carries
+    seq). PostgreSQL assumes a day's rows are spread evenly over the history and so walks the
+    account's entries from the newest, testing each date: half a million rows for a day in the
+    middle of a million (0.95 s in EXPLAIN ANALYZE); within these bounds the walk starts at that
+    day. Exact whatever the order of seq and created_at (a payment's time is taken before it
+    waits for the account's lock): the bounds are the range's own extremes, and the date
+    conditions stay on the page's statement."""
+    dated = aliased(Entry)
+    span = [dated.account_id == account_id]
+    if filters.starts_at is not None:
+        span.append(dated.created_at >= filters.starts_at)
+    if filters.ends_before is not None:
+        span.append(dated.created_at < filters.ends_before)
+    # correlate(None): the subqueries stand alone (computed once), not one per row of the page.
+    # seq + 0: on min(seq) PostgreSQL walks the seq index for the first row in range, the same
+    # walk again (0.47 s); on an expression it scans the range in the date index (4 ms).
+    position = dated.seq + 0
+    return (select(func.min(position)).where(*span).correlate(None).scalar_subquery(),
+            select(func.max(position)).where(*span).correlate(None).scalar_subquery())
 
 
 def next_rows(positions: Positions, filters: HistoryFilters, limit: int) -> tuple[list, bool, Positions]:
@@ -96,9 +123,9 @@ def describe(rows: list, *, hide_wallet_ids: bool = False, shown_as: dict[str, s
     return items
 
 
-def wallet_transactions(user: User, wallet_id: str, *, filters: HistoryFilters, limit: int,
+def wallet_transactions(user_id: str, wallet_id: str, *, filters: HistoryFilters, limit: int,
                         cursor: str | None) -> dict:
-    wallet = owned_wallet(user, wallet_id)
+    wallet = signed_in_wallet(user_id, wallet_id)
     rows, has_more, moved = next_rows({wallet.id: decode_cursor(cursor)}, filters, limit)
     return {"data": describe(rows), "has_more": has_more,
             "next_cursor": encode_cursor(moved[wallet.id]) if has_more else None}

@@ -38,15 +38,18 @@ def search_rows(stmt: Select, q: str, account_id: str, before: int | None, limit
         select(Account.entry_count + 1).where(Account.id == account_id))
     floor = top - WINDOW
     parties = named_accounts(q)
-    parts = matching(stmt, q, account_id, parties, indexed=False)
+    parts = matching(stmt, q, account_id, parties)
     recent = _newest([part.where(Entry.seq >= floor) for part in parts], Entry.seq.desc(), limit)
     if len(recent) == limit or floor <= 1:  # a full page, or nothing older
         return recent
-    # Below the window: the text as a set of transactions found through the trigram indexes
-    # (OFFSET 0 keeps PostgreSQL from folding it back into a row-by-row test), and ordered by an
-    # expression, not the column, so that no plan walks the account's seq index in order again.
-    parts = matching(stmt, q, account_id, parties, indexed=True)
-    older = _newest([part.where(Entry.seq < floor) for part in parts], (Entry.seq + 0).desc(), limit - len(recent))
+    # Below the window: ordered by an expression, not the column, so that no plan walks the
+    # account's seq index in order again; PostgreSQL then finds the transactions containing the
+    # text through the trigram indexes and probes each one's entry in ix_entries_transaction_id,
+    # which carries the account and the position (migration 0027: index-only, no heap fetch).
+    # The text was a separate IN (subquery OFFSET 0) before: PostgreSQL then hashed it against a
+    # scan of the whole transactions table.
+    parts = matching(stmt, q, account_id, parties)
+    older = _newest_positions(stmt, [part.where(Entry.seq < floor) for part in parts], limit - len(recent))
     return recent + older
 
 
@@ -57,17 +60,23 @@ def _newest(parts: list[Select], order, limit: int) -> list:
     return db.session.execute(select(found).order_by(found.c.seq.desc()).limit(limit)).all()
 
 
-def matching(stmt: Select, q: str, account_id: str, parties, *, indexed: bool) -> list[Select]:
+def _newest_positions(stmt: Select, parts: list[Select], limit: int) -> list:
+    """As _newest, but the parts select only the position (seq) and the page's rows are read by
+    position afterwards: with nothing else of the entry needed, each match is an index-only probe
+    (with the whole row, PostgreSQL chose to hash a scan of all the account's entries instead)."""
+    order = (Entry.seq + 0).desc()
+    found = union(*[part.with_only_columns(Entry.seq).order_by(order).limit(limit) for part in parts]).subquery()
+    newest = select(found.c.seq).order_by(found.c.seq.desc()).limit(limit)
+    return db.session.execute(stmt.where(Entry.seq.in_(newest)).order_by(Entry.seq.desc())).all()
+
+
+def matching(stmt: Select, q: str, account_id: str, parties) -> list[Select]:
     """`stmt` narrowed to the rows matching `q`, as separate statements whose union is the answer:
     one OR across the transaction and the other side's name could only be tested row by row.
     `parties`: the accounts named like `q` (named_accounts)."""
     text = or_(Transaction.reference.ilike(like_pattern(q), escape="\\"),
                Transaction.note.ilike(like_pattern(q), escape="\\"))
-    if indexed:
-        texts = select(Transaction.id).where(text).offset(0)
-        found = [stmt.where(Entry.transaction_id.in_(texts))]
-    else:
-        found = [stmt.where(text)]
+    found = [stmt.where(text)]
     if parties is not None:
         # The other side is the credit account when this account is the debit one, else the debit
         # account (a merchant's credit bucket is credited for its parent's transaction).

@@ -116,13 +116,17 @@ class Transfer(db.Model):
 
 class Entry(db.Model):
     __tablename__ = "entries"
+    # Both indexes carry seq (and the second account_id) beside their key, so that history reads
+    # them alone (index-only scans, migration 0027): a date filter's seq bounds (statements use
+    # the first too), and the account and position of each transaction a `q` search found.
     __table_args__ = (UniqueConstraint("account_id", "seq", name="account_seq"),
-                      Index("ix_entries_account_created", "account_id", "created_at"))  # statements, date filters
+                      Index("ix_entries_account_created", "account_id", "created_at", postgresql_include=["seq"]),
+                      Index("ix_entries_transaction_id", "transaction_id", postgresql_include=["account_id", "seq"]))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     transfer_id: Mapped[str] = mapped_column(ForeignKey("transfers.id"), nullable=False, index=True)
-    transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id"), nullable=False, index=True)
+    transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id"), nullable=False)
     amount: Mapped[int] = mapped_column(BigInteger, nullable=False)  # signed, from this account's side
     balance_after: Mapped[int] = mapped_column(BigInteger, nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -44,7 +44,7 @@ def my_limits():
 @wallet_api.get("/wallets/<wallet_id>", responses={200: WalletOut})
 def get_wallet(path: WalletPath):
     """One of the caller's wallets; anyone else's is a 404."""
-    return services.get_wallet(current_user(), path.wallet_id)
+    return services.get_wallet(current_user_id(), path.wallet_id)  # the user's status is checked in the same read
 
 
 @wallet_api.post("/wallets/<wallet_id>/topups", responses={201: TopupOut})

@@ -10,9 +10,10 @@ import json
 from collections.abc import Callable
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import and_, select, text
 from sqlalchemy.exc import IntegrityError
 
+from app.auth.current import inactive_user
 from app.auth.identity import PHONE, normalize
 from app.auth.models import User
 from app.auth.services.pin import pin_needed, refuse_if_pin_locked, require_payment_pin
@@ -53,9 +54,25 @@ def list_wallets(user: User) -> list[dict]:
     return [wallet_out(a, freezes.frozen_state(frozen, a.id)) for a in wallets]
 
 
-def get_wallet(user: User, wallet_id: str) -> dict:
-    wallet = owned_wallet(user, wallet_id)
-    return wallet_out(wallet, freezes.frozen_state(freezes.active_freezes(user.id), wallet.id))
+def signed_in_wallet(user_id: str, wallet_id: str) -> Account:
+    """The signed-in user's own wallet, for a read, with the user's status checked in the same
+    statement: a read needs nothing else of the user row, and current_user() would cost a round
+    trip of its own. A disabled user is refused as current_user() refuses them; someone else's
+    wallet is a 404."""
+    row = db.session.execute(
+        select(User.status, Account).select_from(User)
+        .outerjoin(Account, and_(Account.user_id == User.id, Account.id == wallet_id, Account.kind == "user"))
+        .where(User.id == user_id)).one_or_none()
+    if row is None or row.status != "active":
+        raise inactive_user()
+    if row.Account is None:
+        raise not_found("wallet")
+    return row.Account
+
+
+def get_wallet(user_id: str, wallet_id: str) -> dict:
+    wallet = signed_in_wallet(user_id, wallet_id)
+    return wallet_out(wallet, freezes.frozen_state(freezes.active_freezes(user_id), wallet.id))
 
 
 def open_first_wallet(user: User) -> None:

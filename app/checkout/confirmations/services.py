@@ -2,26 +2,29 @@
 
     GET  /payments/pending, POST /payments/{id}/confirm | /decline
 
-The charge row is locked first, then the two accounts (in the ledger), as everywhere in POS.
+An approval is one database call, charge_confirm (charge_confirm.sql), after the PIN: it locks the
+charge row first, then the terminal and the two accounts (in ledger_post), as everywhere in POS.
 """
 from __future__ import annotations
 
+import json
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.auth.models import User
 from app.auth.services.pin import require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code
-from app.core.idempotency import IdempotencyRequest, run_once, single_flight
+from app.core.idempotency import IdempotencyRequest, claim_params, run_in_database
+from app.core.ids import new_id
 from app.core.uow import unit_of_work
 from app.extensions import db
 from app.merchant.events import emit
 from app.merchant.models import Merchant
 from app.pos.charges.models import PosCharge
-from app.pos.charges.services import PENDING, charge_event, effective_status, find_charge, pay_charge, publish
+from app.pos.charges.services import PENDING, charge_event, effective_status, find_charge, publish
 from app.pos.terminals.models import Terminal
-from app.wallet.models import Account
+from app.wallet import ledger
 
 
 def _customer_charge(user: User, charge_id: str, *, lock: bool = False) -> PosCharge:
@@ -61,28 +64,42 @@ def pending_payments(user: User) -> list[dict]:
     return [_payment_out(charge, merchant_name, label) for charge, merchant_name, label in rows]
 
 
+# What charge_confirm (charge_confirm.sql) may refuse; all after the key is claimed, so stored
+# under it. ledger_post's own refusals (insufficient_funds, limit_exceeded, ...) come with their codes.
+REFUSALS: ledger.Refusals = {
+    "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request", None),
+    "charge_not_found": (Code.NOT_FOUND, "charge not found", None),
+    "confirmation_expired": (Code.CONFIRMATION_EXPIRED, "this payment was not approved in time; ask for a new one",
+                             None),
+    "charge_not_pending": (Code.CHARGE_NOT_PENDING, "this payment is already {status}", ledger.AS_RAISED),
+    "wallet_frozen": (Code.WALLET_FROZEN, "this wallet is frozen", None),
+}
+_CHARGE_CONFIRM = text("SELECT * FROM charge_confirm(:scope, :key, :fingerprint, :ttl, :user_id, :charge_id, :now, "
+                       ":transaction_id, :transfer_id, :event_id)")
+
+
 def confirm_payment(user: User, charge_id: str, pin: str, idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    """The customer approves with their PIN; the money moves now. A retry with the same
-    Idempotency-Key gets the first answer (not "no longer pending")."""
-    return single_flight(idem, lambda: _confirm(user, charge_id, pin, idem))
-
-
-def _confirm(user: User, charge_id: str, pin: str, idem: IdempotencyRequest | None) -> tuple[int, dict]:
+    """The customer approves with their PIN; the money moves now, in one database call
+    (charge_confirm: the key, the charge locked and checked again, the event, the posting, the
+    answer). A retry with the same Idempotency-Key gets the first answer (not "no longer pending")."""
     charge = _customer_charge(user, charge_id)
-    _require_pending(charge)  # before the PIN, so a stale approval costs no PIN attempt
-    require_payment_pin(user, pin, charge.amount)
+    if effective_status(charge) == PENDING:
+        require_payment_pin(user, pin, charge.amount)  # before the call: argon2 and its counters are Python's
+    elif idem is None:
+        _require_pending(charge)  # a stale approval costs no PIN attempt
+    # With a key, a charge no longer waiting may be this very request's earlier success: the
+    # function replays the answer stored under the key, or refuses (and the refusal is stored).
+    now = clock.now()
+    params = {**claim_params(idem), "user_id": user.id, "charge_id": charge_id, "now": now,
+              "transaction_id": new_id("txn"), "transfer_id": new_id("trf"), "event_id": new_id("msg")}
 
-    def work():
-        # Again under the lock: a decline, a reversal or the expiry may have come in between.
-        locked = _customer_charge(user, charge_id, lock=True)
-        _require_pending(locked)
-        if db.session.get(Account, locked.wallet_id).status != "active":
-            raise AppError(Code.WALLET_FROZEN, "this wallet is frozen")
-        pay_charge(locked)
-        return 200, _payment_out(locked)
+    def call(connection) -> tuple[int, dict]:
+        row = ledger.call_payment(connection, _CHARGE_CONFIRM, params, REFUSALS, set())
+        return row.status, json.loads(row.body)
 
-    result = run_once(idem, work)
-    publish(charge_id)
+    result = run_in_database(idem, call)
+    if result[0] == 200:
+        publish(charge_id)  # after the commit, never before: the till re-reads the charge
     return result
 
 

@@ -8,8 +8,9 @@ A charge is one database call, pos_charge (pos_charge.sql, called through app.po
 it claims the Idempotency-Key, takes the single-use code, pays or waits for the customer, and
 stores the answer, so a retry gets the first answer and never takes the code again. A refused
 charge is kept (status "failed" with its reason) and answered 402 with its id, so the till can
-print it and the merchant can find it. The customer's confirmation pays in Python (pay_charge).
-Lock order everywhere: the charge row, then the two accounts (in record_transfer / ledger_post).
+print it and the merchant can find it. The customer's confirmation is one call too (charge_confirm,
+in app.checkout.confirmations). Lock order everywhere: the charge row, then the terminal (KEY
+SHARE, for the batch), then the two accounts (in ledger_post).
 """
 from __future__ import annotations
 
@@ -24,13 +25,9 @@ from app.core.ids import new_id
 from app.core.notify import get_notifier, long_poll
 from app.core.uow import end_read
 from app.extensions import db
-from app.merchant.events import emit
-from app.merchant.services import merchant_account
-from app.pos.batches.services import hold_batch_open
 from app.pos.charges.models import PosCharge
 from app.pos.code_payments import pay_by_code
 from app.pos.terminals.models import Terminal
-from app.wallet import ledger
 
 
 PENDING = "requires_confirmation"
@@ -81,24 +78,6 @@ def find_charge(charge_id: str, owner, *, lock: bool) -> PosCharge:
 
 def terminal_charge(terminal: Terminal, charge_id: str, *, lock: bool = False) -> PosCharge:
     return find_charge(charge_id, PosCharge.terminal_id == terminal.id, lock=lock)
-
-
-def pay_charge(charge: PosCharge, account_id: str | None = None) -> None:
-    """Customer wallet -> merchant account, inside the caller's unit of work: the customer's
-    confirmation of a large charge (a terminal's own charge pays inside pos_charge)."""
-    hold_batch_open(charge.terminal_id)
-    account_id = account_id or merchant_account(charge.merchant_id, charge.currency).id
-    txn = ledger.new_transaction(type="payment", status="succeeded", amount=charge.amount,
-                                 currency=charge.currency, debit_id=charge.wallet_id, credit_id=account_id,
-                                 initiator_id=charge.user_id, reference=charge.reference,
-                                 terminal_id=charge.terminal_id)
-    # Emitted before the transfer on purpose: if the ledger refuses it (insufficient funds), the
-    # unit of work rolls back with the event in it, so a payment that did not happen is never sent.
-    emit(charge.merchant_id, "payment.succeeded", charge_event(charge, id=txn.id, transaction_id=txn.id))
-    ledger.record_transfer(txn, kind="posted", debit_id=charge.wallet_id, credit_id=account_id,
-                           amount=charge.amount)
-    charge.status, charge.transaction_id = "succeeded", txn.id
-    charge.captured_amount, charge.updated_at = charge.amount, clock.now()
 
 
 def charge_event(charge: PosCharge, **extra) -> dict:
