@@ -58,7 +58,8 @@ CREATE OR REPLACE FUNCTION pos_charge(
     p_code_refusal text, p_pin_locked boolean, p_amount bigint, p_currency text, p_reference text,
     p_confirm_above bigint, p_expires_at timestamptz, p_expires_iso text, p_messages json,
     p_now timestamptz, p_now_iso text, p_charge_id text, p_transaction_id text, p_transfer_id text,
-    p_event_id text, OUT status integer, OUT body text, OUT refusal text)
+    p_event_id text, OUT status integer, OUT body text, OUT refusal text, OUT details json,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
@@ -78,12 +79,15 @@ BEGIN
     IF shop.id IS NULL OR shop.status <> 'active' OR till.id IS NULL OR till.status <> 'active' THEN
         refusal := 'merchant_currency'; RETURN;
     END IF;
+    IF p_amount > shop.max_charge THEN  -- the merchant's own limit (merchant_limits.sql): the code stays usable
+        refusal := 'merchant_limit'; details := merchant_max_charge(shop.id, p_amount); RETURN;
+    END IF;
     IF p_key IS NOT NULL THEN
         SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+            status := claim.status; body := claim.body; replayed := true; RETURN;  -- the first answer, replayed
         END IF;
         claimed := claim.claimed;
     END IF;

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from app.core import clock
 from app.core.ids import new_id
+from app.core.request_ids import carrying_request_id, request_id_param
 from app.extensions import db
 from app.merchant.models import Merchant
 from app.pos.purse import certs, issuer
@@ -77,13 +78,13 @@ def one(terminal: Terminal, index: int, raw: dict) -> dict:
     token = record.token
     escrow = lock_escrow(currency)
     receivable = ledger.system_account(RECEIVABLE, currency)
-    row = db.session.execute(_CAPTURE, {
+    row = db.session.execute(carrying_request_id(_CAPTURE), {  # its event names the request
         "purse_id": token.purse_id, "counter": token.counter, "token_hash": certs.token_hash(token.model_dump()),
         "terminal_id": terminal.id, "merchant_id": terminal.merchant_id, "amount": token.amount,
         "currency": token.currency, "sold_at": datetime.fromtimestamp(token.time, UTC), "escrow_id": escrow.id,
         "receivable_id": receivable.id, "now": clock.now(), "token_id": new_id("ptk"), "txn_id": new_id("txn"),
         "hold_txn_id": new_id("txn"), "ids": [new_id("trf") for _ in range(5)],
-        "event_id": new_id("msg")}).one()
+        "event_id": new_id("msg"), **request_id_param()}).one()
     if row.outcome in ("posted", "duplicate"):
         return _answer(index, record, row.outcome, payment_id=row.transaction_id, overspend=row.overspend)
     return _answer(index, record, "refused", row.outcome)

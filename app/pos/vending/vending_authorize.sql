@@ -23,7 +23,8 @@ CREATE OR REPLACE FUNCTION vending_authorize(
     p_code_refusal text, p_pin_locked boolean, p_amount bigint, p_currency text, p_reference text,
     p_max_amount bigint, p_expires_at timestamptz, p_expires_iso text, p_messages json,
     p_now timestamptz, p_now_iso text, p_charge_id text, p_transaction_id text, p_transfer_id text,
-    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+    OUT status integer, OUT body text, OUT refusal text, OUT details json,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
@@ -44,6 +45,9 @@ BEGIN
     IF p_amount > p_max_amount THEN
         refusal := 'amount_too_large'; details := json_build_object('max_amount', p_max_amount); RETURN;
     END IF;
+    IF p_amount > shop.max_charge THEN  -- the merchant's own limit (merchant_limits.sql)
+        refusal := 'merchant_limit'; details := merchant_max_charge(shop.id, p_amount); RETURN;
+    END IF;
     SELECT * INTO till FROM accounts WHERE merchant_id = p_merchant_id AND accounts.currency = shop.currency
                                         AND kind = 'merchant';
     IF shop.status <> 'active' OR till.id IS NULL OR till.status <> 'active' THEN
@@ -54,7 +58,7 @@ BEGIN
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+            status := claim.status; body := claim.body; replayed := true; RETURN;  -- the first answer, replayed
         END IF;
         claimed := claim.claimed;
     END IF;
