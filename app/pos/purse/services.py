@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import aliased
 
-from app.auth.models import User
+from app.auth.models import Tier, User
 from app.auth.services.pin import require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
@@ -64,6 +64,7 @@ def create(user: User, wallet_id: str, *, device_key: str, allowance: int, max_p
             if db.session.get(OfflineFreeze, wallet.id) is not None:
                 raise AppError(Code.OFFLINE_FROZEN, "this wallet's offline use is frozen after an overspent purse")
             now = clock.now()
+            _refuse_above_tier(user, wallet, allowance, now)
             valid_until = (now + timedelta(days=validity_days)).replace(microsecond=0)
             release_after = valid_until + timedelta(hours=cfg["OFFLINE_PURSE_GRACE_HOURS"])
             escrow = ledger.system_account(ESCROW, wallet.currency)
@@ -81,6 +82,21 @@ def create(user: User, wallet_id: str, *, device_key: str, allowance: int, max_p
             uow.commit()
             return answer
     return retrying(attempt)
+
+
+def _refuse_above_tier(user: User, wallet: Account, allowance: int, now) -> None:
+    """The tier's offline_allowance caps what the wallet's live purses (active, not past
+    valid_until) hold together, this one included: one purse at the cap, or several below it, never
+    more. The wallet row is locked first (FOR NO KEY UPDATE, the lock the hold's posting takes
+    next anyway), so two purses asked for at the same moment queue and the second sees the first."""
+    db.session.execute(select(Account.id).where(Account.id == wallet.id).with_for_update(key_share=True))
+    cap = db.session.get(Tier, user.tier).offline_allowance
+    held = int(db.session.execute(select(func.coalesce(func.sum(Purse.allowance), 0)).where(  # SUM is numeric
+        Purse.wallet_id == wallet.id, Purse.status == "active", Purse.valid_until > now)).scalar_one())
+    if held + allowance > cap:
+        raise AppError(Code.LIMIT_EXCEEDED, "this would pass a limit of your tier",
+                       {"limit": "offline_allowance", "limit_amount": cap, "remaining": max(cap - held, 0),
+                        "currency": wallet.currency, "resets_at": None})
 
 
 def lock_escrow(currency: str) -> Account:
