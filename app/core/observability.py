@@ -117,6 +117,19 @@ def register_observability(app: Flask) -> None:
 
 
 
+def server_refusal(*, method: str, route: str, status: int, code: str, seconds: float, request_id: str,
+                   log_line: bool = True) -> None:
+    """A request the server bridge answered itself before Flask (app.core.rsgi_bridge: 408, 413,
+    414, 431), counted and logged as _finish does Flask's answers; no caller is known yet."""
+    HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    HTTP_LATENCY.labels(method, route).observe(seconds)
+    REFUSALS.labels(code).inc()
+    if log_line:
+        structlog.get_logger("wallet.request").info(
+            "request", method=method, route=route, status=status, duration_ms=round(seconds * 1000, 2),
+            request_id=request_id, error_code=code, answered_by="server")
+
+
 def _count_pool() -> None:
     """How many of this process's pooled connections are in use (O(1): the pool's own counter)."""
     from app.extensions import db
