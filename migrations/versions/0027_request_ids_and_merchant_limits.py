@@ -32,7 +32,8 @@ depends_on = None
 APP = Path(__file__).resolve().parents[2] / "app"
 REPLAYING = ("wallet_topup", "wallet_transfer", "qr_pay", "order_refund", "authorization_settle",
              "request_hold_settle", "vending_authorize", "pos_reverse", "pos_charge", "pos_refund", "offline_pay")
-FILES = [APP / "merchant" / "sql" / "webhook_emit.sql", APP / "merchant" / "sql" / "merchant_limits.sql", APP / "wallet" / "sql" / "wallet_topup.sql",
+FILES = [APP / "merchant" / "sql" / "webhook_emit.sql", APP / "merchant" / "sql" / "merchant_limits.sql",
+         APP / "pos" / "sql" / "pos_code_take.sql", APP / "wallet" / "sql" / "wallet_topup.sql",
          APP / "wallet" / "sql" / "wallet_transfer.sql", APP / "checkout" / "qr_payments" / "qr_pay.sql",
          APP / "checkout" / "orders" / "order_refund.sql", APP / "pos" / "sql" / "terminal_holds.sql",
          APP / "pos" / "vending" / "vending_authorize.sql", APP / "pos" / "charges" / "pos_reverse.sql",

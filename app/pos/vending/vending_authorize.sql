@@ -29,10 +29,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
     claimed bigint;
-    taken record;
     payer_user text;
     payer_wallet text;
-    payer_currency text;
     shop merchants%ROWTYPE;
     till accounts%ROWTYPE;
     currency text;
@@ -63,19 +61,8 @@ BEGIN
         claimed := claim.claimed;
     END IF;
 
-    refusal := p_code_refusal;
-    IF refusal IS NULL THEN
-        SELECT * INTO taken FROM payment_code_take(p_device_id, p_step, p_slot, p_now);
-        refusal := taken.refusal;
-        IF refusal IS NULL THEN
-            payer_user := taken.user_id; payer_wallet := taken.wallet_id; payer_currency := taken.wallet_currency;
-        END IF;
-    END IF;
-    IF refusal IS NULL AND p_pin_locked THEN
-        refusal := 'pin_locked';  -- as for a till's charge: a PIN lock stops every payment
-    ELSIF refusal IS NULL AND payer_currency <> currency THEN
-        refusal := 'currency_not_supported';
-    END IF;
+    SELECT t.refusal, t.user_id, t.wallet_id INTO refusal, payer_user, payer_wallet  -- app/pos/sql/pos_code_take.sql
+      FROM pos_code_take(p_code_refusal, p_device_id, p_step, p_slot, p_pin_locked, currency, p_now) AS t;
     IF refusal IS NULL THEN
         BEGIN
             -- The hold's transaction carries the terminal id, so batches find its capture.
