@@ -64,10 +64,10 @@ def create(user: User, wallet_id: str, *, device_key: str, allowance: int, max_p
             if db.session.get(OfflineFreeze, wallet.id) is not None:
                 raise AppError(Code.OFFLINE_FROZEN, "this wallet's offline use is frozen after an overspent purse")
             now = clock.now()
-            _refuse_above_tier(user, wallet, allowance, now)
+            escrow = ledger.system_account(ESCROW, wallet.currency)
+            _refuse_above_tier(user, wallet, escrow, allowance, now)
             valid_until = (now + timedelta(days=validity_days)).replace(microsecond=0)
             release_after = valid_until + timedelta(hours=cfg["OFFLINE_PURSE_GRACE_HOURS"])
-            escrow = ledger.system_account(ESCROW, wallet.currency)
             hold = holds.place_hold(debit_id=wallet.id, credit_id=escrow.id, amount=allowance,
                                     currency=wallet.currency, expires_at=release_after, initiator_id=user.id,
                                     reference="offline purse")
@@ -84,12 +84,14 @@ def create(user: User, wallet_id: str, *, device_key: str, allowance: int, max_p
     return retrying(attempt)
 
 
-def _refuse_above_tier(user: User, wallet: Account, allowance: int, now) -> None:
+def _refuse_above_tier(user: User, wallet: Account, escrow: Account, allowance: int, now) -> None:
     """The tier's offline_allowance caps what the wallet's live purses (active, not past
     valid_until) hold together, this one included: one purse at the cap, or several below it, never
-    more. The wallet row is locked first (FOR NO KEY UPDATE, the lock the hold's posting takes
-    next anyway), so two purses asked for at the same moment queue and the second sees the first."""
-    db.session.execute(select(Account.id).where(Account.id == wallet.id).with_for_update(key_share=True))
+    more. The wallet and the escrow account are locked first, FOR NO KEY UPDATE in key order: the
+    locks the hold's posting (ledger_post) takes next anyway, in its order, so two purses asked for
+    at the same moment queue and the second sees the first, and no new lock order appears."""
+    db.session.execute(select(Account.id).where(Account.id.in_([wallet.id, escrow.id])).order_by(Account.id)
+                       .with_for_update(key_share=True))
     cap = db.session.get(Tier, user.tier).offline_allowance
     held = int(db.session.execute(select(func.coalesce(func.sum(Purse.allowance), 0)).where(  # SUM is numeric
         Purse.wallet_id == wallet.id, Purse.status == "active", Purse.valid_until > now)).scalar_one())
