@@ -74,21 +74,21 @@ def _names(names) -> str:
 
 def upgrade():
     op.add_column("webhook_events", sa.Column("request_id", sa.String(128), nullable=True))
-    for limit in MERCHANT_LIMITS:
-        op.add_column("merchants", sa.Column(limit, sa.BigInteger(), nullable=True))
-        op.create_check_constraint(f"merchant_{limit}_not_negative", "merchants", f"{limit} >= 0")
+    for limit in MERCHANT_LIMITS:  # IF NOT EXISTS: a downgrade keeps them (see downgrade)
+        name = f"ck_merchants_merchant_{limit}_not_negative"  # the models' naming convention
+        op.execute(f"ALTER TABLE merchants ADD COLUMN IF NOT EXISTS {limit} bigint")
+        op.execute(f"ALTER TABLE merchants DROP CONSTRAINT IF EXISTS {name}")
+        op.execute(f"ALTER TABLE merchants ADD CONSTRAINT {name} CHECK ({limit} >= 0)")
     op.execute(DROP_BY_NAME % _names(REPLAYING))
     for sql in FILES:
         op.execute(sql.read_text())
 
 
 def downgrade():
-    # The payment functions keep their `replayed` column (their callers read columns by name).
+    # Only the request id goes (webhook_emit as 0026 installed it). The payment functions stay as
+    # installed from today's files (their callers read columns by name), and they call
+    # pos_code_take and compare with merchants.max_charge / daily_refunds through the functions of
+    # merchant_limits.sql: those columns and functions stay too (nullable, NULL is no limit), so a
+    # downgraded database still takes payments.
     op.execute(WEBHOOK_EMIT_0026)
     op.drop_column("webhook_events", "request_id")
-    # The payment functions that compare with the merchant's limits keep doing so; with the
-    # columns gone they must be installed from 0026's files, which this downgrade cannot do.
-    op.execute("DROP FUNCTION IF EXISTS merchant_refund_check(text, text, bigint, timestamptz)")
-    op.execute("DROP FUNCTION IF EXISTS merchant_max_charge(text, bigint)")
-    for limit in MERCHANT_LIMITS:
-        op.drop_column("merchants", limit)
