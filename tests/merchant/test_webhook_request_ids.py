@@ -51,3 +51,17 @@ def test_each_request_names_its_own_events_whichever_way_they_are_written(app, a
     assert ids["refund.succeeded"] == refunded.headers["X-Request-Id"]
     assert ids["batch.closed"] == closed.headers["X-Request-Id"]
     assert ids["payment.succeeded"] not in (ids["refund.succeeded"], ids["batch.closed"], None)
+
+
+def test_an_event_of_a_background_job_names_no_request(app, api):
+    from app.core import clock
+    from tests.support.payment_codes import customer
+
+    machine = make_terminal(api, kind="vending")
+    held = machine.post("/api/v1/pos/authorizations", {"payment_code": customer(api, balance=2000).code(),
+                                                       "amount": 500})
+    assert held.status_code == 201, held.json
+    clock.advance(app.config["HOLD_EXPIRES_IN"] + 1)
+    assert "expired 1 hold" in app.test_cli_runner().invoke(args=["ledger", "expire-holds"]).output
+
+    assert _request_ids(app) == {"authorization.expired": None}
