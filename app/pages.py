@@ -7,29 +7,49 @@ The service worker is served from `/sw.js` (not /static/...) because a worker co
 paths under its own URL, and the wallet lives at `/`. A worker runs under the CSP that comes
 with its script, so it gets one that lets it fetch this origin (the JSON policy every other
 non-HTML answer gets would forbid the worker any fetch).
+
+The sign-in forms are the same on the wallet and the dashboard (the same ids, driven by the same
+module): one copy, static/wallet/signin.html, which the server puts into each page where its
+`<!-- signin -->` line stands, with the page's own demo hint (its `<!-- demo-hint: ... -->` line).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from flask import Flask, send_from_directory
+from flask import Flask, Response, send_from_directory
 
 WALLET = Path(__file__).resolve().parent.parent / "static" / "wallet"
 MERCHANT = WALLET.parent / "merchant"
 TERMINAL = WALLET.parent / "terminal"
 ADMIN = WALLET.parent / "admin"
 WORKER_POLICY = "default-src 'none'; connect-src 'self'; script-src 'self'"
+SIGNIN = WALLET / "signin.html"
+_DEMO_HINT = re.compile(r"<!-- demo-hint: (.*?) -->\n")
+
+
+def with_signin(folder: Path) -> Response:
+    """folder/index.html with the shared sign-in forms in place (read per request: a few KiB, and
+    an edit shows without a restart, as for the other static files)."""
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    hint = _DEMO_HINT.search(page)
+    forms = SIGNIN.read_text(encoding="utf-8").split("-->\n", 1)[1]  # without its comment
+    forms = forms.replace("    <!-- demo-hint -->\n", f"    {hint.group(1)}\n" if hint else "")
+    page = _DEMO_HINT.sub("", page).replace("<!-- signin -->\n", forms, 1)
+    response = Response(page, mimetype="text/html")
+    response.cache_control.no_cache, response.cache_control.max_age = True, 0  # as send_from_directory(max_age=0)
+    return response
 
 
 def register_pages(app: Flask) -> None:
     @app.get("/", doc_ui=False)
     def wallet_page():
         # no-cache: the service worker keeps the shell for offline use; online, the page is always fresh.
-        return send_from_directory(WALLET, "index.html", max_age=0)
+        return with_signin(WALLET)
 
     @app.get("/merchant", doc_ui=False)
     def merchant_page():
-        return send_from_directory(MERCHANT, "index.html", max_age=0)
+        return with_signin(MERCHANT)
 
     @app.get("/manifest.webmanifest", doc_ui=False)
     def wallet_manifest():

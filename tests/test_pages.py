@@ -97,3 +97,12 @@ def test_the_operator_console_is_at_admin_under_the_page_policy_with_a_label_on_
     controls.feed(page)
     assert controls.controls
     assert [c for c in controls.controls if c[0] not in controls.labelled and not c[1]] == []
+
+
+def test_the_wallet_and_the_dashboard_serve_the_one_copy_of_the_sign_in_forms_with_their_own_hints(client):
+    from app.pages import SIGNIN
+    shared = SIGNIN.read_text().split("-->\n", 1)[1].split("    <!-- demo-hint -->\n")
+    wallet, merchant = (client.get(path).get_data(as_text=True) for path in ("/", "/merchant"))
+    for page, hint in ((wallet, "alice@demo.test, bob@demo.test"), (merchant, "carol@demo.test owns the Demo Café")):
+        assert page.count('<section id="signin"') == 1 and all(part in page for part in shared)
+        assert hint in page and "<!-- signin -->" not in page and "demo-hint" not in page

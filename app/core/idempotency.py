@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 from sqlalchemy.dialects.postgresql import insert
@@ -83,6 +83,7 @@ def _claim(req: IdempotencyRequest) -> Result | None:
     if stored.fingerprint != req.fingerprint:
         raise AppError(Code.IDEMPOTENCY_CONFLICT,
                        "this Idempotency-Key was used with a different request")
+    note_replay()
     return stored.status_code, json.loads(stored.body)
 
 
@@ -97,7 +98,15 @@ def stored_answer(req: IdempotencyRequest | None) -> Result | None:
     if stored.fingerprint != req.fingerprint:
         raise AppError(Code.IDEMPOTENCY_CONFLICT,
                        "this Idempotency-Key was used with a different request")
+    note_replay()
     return stored.status_code, json.loads(stored.body)
+
+
+def note_replay() -> None:
+    """This request is answered with the answer stored under its key: app.core.observability
+    counts it (wallet_idempotent_replays_total) and says so on the request's log line."""
+    if has_request_context():
+        g.idempotent_replay = True
 
 
 def _save(req: IdempotencyRequest, result: Result) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-import re
 import secrets
 import sys
 import time
@@ -33,8 +32,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from prometheus_client import multiprocess
 
 from app.core.errors import not_found
-
-SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+from app.core.request_ids import SAFE_REQUEST_ID
 
 HTTP_REQUESTS = Counter("wallet_http_requests_total", "HTTP requests by route template and status",
                         ["method", "route", "status"])
@@ -42,6 +40,9 @@ HTTP_LATENCY = Histogram("wallet_http_request_duration_seconds", "Time to answer
                          ["method", "route"], buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
 REFUSALS = Counter("wallet_refusals_total", "Requests answered with our error envelope, by code", ["code"])
 PAYMENTS = Counter("wallet_payments_total", "Money-moving requests by kind and outcome", ["kind", "outcome"])
+REPLAYS = Counter("wallet_idempotent_replays_total",
+                  "Answers given again from an Idempotency-Key's stored answer, by route template",
+                  ["method", "route"])
 LONG_POLLS = Gauge("wallet_long_polls_waiting", "Terminals waiting in a long poll now",
                    multiprocess_mode="livesum")
 DB_POOL_IN_USE = Gauge("wallet_db_pool_connections_in_use", "Database connections checked out of the pool",
@@ -103,14 +104,30 @@ def register_observability(app: Flask) -> None:
         _count_pool()
         if g.get("error_code"):
             REFUSALS.labels(g.error_code).inc()
+        if g.get("idempotent_replay"):  # set by app.core.idempotency.note_replay
+            REPLAYS.labels(request.method, route).inc()
         kind = PAYMENT_ROUTES.get(request.endpoint or "")
         if kind is not None:
             PAYMENTS.labels(kind, "succeeded" if response.status_code < 300 else "refused").inc()
         if app.config.get("REQUEST_LOG", True):
+            replayed = {"replayed": True} if g.get("idempotent_replay") else {}
             request_log.info("request", method=request.method, route=route, status=response.status_code,
-                             duration_ms=round(seconds * 1000, 2), **_caller())
+                             duration_ms=round(seconds * 1000, 2), **replayed, **_caller())
         return response
 
+
+
+def server_refusal(*, method: str, route: str, status: int, code: str, seconds: float, request_id: str,
+                   log_line: bool = True) -> None:
+    """A request the server bridge answered itself before Flask (app.core.rsgi_bridge: 408, 413,
+    414, 431), counted and logged as _finish does Flask's answers; no caller is known yet."""
+    HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    HTTP_LATENCY.labels(method, route).observe(seconds)
+    REFUSALS.labels(code).inc()
+    if log_line:
+        structlog.get_logger("wallet.request").info(
+            "request", method=method, route=route, status=status, duration_ms=round(seconds * 1000, 2),
+            request_id=request_id, error_code=code, answered_by="server")
 
 
 def _count_pool() -> None:

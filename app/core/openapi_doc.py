@@ -3,7 +3,8 @@
 flask-openapi3 declares 422 as its own list of validation errors (the API answers our envelope)
 and leaves out the other error statuses an operation can give, so generated clients misparse
 every error. After it builds the document, every operation gets our envelope for each error
-status it can answer: 400 and 422 (bad input), 500, 413 for a body, 401 and 403 behind a security
+status it can answer: 400 and 422 (bad input), 500, 414 and 431 (the server's refusal of a URL or
+headers too long), 408 and 413 for a body (too slow, too large), 401 and 403 behind a security
 scheme or on a sign-in operation, 404 for a path with an id, 402, 404 and 409 where an Idempotency-Key is taken (money
 moves), 429 (rate limits, the terminal's and the PIN's lockouts). A route declares the error
 statuses these rules cannot know (`responses={401: None}` for a wrong sign-in code, 409 for a
@@ -41,9 +42,11 @@ def declare_errors(spec: dict) -> None:
 
 
 def _error_statuses(path: str, method: str, operation: dict) -> set[int]:
-    statuses = {400, 422, 429, 500}
+    # 414 and 431: the server's own refusals of a URL or headers too long (app.core.rsgi_bridge),
+    # 408 and 413 of a body too slow or too large, before the route runs.
+    statuses = {400, 414, 422, 429, 431, 500}
     if method in ("post", "put", "patch"):
-        statuses.add(413)
+        statuses |= {408, 413}
     if operation.get("security") or path.startswith("/api/v1/auth/"):
         statuses |= {401, 403}  # the sign-in operations too: a wrong code or password, a locked account
     if "{" in path:

@@ -14,6 +14,9 @@ the body is never read, so the connection cannot be reused), before Flask sees t
 - 413 `payload_too_large`: a body over `max_body` (by Content-Length, or counted as it comes);
 - 408 `request_timeout`: the body did not arrive in `body_timeout` seconds (counted over the
   whole body, so a client dripping a byte now and then cannot hold its place forever).
+Each of these is counted and logged as Flask's answers are (app.core.observability.server_refusal:
+the request log line, wallet_http_requests_total with the route template Flask's URL map finds
+for the path, the latency histogram and wallet_refusals_total) and carries an `X-Request-Id`.
 
 The path: granian gives it decoded (no raw request target), as its WSGI interface does, so no
 RAW_URI is set and app.pos.signing re-quotes it (see README, terminal signatures).
@@ -24,10 +27,14 @@ import asyncio
 import io
 import json
 import logging
+import secrets
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
+from app.core import observability
 from app.core.errors import Code, envelope
+from app.core.request_ids import SAFE_REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +54,12 @@ class _Cut(Exception):
     """The body ended before its Content-Length: the client went away (or lied)."""
 
 
-def _refusal(code: Code, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
+def _refusal(code: Code, message: str) -> tuple[int, list[tuple[str, str]], bytes, str]:
+    """(status, headers, body, our error code): the bridge's own answer."""
     body = json.dumps(envelope(code, message)).encode()
     return code.status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                          ("Connection", "close"), ("Cache-Control", "no-store"),
-                         ("X-Content-Type-Options", "nosniff")], body
+                         ("X-Content-Type-Options", "nosniff")], body, code.value
 
 
 def _header_refusal(scope) -> tuple | None:
@@ -79,10 +87,13 @@ class RSGIBridge:
         self.wsgi_app, self.max_body, self.body_timeout = wsgi_app, max_body, body_timeout
         # Threads start on first use, in the worker process (none exist in the master at import).
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi")
+        config = getattr(wsgi_app, "config", None) or {}
+        self.log_requests = config.get("REQUEST_LOG", True)
 
     async def __rsgi__(self, scope, protocol) -> None:
         if scope.proto != "http":
             return  # served with --no-ws: no websockets reach us
+        started = time.perf_counter()
         refusal = _header_refusal(scope)
         if refusal is None:
             try:
@@ -94,7 +105,13 @@ class RSGIBridge:
             except _Cut:  # never handed to Flask: a cut-off JSON body must not be half-processed
                 refusal = _refusal(Code.BAD_REQUEST, "the body ended before its Content-Length")
         if refusal is not None:
-            protocol.response_bytes(*refusal)
+            status, headers, content, code = refusal
+            offered = scope.headers.get("x-request-id") or ""
+            request_id = offered if SAFE_REQUEST_ID.fullmatch(offered) else "req_" + secrets.token_hex(12)
+            protocol.response_bytes(status, [*headers, ("X-Request-Id", request_id)], content)
+            observability.server_refusal(method=scope.method, route=self._route(scope), status=status, code=code,
+                                         seconds=time.perf_counter() - started, request_id=request_id,
+                                         log_line=self.log_requests)
             return
         loop = asyncio.get_running_loop()
         status, headers, content, close = await loop.run_in_executor(self.executor, self._call,
@@ -104,6 +121,18 @@ class RSGIBridge:
             # The iterable's close() runs the work left for after the response
             # (app.core.after_response): the answer is handed to granian first.
             loop.run_in_executor(self.executor, _close_quietly, close)
+
+    def _route(self, scope) -> str:
+        """The route template Flask would have served (the label its own answers are counted
+        under), or "unmatched"; matched on the path alone, as the method may be what is wrong."""
+        url_map = getattr(self.wsgi_app, "url_map", None)
+        if url_map is None or len(scope.path) > MAX_TARGET_BYTES:
+            return "unmatched"
+        try:
+            rule, _ = url_map.bind("localhost").match(scope.path, scope.method, return_rule=True)
+        except Exception:  # NotFound, MethodNotAllowed, a redirect: not a route of ours as asked
+            return "unmatched"
+        return rule.rule
 
     async def _read_body(self, scope, protocol) -> bytes:
         declared = scope.headers.get("content-length")
@@ -160,7 +189,7 @@ class RSGIBridge:
             content = b"".join(iterable)
         except Exception:  # Flask renders its own errors; this is a bug in the bridge or the app
             log.exception("the WSGI app failed")
-            status, headers, content = _refusal(Code.INTERNAL, "internal error")
+            status, headers, content, _ = _refusal(Code.INTERNAL, "internal error")
             return status, headers, content, None
         return started[0], started[1], content, getattr(iterable, "close", None)
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.core import clock
 from app.core.ids import new_id
+from app.core.request_ids import current_request_id
 from app.extensions import db
 from app.merchant.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -33,7 +34,8 @@ def emit(merchant_id: str, type: str, data: dict, *, endpoint_id: str | None = N
         raise ValueError(f"unknown event type {type!r}")
     now = clock.now()
     event = WebhookEvent(id=new_id("msg"), merchant_id=merchant_id, type=type,
-                         data=json.dumps(data, separators=(",", ":"), sort_keys=True), created_at=now)
+                         data=json.dumps(data, separators=(",", ":"), sort_keys=True), created_at=now,
+                         request_id=current_request_id())
     db.session.add(event)
     query = select(WebhookEndpoint).where(WebhookEndpoint.merchant_id == merchant_id,
                                           WebhookEndpoint.status == "active")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -14,7 +14,9 @@ class Merchant(db.Model):
     __tablename__ = "merchants"
     # History's `q` finds the other side by name (migration 0021).
     __table_args__ = (Index("ix_merchants_name_trgm", "name", postgresql_using="gin",
-                            postgresql_ops={"name": "gin_trgm_ops"}),)
+                            postgresql_ops={"name": "gin_trgm_ops"}),
+                      CheckConstraint("max_charge >= 0", name="merchant_max_charge_not_negative"),
+                      CheckConstraint("daily_refunds >= 0", name="merchant_daily_refunds_not_negative"))
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)  # UTF-8, as the merchant writes it
     city: Mapped[str] = mapped_column(String(60), nullable=False)
@@ -24,6 +26,9 @@ class Merchant(db.Model):
     language: Mapped[str] = mapped_column(String(2), nullable=False, default="en")  # ISO 639-1, for EMV tag 64
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # The merchant's own limits, in minor units of `currency`; NULL: none (app.merchant.limits).
+    max_charge: Mapped[int | None] = mapped_column(BigInteger)
+    daily_refunds: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class MerchantStaff(db.Model):

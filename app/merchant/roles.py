@@ -8,6 +8,7 @@
     staff         x       x              list staff; a manager adds and removes cashiers only
     api_keys      x                      create, list and revoke the merchant's server keys
     roles         x                      give any role, remove managers and owners
+    limits        x                      the merchant's own limits: largest charge, daily refunds
 
 A cashier works the till: that needs no power over the shop's keys, endpoints or people, and a
 stolen cashier's phone must not be able to point the shop's webhooks or money elsewhere.
@@ -24,12 +25,13 @@ RIGHTS: dict[str, frozenset[str]] = {
     "staff": frozenset({"owner", "manager"}),
     "api_keys": frozenset({"owner"}),
     "roles": frozenset({"owner"}),
+    "limits": frozenset({"owner"}),
 }
 
 WHAT = {  # for the refusal's message: "a cashier may not <what>"
     "read": "read this merchant", "issue_qr": "issue QR codes", "terminals": "manage terminals",
     "webhooks": "manage webhooks", "staff": "manage staff", "api_keys": "manage API keys",
-    "roles": "give that role or remove that person",
+    "roles": "give that role or remove that person", "limits": "change the merchant's limits",
 }
 
 

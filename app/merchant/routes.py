@@ -1,8 +1,9 @@
 """Merchant endpoints: admins create merchants; staff read theirs."""
 from app.auth.current import current_user, current_user_id, user_blueprint
-from app.auth.operator_roles import operator_blueprint
-from app.merchant import services
-from app.merchant.schemas import CreateMerchantBody, MerchantList, MerchantOut, MerchantPath
+from app.auth.operator_roles import operator_blueprint, require
+from app.merchant import limits, services
+from app.merchant.schemas import (CreateMerchantBody, MerchantLimitsBody, MerchantLimitsOut, MerchantList, MerchantOut,
+                                  MerchantPath)
 
 admin_api = operator_blueprint("admin", __name__, "configuration")  # merchants are configuration: admins
 
@@ -25,3 +26,21 @@ def my_merchants():
 def get_merchant(path: MerchantPath):
     """A merchant the caller works for; any other is a 404."""
     return services.get_merchant(current_user(), path.merchant_id)
+
+
+@merchant_api.get("/merchants/<merchant_id>/limits", responses={200: MerchantLimitsOut})
+def get_limits(path: MerchantPath):
+    """The merchant's own limits and what today's refunds have used. Any of its staff."""
+    return limits.get_limits(current_user(), path.merchant_id)
+
+
+@merchant_api.put("/merchants/<merchant_id>/limits", responses={200: MerchantLimitsOut})
+def set_limits(path: MerchantPath, body: MerchantLimitsBody):
+    """Set the largest charge and the daily refund total (null: none). The owner; audited."""
+    return limits.set_by_owner(current_user(), path.merchant_id, **body.model_dump())
+
+
+@admin_api.put("/merchants/<merchant_id>/limits", responses={200: MerchantLimitsOut})
+def set_merchant_limits(path: MerchantPath, body: MerchantLimitsBody):
+    """Set a merchant's limits for it (admins; audited)."""
+    return limits.set_by_operator(require("configuration"), path.merchant_id, **body.model_dump())

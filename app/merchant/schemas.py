@@ -1,5 +1,7 @@
 """Request and response models of the merchant API."""
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.core.fields import CurrencyCode, NO_CONTROLS
 
@@ -38,3 +40,29 @@ class MyMerchantOut(MerchantOut):
 
 class MerchantList(BaseModel):
     data: list[MyMerchantOut]
+
+
+# A merchant's limit: whole minor units of its currency (a float, a string or a negative is 422);
+# null or left out: no limit.
+MerchantLimit = Annotated[StrictInt, Field(ge=0, le=10**15, description="integer minor units")]
+
+
+class MerchantLimitsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_charge: MerchantLimit | None = Field(None, description="the largest single charge (terminal, vending, "
+                                                                "QR); null: none")
+    daily_refunds: MerchantLimit | None = Field(None, description="the refunds' total per UTC day; null: none")
+
+
+class RefundsToday(BaseModel):
+    used: int
+    left: int | None = Field(description="null when there is no daily limit")
+    resets_at: str
+
+
+class MerchantLimitsOut(BaseModel):
+    merchant_id: str
+    currency: str
+    max_charge: int | None
+    daily_refunds: int | None
+    refunds_today: RefundsToday

@@ -20,8 +20,9 @@ from sqlalchemy.sql.elements import TextClause
 from app.auth.services.pin import refuse_if_pin_locked
 from app.core import clock
 from app.core.errors import AppError, Code
-from app.core.idempotency import CallerRefused, IdempotencyRequest, claim_params
+from app.core.idempotency import CallerRefused, IdempotencyRequest, claim_params, note_replay
 from app.core.ids import new_id
+from app.core.request_ids import carrying_request_id, request_id_param
 from app.core.uow import retrying, single_statement
 from app.pos.terminals.models import Terminal
 from app.qr.devices import scanning
@@ -42,7 +43,9 @@ MESSAGES = {**scanning.CODE_REFUSALS,
 # Not stored under the key (as run_once does not store what a service refuses before it runs).
 BeforeKey = dict[str, tuple[Code, str, bool]]
 CONFLICT = {"idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT,
-                                     "this Idempotency-Key was used with a different request", False)}
+                                     "this Idempotency-Key was used with a different request", False),
+            # The merchant's own largest charge (app/merchant/sql/merchant_limits.sql): the till's to see.
+            "merchant_limit": (Code.LIMIT_EXCEEDED, "this is above the largest charge the merchant allows", True)}
 
 
 def pay_by_code(terminal: Terminal, statement: TextClause, *, payment_code: str, amount: int,
@@ -68,7 +71,8 @@ def pay_by_code(terminal: Terminal, statement: TextClause, *, payment_code: str,
               "expires_at": expires_at, "expires_iso": clock.iso(expires_at),
               "messages": json.dumps({**MESSAGES, **messages}), "now": now, "now_iso": clock.iso(now),
               "charge_id": new_id(id_prefix), "transaction_id": new_id("txn"), "transfer_id": new_id("trf"),
-              **extra}
+              **extra, **request_id_param()}
+    statement = carrying_request_id(statement)  # its events name the request (app.core.request_ids)
     refusals = {**CONFLICT, **before_key}
 
     def attempt():
@@ -82,4 +86,6 @@ def pay_by_code(terminal: Terminal, statement: TextClause, *, payment_code: str,
         raise CallerRefused(code, message.format_map(found), found if with_details else {})
     if row.refusal in scanning.CODE_REFUSALS:
         scanning.count_failure(terminal.id)  # a wrong, stale or used code counts as a guess
+    if row.replayed:  # the answer stored under the key, given again
+        note_replay()
     return row.status, json.loads(row.body)

@@ -15,8 +15,9 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.core import clock
 from app.core.errors import AppError, Code
-from app.core.idempotency import CallerRefused
+from app.core.idempotency import CallerRefused, note_replay
 from app.core.ids import new_id
+from app.core.request_ids import carrying_request_id, request_id_param
 from app.extensions import db
 from app.wallet import ledger_writes, rules
 from app.wallet.models import GENESIS_HASH, Account, Transaction, Transfer
@@ -61,6 +62,10 @@ _MESSAGES = {
     Code.WALLET_FROZEN: "this wallet is frozen",
     Code.RECIPIENT_FROZEN: "the receiving wallet is frozen and cannot take money",
 }
+# The limits a merchant sets itself (app/merchant/sql/merchant_limits.sql) are refused with the
+# same code and details; only the words differ (details.limit says which).
+_LIMIT_MESSAGES = {"merchant_max_charge": "this is above the largest charge the merchant allows",
+                   "merchant_daily_refunds": "this would pass the merchant's daily refund total"}
 
 
 def record_transfer(txn: Transaction, *, kind: str, debit_id: str, credit_id: str, amount: int,
@@ -99,7 +104,8 @@ def refusal(exc: DBAPIError) -> Exception:
     code = _REFUSALS.get(diag.message_primary) if diag is not None and exc.orig.sqlstate == "P0001" else None
     if code is None:
         return exc
-    return AppError(code, _MESSAGES[code], json.loads(diag.message_detail or "{}"))
+    details = json.loads(diag.message_detail or "{}")
+    return AppError(code, _LIMIT_MESSAGES.get(details.get("limit"), _MESSAGES[code]), details)
 
 
 def new_transaction(*, type: str, status: str, amount: int, currency: str, debit_id: str, credit_id: str,
@@ -182,14 +188,17 @@ def call_payment(connection, statement, params: dict, refusals: Refusals, before
     (those in `before_key` are CallerRefused: not stored under the key); after the claim it raises
     MESSAGE 'refused' with the key as HINT, so the statement and its claim are undone. ledger_post's
     own refusals (insufficient_funds, ...) are raised too. A returned refusal that `refusals`
-    does not name (qr_pay's 'not_here') is left to the caller."""
+    does not name (qr_pay's 'not_here') is left to the caller. The call carries the request's id
+    into the webhook events it writes (app.core.request_ids)."""
     try:
-        row = connection.execute(statement, params).one()
+        row = connection.execute(carrying_request_id(statement), params | request_id_param()).one()
     except DBAPIError as exc:
         raise raised_refusal(exc, refusals) from None
     if row.refusal in refusals:
         raise _refused(refusals, row.refusal, row.details or {},
                        CallerRefused if row.refusal in before_key else AppError)
+    if getattr(row, "replayed", None):  # the answer stored under the key, given again
+        note_replay()
     return row
 
 

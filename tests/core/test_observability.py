@@ -103,3 +103,33 @@ def test_background_jobs_and_the_pool_are_counted(app, api, metrics_token):
     assert scraped("wallet_background_runs_total", job="order_expiry") >= 1
     text = api.client.get("/metrics", headers={"Authorization": f"Bearer {metrics_token}"}).get_data(as_text=True)
     assert "wallet_db_pool_connections_in_use" in text
+
+
+def test_an_answer_replayed_from_its_key_is_counted_and_logged_as_such(api, metrics_token):
+    """Replays found inside a payment function: wallet_transfer's `replayed` column (through
+    ledger.call_payment) and pos_charge's (through pos.code_payments.pay_by_code)."""
+    from tests.support.payment_codes import charge, phone_of
+    from tests.support.terminals import make_terminal
+
+    def replays(route: str) -> float:
+        text = api.client.get("/metrics", headers={"Authorization": f"Bearer {metrics_token}"}).get_data(as_text=True)
+        return _sample(text, "wallet_idempotent_replays_total", method="POST", route=route)
+
+    alice, bob = api.person(name="Alice", balance=5_000), api.person(name="Bob")
+    terminal = make_terminal(api)
+    code = phone_of(api, alice).code()
+    before = replays("/api/v1/transfers"), replays("/api/v1/pos/charges")
+
+    with capture_logs() as lines:
+        first = api.transfer(alice, bob.wallet_id, 100, key="replay-1")
+        again = api.transfer(alice, bob.wallet_id, 100, key="replay-1")
+        other = api.transfer(alice, bob.wallet_id, 100, key="replay-2")
+    assert first.status_code == again.status_code == other.status_code == 201
+    assert again.json == first.json
+    assert [line.get("replayed", False) for line in lines if line["event"] == "request"] == [False, True, False]
+
+    charged = charge(terminal, code, 200, key="till-replay-1")
+    assert charged.status_code == 201, charged.json
+    assert charge(terminal, code, 200, key="till-replay-1").json == charged.json
+
+    assert (replays("/api/v1/transfers"), replays("/api/v1/pos/charges")) == (before[0] + 1, before[1] + 1)

@@ -78,3 +78,43 @@ def test_a_body_cut_short_of_its_length_never_reaches_flask():
 def test_a_body_over_the_limit_is_413_whether_declared_or_counted():
     assert _serve([("content-length", "11")], [])[2]["error"]["code"] == "payload_too_large"
     assert _serve([("transfer-encoding", "chunked")], [b"123456", b"789012"])[2]["error"]["code"] == "payload_too_large"
+
+
+def _counted(name: str, **labels) -> float:
+    from prometheus_client import REGISTRY
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_the_bridges_own_refusals_are_logged_and_counted_like_flasks_answers():
+    from structlog.testing import capture_logs
+
+    from app.core.observability import configure_logging
+    configure_logging()
+    route = {"method": "POST", "route": "/echo", "status": "413"}
+    before = (_counted("wallet_http_requests_total", **route),
+              _counted("wallet_refusals_total", code="payload_too_large"),
+              _counted("wallet_http_request_duration_seconds_count", method="POST", route="/echo"),
+              _counted("wallet_http_requests_total", method="POST", route="unmatched", status="414"))
+
+    with capture_logs() as lines:
+        status, headers, _ = _serve([("content-length", "11"), ("x-request-id", "lb-0123456789")], [])
+        long_status, long_headers, _ = _serve([], [], path="/nowhere", query="q=" + "a" * 5000)
+
+    assert (status, headers["X-Request-Id"]) == (413, "lb-0123456789")
+    assert long_status == 414 and long_headers["X-Request-Id"].startswith("req_")
+    assert [(line["route"], line["status"], line["error_code"], line["request_id"]) for line in lines
+            if line["event"] == "request"] == [("/echo", 413, "payload_too_large", "lb-0123456789"),
+                                               ("unmatched", 414, "uri_too_long", long_headers["X-Request-Id"])]
+    after = (_counted("wallet_http_requests_total", **route),
+             _counted("wallet_refusals_total", code="payload_too_large"),
+             _counted("wallet_http_request_duration_seconds_count", method="POST", route="/echo"),
+             _counted("wallet_http_requests_total", method="POST", route="unmatched", status="414"))
+    assert [a - b for a, b in zip(after, before)] == [1, 1, 1, 1]
+
+
+def test_the_openapi_document_names_the_servers_own_refusals(client):
+    operations = client.get("/openapi.json").json["paths"]
+    transfer = operations["/api/v1/transfers"]["post"]["responses"]
+    assert {"408", "413", "414", "431"} <= set(transfer)
+    balance = operations["/api/v1/me/limits"]["get"]["responses"]
+    assert {"414", "431"} <= set(balance) and "408" not in balance

@@ -45,6 +45,8 @@ ENDPOINTS = [
     ("POST", "/staff", {"identifier": "nobody@example.com", "role": "cashier"}, "staff"),
     ("PATCH", f"/staff/{NO_SUCH}", {"role": "cashier"}, "roles"),
     ("DELETE", f"/staff/{NO_SUCH}", None, "staff"),
+    ("GET", "/limits", None, "read"),
+    ("PUT", "/limits", {"max_charge": 10_000}, "limits"),
 ]
 
 

@@ -23,7 +23,8 @@ CREATE OR REPLACE FUNCTION order_refund(
     p_scope text, p_key text, p_fingerprint text, p_ttl interval,
     p_merchant_id text, p_order_id text, p_amount bigint, p_initiator_id text,
     p_now timestamptz, p_now_iso text, p_transaction_id text, p_transfer_id text, p_event_id text,
-    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+    OUT status integer, OUT body text, OUT refusal text, OUT details json,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
@@ -38,7 +39,7 @@ BEGIN
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+            status := claim.status; body := claim.body; replayed := true; RETURN;  -- the first answer, replayed
         END IF;
     END IF;
 
@@ -56,6 +57,7 @@ BEGIN
             DETAIL = json_build_object('remaining', o.amount - o.refunded_amount, 'requested', p_amount)::text;
     END IF;
     SELECT * INTO payment FROM transactions WHERE id = o.transaction_id;
+    PERFORM merchant_refund_check(o.merchant_id, payment.credit_account_id, p_amount, p_now);  -- the day's refund total
     refunded := o.refunded_amount + p_amount;
     out_status := CASE WHEN refunded = o.amount THEN 'refunded' ELSE 'partially_refunded' END;
 

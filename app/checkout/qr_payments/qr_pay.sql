@@ -34,7 +34,8 @@ CREATE OR REPLACE FUNCTION qr_pay(
     p_user_id text, p_wallet_id text, p_qr_id text, p_merchant_id text, p_payload text, p_amount bigint,
     p_now timestamptz, p_now_iso text, p_transaction_id text, p_transfer_id text, p_event_id text,
     p_hold_expires_at timestamptz, p_order_link text, p_order_event_id text,
-    OUT status integer, OUT body text, OUT refusal text, OUT details json, OUT terminal_id text)
+    OUT status integer, OUT body text, OUT refusal text, OUT details json, OUT terminal_id text,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
@@ -67,7 +68,7 @@ BEGIN
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+            status := claim.status; body := claim.body; replayed := true; RETURN;  -- the first answer, replayed
         END IF;
     END IF;
 
@@ -97,6 +98,9 @@ BEGIN
                                         AND kind = 'merchant';
     IF shop.status <> 'active' OR till.id IS NULL OR till.status <> 'active' THEN
         RAISE EXCEPTION 'refused' USING HINT = 'merchant_closed';
+    END IF;
+    IF to_pay > shop.max_charge THEN  -- the merchant's own limit (merchant_limits.sql)
+        RAISE EXCEPTION 'limit_exceeded' USING DETAIL = merchant_max_charge(shop.id, to_pay)::text;
     END IF;
     IF code.kind = 'dynamic' THEN
         SELECT * INTO o FROM orders WHERE qr_code_id = code.id FOR UPDATE;

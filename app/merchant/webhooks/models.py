@@ -38,6 +38,8 @@ class WebhookEvent(db.Model):
     type: Mapped[str] = mapped_column(String(40), nullable=False)
     data: Mapped[str] = mapped_column(Text, nullable=False)  # JSON
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # The id of the HTTP request that caused it (app.core.request_ids); NULL for a background job's.
+    request_id: Mapped[str | None] = mapped_column(String(128))
 
 
 class WebhookDelivery(db.Model):

@@ -21,7 +21,6 @@ An attempt is "in flight" while more attempts are counted than logged and the le
 from __future__ import annotations
 
 import json
-import logging
 import random
 import time
 import urllib.error
@@ -32,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -44,7 +44,8 @@ from app.merchant.webhooks import transport
 from app.merchant.webhooks import services as webhooks
 from app.merchant.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-log = logging.getLogger(__name__)
+# One JSON line per attempt, with the id of the request that caused the event (README, Watching it).
+delivery_log = structlog.get_logger("wallet.webhooks")
 LOST = "no answer recorded: the worker stopped during this attempt"
 
 
@@ -56,6 +57,7 @@ class Job:
     secrets: tuple[str, ...]  # the current secret, and the previous one during a rotation's grace period
     msg_id: str
     payload: str
+    request_id: str | None = None  # of the HTTP request that emitted the event: sent as X-Request-Id
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def claim(limit: int) -> tuple[list[Job], int]:
                 event = events[delivery.event_id]
                 payload = signing.body(event.type, clock.as_utc(event.created_at), json.loads(event.data))
                 jobs.append(Job(delivery.id, delivery.attempts, endpoint.url, webhooks.signing_secrets(endpoint),
-                                event.id, payload))
+                                event.id, payload, event.request_id))
             uow.commit()
             return jobs, len(rows)
     return retrying(attempt)
@@ -137,6 +139,8 @@ def send(job: Job, timeout: float, public_only: bool = False) -> Outcome:
     `public_only` (production): refuse hosts that resolve inside our network (webhook_transport)."""
     started, tick = clock.now(), time.monotonic()
     headers = signing.headers(job.secrets, job.msg_id, int(started.timestamp()), job.payload)
+    if job.request_id:  # not signed: a tracing aid for the receiver's logs, like webhook-id
+        headers["X-Request-Id"] = job.request_id
     request = urllib.request.Request(job.url, data=job.payload.encode(), headers=headers, method="POST")
     status, error = None, None
     try:
@@ -199,7 +203,9 @@ def work_once(limit: int) -> int:
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         outcomes = list(pool.map(lambda job: send(job, timeout, public_only), jobs))
     for job, outcome in zip(jobs, outcomes):
-        log.info("webhook %s to %s: %s", job.msg_id, job.delivery_id, outcome.status_code or outcome.error)
+        delivery_log.info("webhook delivery", event_id=job.msg_id, delivery_id=job.delivery_id, attempt=job.attempt,
+                          status=outcome.status_code, error=outcome.error, duration_ms=outcome.duration_ms,
+                          request_id=job.request_id)
     record(list(zip(jobs, outcomes)))
     return handled
 

@@ -34,8 +34,8 @@ $$;
 --      and nothing stored under the key: a till set to the wrong currency must not use up codes);
 --   1. the Idempotency-Key, with idempotency_claim: a retry, even one sent at the same moment
 --      (it waits on the key's unique index), gets the first answer and never takes the code again;
---   2. the code: a refusal Python found (invalid, expired: p_code_refusal), or payment_code_take
---      (revoked, frozen, used), then the payer's PIN lock (p_pin_locked, read from the store) and
+--   2. the code (pos_code_take, shared with vending_authorize): a refusal Python found (invalid,
+--      expired: p_code_refusal), or payment_code_take (revoked, frozen, used), then the payer's PIN lock (p_pin_locked, read from the store) and
 --      the wallet's currency. Each is recorded by pos_refused and answered 402; a code taken here
 --      stays taken when a later step refuses, as a scanned code is one consent, used once;
 --   3. above p_confirm_above, the charge waits for the customer's PIN in the app
@@ -58,15 +58,14 @@ CREATE OR REPLACE FUNCTION pos_charge(
     p_code_refusal text, p_pin_locked boolean, p_amount bigint, p_currency text, p_reference text,
     p_confirm_above bigint, p_expires_at timestamptz, p_expires_iso text, p_messages json,
     p_now timestamptz, p_now_iso text, p_charge_id text, p_transaction_id text, p_transfer_id text,
-    p_event_id text, OUT status integer, OUT body text, OUT refusal text)
+    p_event_id text, OUT status integer, OUT body text, OUT refusal text, OUT details json,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
     claimed bigint;
-    taken record;
     payer_user text;
     payer_wallet text;
-    payer_currency text;
     shop merchants%ROWTYPE;
     till accounts%ROWTYPE;
     owner_name text[];
@@ -78,29 +77,21 @@ BEGIN
     IF shop.id IS NULL OR shop.status <> 'active' OR till.id IS NULL OR till.status <> 'active' THEN
         refusal := 'merchant_currency'; RETURN;
     END IF;
+    IF p_amount > shop.max_charge THEN  -- the merchant's own limit (merchant_limits.sql): the code stays usable
+        refusal := 'merchant_limit'; details := merchant_max_charge(shop.id, p_amount); RETURN;
+    END IF;
     IF p_key IS NOT NULL THEN
         SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+            status := claim.status; body := claim.body; replayed := true; RETURN;  -- the first answer, replayed
         END IF;
         claimed := claim.claimed;
     END IF;
 
-    refusal := p_code_refusal;
-    IF refusal IS NULL THEN
-        SELECT * INTO taken FROM payment_code_take(p_device_id, p_step, p_slot, p_now);
-        refusal := taken.refusal;
-        IF refusal IS NULL THEN  -- the payer is recorded once the code is taken, not before
-            payer_user := taken.user_id; payer_wallet := taken.wallet_id; payer_currency := taken.wallet_currency;
-        END IF;
-    END IF;
-    IF refusal IS NULL AND p_pin_locked THEN
-        refusal := 'pin_locked';  -- a customer locked out by wrong PINs pays nothing, small amounts included
-    ELSIF refusal IS NULL AND payer_currency <> p_currency THEN
-        refusal := 'currency_not_supported';
-    END IF;
+    SELECT t.refusal, t.user_id, t.wallet_id INTO refusal, payer_user, payer_wallet  -- app/pos/sql/pos_code_take.sql
+      FROM pos_code_take(p_code_refusal, p_device_id, p_step, p_slot, p_pin_locked, p_currency, p_now) AS t;
 
     IF refusal IS NULL AND p_amount <= p_confirm_above THEN
         BEGIN

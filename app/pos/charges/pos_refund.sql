@@ -25,7 +25,8 @@ CREATE OR REPLACE FUNCTION pos_refund(
     p_scope text, p_key text, p_fingerprint text, p_ttl interval,
     p_terminal_id text, p_charge_id text, p_amount bigint,
     p_now timestamptz, p_now_iso text, p_transaction_id text, p_transfer_id text, p_event_id text,
-    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+    OUT status integer, OUT body text, OUT refusal text, OUT details json,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
@@ -38,7 +39,7 @@ BEGIN
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+            status := claim.status; body := claim.body; replayed := true; RETURN;  -- the first answer, replayed
         END IF;
     END IF;
 
@@ -61,6 +62,7 @@ BEGIN
     PERFORM 1 FROM terminals WHERE id = charge.terminal_id FOR KEY SHARE;
     SELECT id INTO till FROM accounts WHERE merchant_id = charge.merchant_id AND currency = charge.currency
                                         AND kind = 'merchant';
+    PERFORM merchant_refund_check(charge.merchant_id, till, p_amount, p_now);  -- the day's refund total
 
     -- The data of app.pos.charges.refunds._refund_event (charge_event with the refund's fields).
     PERFORM webhook_emit(p_event_id, charge.merchant_id, 'refund.succeeded', json_build_object(

@@ -22,7 +22,8 @@ CREATE OR REPLACE FUNCTION offline_pay(
     p_amount bigint, p_currency text, p_reference text, p_sold_at timestamptz, p_sold_iso text,
     p_confirmation text, p_confirmation_payload text,
     p_now timestamptz, p_now_iso text, p_transaction_id text, p_transfer_id text, p_event_id text,
-    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+    OUT status integer, OUT body text, OUT refusal text, OUT details json,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
@@ -43,7 +44,7 @@ BEGIN
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+            status := claim.status; body := claim.body; replayed := true; RETURN;  -- the first answer, replayed
         END IF;
     END IF;
 

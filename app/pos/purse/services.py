@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import aliased
 
-from app.auth.models import User
+from app.auth.models import Tier, User
 from app.auth.services.pin import require_payment_pin
 from app.core import clock
 from app.core.errors import AppError, Code, not_found
@@ -90,6 +90,7 @@ def create(user: User, wallet_id: str, *, device_key: str, allowance: int, max_p
         release_after = valid_until + timedelta(hours=cfg["OFFLINE_PURSE_GRACE_HOURS"])
         purse_id = new_id("prs")
         escrow = ledger.system_account(escrow_code(purse_id), wallet.currency)
+        _refuse_above_tier(user, wallet, escrow, allowance, now)
         hold = holds.place_hold(debit_id=wallet.id, credit_id=escrow.id, amount=allowance,
                                 currency=wallet.currency, expires_at=release_after, initiator_id=user.id,
                                 reference="offline purse")
@@ -102,6 +103,24 @@ def create(user: User, wallet_id: str, *, device_key: str, allowance: int, max_p
         db.session.flush()
         return 201, present(purse)
     return run_once(idem, work)
+
+
+def _refuse_above_tier(user: User, wallet: Account, escrow: Account, allowance: int, now) -> None:
+    """The tier's offline_allowance caps what the wallet's live purses (active, not past
+    valid_until) hold together, this one included: one purse at the cap, or several below it, never
+    more. The wallet and the escrow account are locked first, FOR NO KEY UPDATE in key order: the
+    locks the hold's posting (ledger_post) takes next anyway, in its order, so two purses asked for
+    at the same moment queue and the second sees the first, and no new lock order appears."""
+    db.session.execute(select(Account.id).where(Account.id.in_([wallet.id, escrow.id])).order_by(Account.id)
+                       .with_for_update(key_share=True))
+    cap = db.session.get(Tier, user.tier).offline_allowance
+    held = int(db.session.execute(select(func.coalesce(func.sum(Purse.allowance), 0)).where(  # SUM is numeric
+        Purse.wallet_id == wallet.id, Purse.status == "active", Purse.valid_until > now)).scalar_one())
+    if held + allowance > cap:
+        raise AppError(Code.LIMIT_EXCEEDED, "this would pass a limit of your tier",
+                       {"limit": "offline_allowance", "limit_amount": cap, "remaining": max(cap - held, 0),
+                        "currency": wallet.currency, "resets_at": None})
+
 
 
 def _purse(user: User, wallet_id: str, purse_id: str) -> Purse:

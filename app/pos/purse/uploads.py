@@ -22,6 +22,7 @@ from sqlalchemy import text
 from app.core import clock
 from app.core.ids import new_id
 from app.core.uow import retrying, unit_of_work
+from app.core.request_ids import carrying_request_id, request_id_param
 from app.extensions import db
 from app.merchant.models import Merchant
 from app.pos.purse import certs, issuer, sequence
@@ -84,7 +85,8 @@ def one(terminal: Terminal, index: int, raw: dict) -> dict:
     def attempt():
         with unit_of_work() as uow:
             hold_batch_open(terminal.id)  # a batch close waits for it: it lands in exactly one batch
-            row = db.session.execute(CAPTURE, capture_params(terminal, record.token, currency)).one()
+            row = db.session.execute(carrying_request_id(CAPTURE), capture_params(  # its event names the request
+                terminal, record.token, currency)).one()
             answer = (row.outcome, row.transaction_id, row.overspend, sequence.gaps(record.token.purse_id))
             uow.commit()
             return answer
@@ -101,5 +103,5 @@ def capture_params(terminal: Terminal, token, currency: str) -> dict:
             "terminal_id": terminal.id, "merchant_id": terminal.merchant_id, "amount": token.amount,
             "currency": token.currency, "sold_at": datetime.fromtimestamp(token.time, UTC),
             "receivable_id": receivable.id, "now": clock.now(), "token_id": new_id("ptk"), "txn_id": new_id("txn"),
-            "hold_txn_id": new_id("txn"), "ids": [new_id("trf") for _ in range(5)], "event_id": new_id("msg")}
+            "hold_txn_id": new_id("txn"), "ids": [new_id("trf") for _ in range(5)], "event_id": new_id("msg"), **request_id_param()}
 

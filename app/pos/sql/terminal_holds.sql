@@ -43,7 +43,8 @@ CREATE OR REPLACE FUNCTION authorization_settle(
     p_scope text, p_key text, p_fingerprint text, p_ttl interval,
     p_terminal_id text, p_authorization_id text, p_action text, p_amount bigint,
     p_now timestamptz, p_transfer_id text, p_event_id text,
-    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+    OUT status integer, OUT body text, OUT refusal text, OUT details json,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
@@ -57,7 +58,7 @@ BEGIN
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+            status := claim.status; body := claim.body; replayed := true; RETURN;  -- the first answer, replayed
         END IF;
     END IF;
 
@@ -123,7 +124,8 @@ CREATE OR REPLACE FUNCTION request_hold_settle(
     p_scope text, p_key text, p_fingerprint text, p_ttl interval,
     p_terminal_id text, p_request_id text, p_action text, p_amount bigint,
     p_now timestamptz, p_transfer_id text, p_event_id text,
-    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+    OUT status integer, OUT body text, OUT refusal text, OUT details json,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
@@ -137,7 +139,7 @@ BEGIN
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;
+            status := claim.status; body := claim.body; replayed := true; RETURN;
         END IF;
     END IF;
 

@@ -23,15 +23,14 @@ CREATE OR REPLACE FUNCTION vending_authorize(
     p_code_refusal text, p_pin_locked boolean, p_amount bigint, p_currency text, p_reference text,
     p_max_amount bigint, p_expires_at timestamptz, p_expires_iso text, p_messages json,
     p_now timestamptz, p_now_iso text, p_charge_id text, p_transaction_id text, p_transfer_id text,
-    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+    OUT status integer, OUT body text, OUT refusal text, OUT details json,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
     claimed bigint;
-    taken record;
     payer_user text;
     payer_wallet text;
-    payer_currency text;
     shop merchants%ROWTYPE;
     till accounts%ROWTYPE;
     currency text;
@@ -44,6 +43,9 @@ BEGIN
     IF p_amount > p_max_amount THEN
         refusal := 'amount_too_large'; details := json_build_object('max_amount', p_max_amount); RETURN;
     END IF;
+    IF p_amount > shop.max_charge THEN  -- the merchant's own limit (merchant_limits.sql)
+        refusal := 'merchant_limit'; details := merchant_max_charge(shop.id, p_amount); RETURN;
+    END IF;
     SELECT * INTO till FROM accounts WHERE merchant_id = p_merchant_id AND accounts.currency = shop.currency
                                         AND kind = 'merchant';
     IF shop.status <> 'active' OR till.id IS NULL OR till.status <> 'active' THEN
@@ -54,24 +56,13 @@ BEGIN
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+            status := claim.status; body := claim.body; replayed := true; RETURN;  -- the first answer, replayed
         END IF;
         claimed := claim.claimed;
     END IF;
 
-    refusal := p_code_refusal;
-    IF refusal IS NULL THEN
-        SELECT * INTO taken FROM payment_code_take(p_device_id, p_step, p_slot, p_now);
-        refusal := taken.refusal;
-        IF refusal IS NULL THEN
-            payer_user := taken.user_id; payer_wallet := taken.wallet_id; payer_currency := taken.wallet_currency;
-        END IF;
-    END IF;
-    IF refusal IS NULL AND p_pin_locked THEN
-        refusal := 'pin_locked';  -- as for a till's charge: a PIN lock stops every payment
-    ELSIF refusal IS NULL AND payer_currency <> currency THEN
-        refusal := 'currency_not_supported';
-    END IF;
+    SELECT t.refusal, t.user_id, t.wallet_id INTO refusal, payer_user, payer_wallet  -- app/pos/sql/pos_code_take.sql
+      FROM pos_code_take(p_code_refusal, p_device_id, p_step, p_slot, p_pin_locked, currency, p_now) AS t;
     IF refusal IS NULL THEN
         BEGIN
             -- The hold's transaction carries the terminal id, so batches find its capture.

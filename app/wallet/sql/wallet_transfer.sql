@@ -26,7 +26,8 @@ CREATE OR REPLACE FUNCTION wallet_transfer(
     p_user_id text, p_currency text, p_to_wallet text, p_to_phone text, p_to_email text,
     p_amount bigint, p_note text, p_cap bigint, p_now timestamptz, p_now_iso text,
     p_transaction_id text, p_transfer_id text,
-    OUT status integer, OUT body text, OUT refusal text, OUT details json)
+    OUT status integer, OUT body text, OUT refusal text, OUT details json,
+    OUT replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     claim record;
@@ -45,7 +46,7 @@ BEGIN
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
-            status := claim.status; body := claim.body; RETURN;  -- the first answer, replayed
+            status := claim.status; body := claim.body; replayed := true; RETURN;  -- the first answer, replayed
         END IF;
     END IF;
 

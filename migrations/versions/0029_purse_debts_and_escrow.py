@@ -4,8 +4,8 @@ both installed again); the purse escrow spread over accounts by purse id (purse_
 escrow from the purse's hold and loses its p_escrow_id argument: the old one is dropped); purse_tokens.hold_transfer_id, the transfer that captured the hold
 for a token (history finds the time of sale of the wallet's row by it)
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-01 06:00:00
 
 The functions' text lives next to the modules that call them and is installed as it is when this
@@ -16,8 +16,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0028'
-down_revision = '0027'
+revision = '0029'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

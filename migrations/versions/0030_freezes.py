@@ -3,8 +3,8 @@ ledger_move in ledger_post.sql), payer_frozen for consumer payment codes (paymen
 pos_charge, vending_authorize), and the exemption of approved adjustments and offline purse
 captures (adjustment_decide, purse_capture): each file installed again as it is on disk
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-01 05:30:00
 """
 from pathlib import Path
@@ -12,8 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0029'
-down_revision = '0028'
+revision = '0030'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 

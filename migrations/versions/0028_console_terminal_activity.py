@@ -1,7 +1,7 @@
 """Transactions by terminal and time: one index instead of the terminal-only one
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-01 05:30:00
 
 The operator console lists terminals not seen for a while (app/ops/console/terminals.py): a
@@ -14,8 +14,8 @@ console's list 3.5 s before, 7 ms after.
 """
 from alembic import op
 
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """The customer's approval of a large terminal charge in one call (charge_confirm); history's
 indexes carry the columns its searches read (index-only scans)
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-01 06:00:00
 
 app/checkout/confirmations/charge_confirm.sql: the approval that pos_charge leaves waiting
@@ -29,8 +29,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = '0030'
-down_revision = '0029'
+revision = '0031'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
