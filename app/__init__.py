@@ -109,6 +109,7 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.merchant.staff.routes import staff_api
     from app.ops.adjustments.routes import adjustments_api
     from app.ops.audit.routes import audit_api
+    from app.ops.fees.routes import fees_api
     from app.ops.operators.routes import operators_api
     from app.ops.tiers.routes import tiers_api
     from app.pos.batches.routes import batches_api, settlements_api
@@ -125,7 +126,7 @@ def _register_blueprints(app: OpenAPI) -> None:
                       terminals_api, terminal_config_api, payment_requests_api, charges_api, confirmations_api,
                       vending_api, batches_api, settlements_api, api_keys_api, webhooks_api, orders_api, staff_orders_api,
                       merchant_history_api, staff_api, offline_api, offline_staff_api, operators_api,
-                      adjustments_api, audit_api, purse_api, purse_ops_api, tiers_api,
+                      adjustments_api, audit_api, purse_api, purse_ops_api, tiers_api, fees_api,
                       devices_api):
         app.register_api(blueprint)
 

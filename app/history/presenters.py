@@ -13,7 +13,7 @@ from app.wallet.models import Account
 
 # What a user sees on the other side of a system account. Both adjustment accounts read
 # "Adjustment": the user learns it was a correction, not the operator's bookkeeping.
-SYSTEM_LABELS = {"topup_float": "Top-up", "suspense": "Adjustment", "revenue": "Adjustment"}
+SYSTEM_LABELS = {"topup_float": "Top-up", "suspense": "Adjustment", "revenue": "Adjustment", "fee_revenue": "Fees"}
 
 
 def counterparties(account_ids: set[str]) -> dict[str, dict]:
@@ -46,7 +46,7 @@ def history_item(row, others: dict[str, dict]) -> dict:
     return {"id": row.id, "type": row.type, "amount": row.amount, "currency": row.currency,
             "balance_after": row.balance_after, "counterparty": others.get(other_id), "status": row.status,
             "reference": row.reference, "note": row.note, "wallet_id": row.account_id,
-            "terminal_id": row.terminal_id, "created_at": clock.iso(row.created_at)}
+            "terminal_id": row.terminal_id, "fee": row.fee, "created_at": clock.iso(row.created_at)}
 
 
 def counterparty_name(counterparty: dict | None) -> str:

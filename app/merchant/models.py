@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -14,7 +15,9 @@ class Merchant(db.Model):
     __tablename__ = "merchants"
     # History's `q` finds the other side by name (migration 0021).
     __table_args__ = (Index("ix_merchants_name_trgm", "name", postgresql_using="gin",
-                            postgresql_ops={"name": "gin_trgm_ops"}),)
+                            postgresql_ops={"name": "gin_trgm_ops"}),
+                      CheckConstraint("fee_rate_bps BETWEEN 0 AND 10000", name="merchant_fee_rate_range"),
+                      CheckConstraint("fee_min >= 0", name="merchant_fee_min_not_negative"))
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)  # UTF-8, as the merchant writes it
     city: Mapped[str] = mapped_column(String(60), nullable=False)
@@ -24,6 +27,11 @@ class Merchant(db.Model):
     language: Mapped[str] = mapped_column(String(2), nullable=False, default="en")  # ISO 639-1, for EMV tag 64
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # The discount fee on each payment (app/wallet/sql/fees.sql): basis points of the amount, at
+    # least fee_min minor units. refund_returns_fee: None follows the global setting (fee_settings).
+    fee_rate_bps: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    fee_min: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
+    refund_returns_fee: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class MerchantStaff(db.Model):

@@ -64,6 +64,9 @@ class TransactionOut(BaseModel):
     note: str | None = None
     wallet_id: str
     terminal_id: str | None = None
+    fee: int = Field(0, description="a payment's fee (charged to the merchant; paid by the user on a top-up or "
+                                    "P2P transfer), or what a refund returned of it; its own ledger line, type "
+                                    "'fee' or 'fee_return'")
     created_at: str
 
 

@@ -95,8 +95,13 @@ def pay_charge(charge: PosCharge, account_id: str | None = None) -> None:
     # Emitted before the transfer on purpose: if the ledger refuses it (insufficient funds), the
     # unit of work rolls back with the event in it, so a payment that did not happen is never sent.
     emit(charge.merchant_id, "payment.succeeded", charge_event(charge, id=txn.id, transaction_id=txn.id))
-    ledger.record_transfer(txn, kind="posted", debit_id=charge.wallet_id, credit_id=account_id,
-                           amount=charge.amount)
+    transfer = ledger.record_transfer(txn, kind="posted", debit_id=charge.wallet_id, credit_id=account_id,
+                                      amount=charge.amount)
+    # The merchant's fee, from the account the payment credited, as pos_charge takes it (fees.sql).
+    db.session.execute(_MERCHANT_FEE, {"txn": txn.id, "merchant": charge.merchant_id,
+                                       "credited": transfer.credit_account_id, "amount": charge.amount,
+                                       "currency": charge.currency, "user": charge.user_id,
+                                       "terminal": charge.terminal_id, "now": clock.now()})
     charge.status, charge.transaction_id = "succeeded", txn.id
     charge.captured_amount, charge.updated_at = charge.amount, clock.now()
 
@@ -107,6 +112,9 @@ def charge_event(charge: PosCharge, **extra) -> dict:
             "amount": charge.amount, "currency": charge.currency, "reference": charge.reference,
             "created_at": clock.iso(charge.created_at), **extra}
 
+
+_MERCHANT_FEE = text("SELECT fee_merchant_charge(:txn, :merchant, :credited, :amount, :currency, :user, :terminal, "
+                     ":now)")
 
 _POS_CHARGE = text(
     "SELECT * FROM pos_charge(:scope, :key, :fingerprint, :ttl, :terminal_id, :merchant_id, :device_id, :step, "
