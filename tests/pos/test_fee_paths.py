@@ -134,3 +134,39 @@ def test_an_offline_code_paid_in_the_app_pays_the_fee(app, api):
     assert paid.json["fee"] == 5  # 4.5 -> 5
     merchant_line(app, paid.json["id"], 5)
     assert merchant_balance(app, till.terminal.merchant_id) == 445
+
+
+def test_batch_close_and_settlement_show_gross_fees_and_net(app, api):
+    # given a till whose merchant pays 2% (refunds give it back), a sale of 10.00, a vending-style
+    # reversal-free refund of 4.00, and a sale of 5.00
+    terminal = make_terminal(api)
+    owner_merchant = terminal.merchant_id
+    set_merchant_fee(app, owner_merchant, 200, 0, refund_returns_fee=True)
+    alice = api.person(name="Alice Dupont", balance=5000)
+    first = charged(terminal, phone_of(api, alice), 1000)
+    charged(terminal, phone_of(api, alice), 500)
+    assert refund_charge(terminal, first["id"], 400).status_code == 201
+
+    # when the terminal closes its batch
+    batch = terminal.post("/api/v1/pos/batches/close", key=str(uuid.uuid4()))
+
+    # then: sales 15.00, refunds 4.00, gross 11.00; fees 0.20 + 0.10 - 0.08 back; net what is left
+    assert batch.status_code == 201, batch.json
+    assert batch.json["totals"]["USD"] == {"sales": 1500, "refunds": 400, "gross": 1100, "fees": 22, "net": 1078}
+    assert merchant_balance(app, owner_merchant) == 1078
+    assert revenue(app) == 22
+
+
+def test_a_reversal_gives_the_fee_back_whatever_the_setting(app, api):
+    terminal = make_terminal(api)
+    set_merchant_fee(app, terminal.merchant_id, 300, 0, refund_returns_fee=False)
+    alice = api.person(name="Alice Dupont", balance=5000)
+    sale = charged(terminal, phone_of(api, alice), 1000)
+    assert revenue(app) == 30
+
+    reversed_ = terminal.post(f"/api/v1/pos/charges/{sale['id']}/reverse", key=str(uuid.uuid4()))
+
+    assert reversed_.status_code in (200, 201), reversed_.json
+    assert revenue(app) == 0 and merchant_balance(app, terminal.merchant_id) == 0
+    assert api.wallet(alice)["balance"] == 5000
+    assert api.verify_ledger() == []
