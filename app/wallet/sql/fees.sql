@@ -134,6 +134,7 @@ CREATE OR REPLACE FUNCTION fee_refund(p_refund_id text, p_payment_id text, p_mer
 LANGUAGE plpgsql AS $$
 DECLARE
     pay transactions%ROWTYPE;
+    charged bigint;
     refunded bigint;
     before bigint;
     revenue text;
@@ -144,13 +145,20 @@ BEGIN
       FROM merchants m LEFT JOIN fee_settings s ON s.id = 'global' WHERE m.id = p_merchant_id;
     returns_fee := returns_fee OR p_always;
     SELECT * INTO pay FROM transactions WHERE id = p_payment_id;
-    IF NOT returns_fee OR pay.fee = 0 OR pay.amount = 0 THEN
+    IF NOT returns_fee OR pay.fee = 0 THEN
+        RETURN;
+    END IF;
+    -- What the fee was charged on: a captured hold's captured amount, else the payment's.
+    SELECT c.amount INTO charged FROM transfers p JOIN transfers c ON c.pending_id = p.id AND c.kind = 'post_pending'
+     WHERE p.transaction_id = pay.id AND p.kind = 'pending';
+    charged := coalesce(charged, pay.amount);
+    IF charged = 0 THEN
         RETURN;
     END IF;
     -- Refunds of this payment, this one included (its row is written), and the fee they returned.
     SELECT coalesce(sum(amount), 0), coalesce(sum(fee), 0) INTO refunded, before
       FROM transactions WHERE related_id = p_payment_id AND type IN ('refund', 'reversal') AND status = 'succeeded';
-    returned := round(pay.fee::numeric * least(refunded, pay.amount) / pay.amount)::bigint - before;
+    returned := round(pay.fee::numeric * least(refunded, charged) / charged)::bigint - before;
     IF returned <= 0 THEN
         returned := 0; RETURN;
     END IF;
