@@ -170,3 +170,20 @@ def test_a_reversal_gives_the_fee_back_whatever_the_setting(app, api):
     assert revenue(app) == 0 and merchant_balance(app, terminal.merchant_id) == 0
     assert api.wallet(alice)["balance"] == 5000
     assert api.verify_ledger() == []
+
+
+def test_a_large_charge_confirmed_by_the_customer_pays_the_fee(app, api):
+    from tests.support.payment_codes import PIN, set_pin
+    terminal = make_terminal(api)
+    set_merchant_fee(app, terminal.merchant_id, 100, 0)
+    alice = api.person(name="Alice Dupont", balance=50_000)
+    set_pin(api, alice)
+    made = charged(terminal, phone_of(api, alice), 15_000)
+    assert made["status"] == "requires_confirmation" and revenue(app) == 0
+
+    confirmed = api.post(f"/api/v1/payments/{made['id']}/confirm", alice, json={"pin": PIN})
+
+    assert confirmed.status_code == 200, confirmed.json
+    merchant_line(app, confirmed.json["transaction_id"], 150)
+    assert merchant_balance(app, terminal.merchant_id) == 15_000 - 150
+    assert api.verify_ledger() == []
