@@ -24,8 +24,10 @@ FILES = [APP / "wallet" / "sql" / "fees.sql", APP / "wallet" / "sql" / "wallet_t
          APP / "wallet" / "sql" / "wallet_transfer.sql", APP / "wallet" / "sql" / "holds.sql",
          APP / "checkout" / "qr_payments" / "qr_pay.sql", APP / "checkout" / "orders" / "order_refund.sql",
          APP / "pos" / "charges" / "pos_charge.sql", APP / "pos" / "charges" / "pos_refund.sql",
-         APP / "pos" / "charges" / "pos_reverse.sql", APP / "pos" / "offline" / "offline_pay.sql"]
-FEE_FUNCTIONS = {"fee_refund": "text, text, text, text, text, text, text, text, timestamptz, boolean",
+         APP / "pos" / "charges" / "pos_reverse.sql", APP / "pos" / "offline" / "offline_pay.sql",
+         APP / "pos" / "purse" / "purse.sql"]
+FEE_FUNCTIONS = {"fee_merchant_charge_lines": "text, text, text[], bigint[], bigint, text, text, text, timestamptz",
+                 "fee_refund": "text, text, text, text, text, text, text, text, timestamptz, boolean",
                  "fee_user_charge": "text, text, text, bigint, text, text, timestamptz",
                  "fee_merchant_charge": "text, text, text, bigint, text, text, text, timestamptz",
                  "fee_post": "text, text, bigint, text, text, text, timestamptz",

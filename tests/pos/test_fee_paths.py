@@ -187,3 +187,22 @@ def test_a_large_charge_confirmed_by_the_customer_pays_the_fee(app, api):
     merchant_line(app, confirmed.json["transaction_id"], 150)
     assert merchant_balance(app, terminal.merchant_id) == 15_000 - 150
     assert api.verify_ledger() == []
+
+
+def test_a_purse_capture_pays_the_fee_even_when_it_credits_the_merchant_in_two_lines(app, api):
+    from tests.support.purse import Phone, upload
+    payer = api.person(name="Customer", balance=10_000)
+    phone = Phone(payer)
+    assert phone.take_purse(api, 1_000).status_code == 201
+    till = make_terminal(api)
+    # 100%: the fee is the whole payment, more than either line of the second capture
+    set_merchant_fee(app, till.merchant_id, 10_000, 0)
+
+    first = upload(till, phone.record(phone.token(till.terminal_id, 800, counter=1)))
+    # 200 still held, 300 more from the wallet: two lines into the merchant's buckets
+    second = upload(till, phone.record(phone.token(till.terminal_id, 500, counter=2)))
+
+    assert (first[0]["status"], second[0]["status"]) == ("posted", "posted")
+    assert recorded_fee(app, first[0]["payment_id"]) == 800 and recorded_fee(app, second[0]["payment_id"]) == 500
+    assert merchant_balance(app, till.merchant_id) == 0 and revenue(app) == 1_300
+    assert api.verify_ledger() == []

@@ -174,3 +174,47 @@ BEGIN
     UPDATE transactions SET fee = returned WHERE id = p_refund_id;
 END;
 $$;
+
+-- fee_merchant_charge_lines: as fee_merchant_charge, for a payment that credited the merchant in
+-- several transfers (an offline purse's capture: from escrow, from the wallet, from the
+-- receivable), each into a credit bucket of its own choosing. One fee transaction; its transfers
+-- take the fee from those buckets in turn, each at most what its line credited there (the bucket
+-- is still locked by that line, so the money is there). Lines of 0 (and their NULL ids) are skipped.
+CREATE OR REPLACE FUNCTION fee_merchant_charge_lines(p_related_id text, p_merchant_id text, p_credited text[],
+                                                     p_amounts bigint[], p_amount bigint, p_currency text,
+                                                     p_initiator_id text, p_terminal_id text, p_now timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    charged_fee bigint;
+    revenue text;
+    buckets smallint;
+    target text;
+    left_to_take bigint;
+    part bigint;
+    fee_txn text := 'txn_' || substr(md5(p_related_id || '/fee'), 1, 24);
+BEGIN
+    SELECT fee_amount(p_amount, fee_rate_bps, fee_min) INTO charged_fee FROM merchants WHERE id = p_merchant_id;
+    IF coalesce(charged_fee, 0) <= 0 THEN
+        RETURN 0;
+    END IF;
+    revenue := fee_revenue_account(p_currency, p_now);
+    SELECT credit_buckets INTO buckets FROM accounts WHERE id = revenue;
+    target := revenue || '.' || ((hashtext(fee_txn) & 2147483647) % buckets);
+    INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
+                              initiator_id, related_id, terminal_id, created_at)
+    SELECT fee_txn, 'fee', 'succeeded', charged_fee, p_currency, p_credited[i], revenue, p_initiator_id, p_related_id,
+           p_terminal_id, p_now
+      FROM generate_subscripts(p_credited, 1) AS i WHERE p_amounts[i] > 0 ORDER BY i LIMIT 1;
+    left_to_take := charged_fee;
+    FOR i IN 1 .. coalesce(array_length(p_credited, 1), 0) LOOP
+        part := least(left_to_take, coalesce(p_amounts[i], 0));
+        CONTINUE WHEN part <= 0;
+        PERFORM ledger_move('trf_' || substr(md5(p_related_id || '/fee-transfer/' || i), 1, 24), fee_txn, 'posted',
+                            p_credited[i], target, part, p_currency, NULL, NULL, NULL, p_now);
+        left_to_take := left_to_take - part;
+    END LOOP;
+    UPDATE transactions SET fee = charged_fee WHERE id = p_related_id;
+    RETURN charged_fee;
+END;
+$$;
