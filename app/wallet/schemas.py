@@ -49,6 +49,7 @@ class TopupOut(BaseModel):
     amount: int
     currency: str
     wallet_id: str
+    fee: int = Field(0, description="the top-up fee, deducted from the wallet as a ledger line of its own")
     created_at: str
 
 
