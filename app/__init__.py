@@ -111,6 +111,7 @@ def _register_blueprints(app: OpenAPI) -> None:
     from app.ops.audit.routes import audit_api
     from app.ops.console.routes import console_api
     from app.ops.freezes.routes import freezes_api, my_freezes_api
+    from app.ops.fees.routes import fees_api
     from app.ops.operators.routes import operators_api
     from app.ops.tiers.routes import tiers_api
     from app.pos.batches.routes import batches_api, settlements_api
@@ -128,7 +129,7 @@ def _register_blueprints(app: OpenAPI) -> None:
                       vending_api, batches_api, settlements_api, api_keys_api, webhooks_api, orders_api, staff_orders_api,
                       merchant_history_api, staff_api, offline_api, offline_staff_api, operators_api,
                       adjustments_api, audit_api, console_api, purse_api, purse_ops_api, tiers_api,
-                      freezes_api, my_freezes_api, devices_api):
+                      freezes_api, my_freezes_api, fees_api, devices_api):
         app.register_api(blueprint)
 
 

@@ -15,6 +15,7 @@ from app import create_app
 from app.core import clock
 from app.extensions import db, limiter
 from app.qr.devices import scanning
+from app.wallet.fees import seed_fee_settings
 from app.wallet.limits import seed_tiers
 from tests.support.api import Api
 from tests.support.checked_client import install, take_mismatches
@@ -46,6 +47,7 @@ def _truncate(app) -> None:
         with db.engine.begin() as conn:
             conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
             seed_tiers(conn, app.config["TIERS"])  # every user row refers to a tier
+            seed_fee_settings(conn)  # no fees, as a fresh database has
         scanning.forget_devices()  # a device cached by handle would outlive its truncated row
         store = app.extensions["store"]
         if TEST_REDIS_URL:

@@ -4,7 +4,7 @@
     read              x        x       x     users, wallets, adjustments, the audit trail
     freeze            x                x     freeze and unfreeze wallets and users
     adjustments                x             propose, approve and reject adjustments
-    fees                       x             fee configuration (not built yet)
+    fees                       x             fee configuration: merchants' rates, the global fee settings
     operators                          x     grant and revoke operator roles
     configuration                      x     merchants, tiers and users' tiers, the wallet's settings
 

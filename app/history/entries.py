@@ -35,7 +35,7 @@ from app.wallet.services import signed_in_wallet
 ROW = (Entry.seq, Entry.account_id, Entry.amount, Entry.balance_after, Entry.created_at.label("posted_at"),
        Transaction.id, Transaction.type, Transaction.status, Transaction.currency, Transaction.reference,
        Transaction.note, Transaction.created_at, Transaction.debit_account_id, Transaction.credit_account_id,
-       Transaction.terminal_id, Entry.transfer_id)
+       Transaction.terminal_id, Entry.transfer_id, Transaction.fee)
 
 Positions = dict[str, int | None]  # account id -> "entries before this seq" (None: from the newest)
 

@@ -19,7 +19,8 @@ from app.wallet.services import owned_wallet
 
 # sold_at: an offline sale's time of sale (the terminal's or the phone's clock), beside created_at,
 # its posting; empty for every other row.
-COLUMNS = ("id", "created_at", "sold_at", "type", "amount", "currency", "balance_after", "counterparty", "reference", "status")
+COLUMNS = ("id", "created_at", "sold_at", "type", "amount", "currency", "balance_after", "counterparty", "reference", "status",
+           "fee")
 BATCH = 1000
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); a
 # leading quote makes it text. Tab and carriage return can start one too in some programs.
@@ -49,7 +50,7 @@ def csv_lines(positions: Positions, filters: HistoryFilters, *, hide_wallet_ids:
                              safe_cell(item["type"]),
                              item["amount"], safe_cell(item["currency"]), item["balance_after"],
                              safe_cell(counterparty_name(item["counterparty"])), safe_cell(item["reference"]),
-                             safe_cell(item["status"])])
+                             safe_cell(item["status"]), item["fee"]])
         # End the read transaction between batches: a slow client then holds no database
         # connection and no old snapshot while it downloads. The cursor (positions) carries on.
         end_read()

@@ -16,7 +16,8 @@ from app.wallet.models import Account
 # What a user sees on the other side of a system account. Both adjustment accounts read
 # "Adjustment": the user learns it was a correction, not the operator's bookkeeping.
 SYSTEM_LABELS = {"topup_float": "Top-up", "suspense": "Adjustment", "revenue": "Adjustment",
-                 "offline_purse": "Offline purse", "offline_receivable": "Offline purse debt"}
+                 "offline_purse": "Offline purse", "offline_receivable": "Offline purse debt",
+                 "fee_revenue": "Fees"}
 
 
 def counterparties(account_ids: set[str]) -> dict[str, dict]:
@@ -52,7 +53,8 @@ def history_item(row, others: dict[str, dict], sold_at: datetime | None = None) 
     return {"id": row.id, "type": row.type, "amount": row.amount, "currency": row.currency,
             "balance_after": row.balance_after, "counterparty": others.get(other_id), "status": row.status,
             "reference": row.reference, "note": row.note, "wallet_id": row.account_id,
-            "terminal_id": row.terminal_id, "created_at": clock.iso(row.created_at), "sold_at": clock.iso(sold_at)}
+            "terminal_id": row.terminal_id, "fee": row.fee, "created_at": clock.iso(row.created_at),
+            "sold_at": clock.iso(sold_at)}
 
 
 def counterparty_name(counterparty: dict | None) -> str:

@@ -74,8 +74,8 @@ def _refunds(txn_id: str) -> list[dict]:
     rows = db.session.execute(select(Transaction).where(Transaction.related_id == txn_id,
                                                         Transaction.type.in_(GIVE_BACK_TYPES))
                               .order_by(Transaction.created_at, Transaction.id)).scalars()
-    return [{"id": r.id, "type": r.type, "amount": r.amount, "status": r.status, "created_at": clock.iso(r.created_at)}
-            for r in rows]
+    return [{"id": r.id, "type": r.type, "amount": r.amount, "status": r.status, "fee_returned": r.fee,
+             "created_at": clock.iso(r.created_at)} for r in rows]
 
 
 def _legs(txn_id: str) -> list[dict]:

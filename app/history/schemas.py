@@ -98,6 +98,7 @@ class RefundBrief(BaseModel):
     type: str = Field(description="refund or reversal")
     amount: int
     status: str
+    fee_returned: int = Field(0, description="what this refund gave back of the merchant's fee")
     created_at: str
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -16,7 +17,9 @@ class Merchant(db.Model):
     __table_args__ = (Index("ix_merchants_name_trgm", "name", postgresql_using="gin",
                             postgresql_ops={"name": "gin_trgm_ops"}),
                       CheckConstraint("max_charge >= 0", name="merchant_max_charge_not_negative"),
-                      CheckConstraint("daily_refunds >= 0", name="merchant_daily_refunds_not_negative"))
+                      CheckConstraint("daily_refunds >= 0", name="merchant_daily_refunds_not_negative"),
+                      CheckConstraint("fee_rate_bps BETWEEN 0 AND 10000", name="merchant_fee_rate_range"),
+                      CheckConstraint("fee_min >= 0", name="merchant_fee_min_not_negative"))
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)  # UTF-8, as the merchant writes it
     city: Mapped[str] = mapped_column(String(60), nullable=False)
@@ -29,6 +32,11 @@ class Merchant(db.Model):
     # The merchant's own limits, in minor units of `currency`; NULL: none (app.merchant.limits).
     max_charge: Mapped[int | None] = mapped_column(BigInteger)
     daily_refunds: Mapped[int | None] = mapped_column(BigInteger)
+    # The discount fee on each payment (app/wallet/sql/fees.sql): basis points of the amount, at
+    # least fee_min minor units. refund_returns_fee: None follows the global setting (fee_settings).
+    fee_rate_bps: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    fee_min: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
+    refund_returns_fee: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class MerchantStaff(db.Model):

@@ -24,8 +24,14 @@ def insert_row(obj) -> None:
     if db.session.new:
         db.session.flush()  # rows it may reference (a wallet opened in this unit of work) go first
     table = obj.__table__
-    db.session.connection().execute(table.insert(), {column.key: getattr(obj, column.key) for column in table.columns})
+    # A column the constructor left unset that has a database default (transactions.fee) takes it.
+    values = {column.key: getattr(obj, column.key) for column in table.columns}
+    db.session.connection().execute(table.insert(), {key: value for key, value in values.items()
+                                                     if value is not None or table.c[key].server_default is None})
     attach(obj)
+    defaulted = [key for key, value in values.items() if value is None and table.c[key].server_default is not None]
+    if defaulted:
+        db.session.expire(obj, defaulted)
 
 
 def attach(obj) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger,
-                        String, UniqueConstraint, text)
+                        String, UniqueConstraint, func, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -91,6 +91,30 @@ class Transaction(db.Model):
     # No foreign key: the ledger does not depend on the POS feature.
     terminal_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # A payment's fee (charged to the merchant, or paid by the user on a top-up or P2P transfer),
+    # or what a refund gave back of it. The fee itself is a transaction of its own (type 'fee' or
+    # 'fee_return', related_id: this one): app/wallet/sql/fees.sql.
+    fee: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
+
+
+class FeeSettings(db.Model):
+    """The global fee settings: one row, 'global' (app/wallet/sql/fees.sql reads it in the posting;
+    PUT /api/v1/admin/fees changes it, audited)."""
+    __tablename__ = "fee_settings"
+    __table_args__ = (
+        CheckConstraint("id = 'global'", name="fee_settings_one_row"),
+        CheckConstraint("topup_rate_bps BETWEEN 0 AND 10000 AND p2p_rate_bps BETWEEN 0 AND 10000",
+                        name="fee_settings_rates"),
+        CheckConstraint("topup_min >= 0 AND p2p_min >= 0", name="fee_settings_minimums"),
+    )
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    topup_rate_bps: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    topup_min: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    p2p_rate_bps: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    p2p_min: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    refund_returns_fee: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                 server_default=func.now())
 
 
 class Transfer(db.Model):

@@ -28,4 +28,4 @@ def transaction_out(txn: Transaction, *, viewer_account: Account, others: dict[s
     return {"id": txn.id, "type": txn.type, "amount": -txn.amount if outgoing else txn.amount,
             "currency": txn.currency, "balance_after": balance_after, "counterparty": others.get(other_id),
             "status": txn.status, "reference": txn.reference, "note": txn.note, "wallet_id": viewer_account.id,
-            "created_at": clock.iso(txn.created_at)}
+            "fee": txn.fee or 0, "created_at": clock.iso(txn.created_at)}

@@ -57,6 +57,7 @@ class TopupOut(BaseModel):
     amount: int
     currency: str
     wallet_id: str
+    fee: int = Field(0, description="the top-up fee, deducted from the wallet as a ledger line of its own")
     created_at: str
 
 
@@ -72,6 +73,9 @@ class TransactionOut(BaseModel):
     note: str | None = None
     wallet_id: str
     terminal_id: str | None = None
+    fee: int = Field(0, description="a payment's fee (charged to the merchant; paid by the user on a top-up or "
+                                    "P2P transfer), or what a refund returned of it; its own ledger line, type "
+                                    "'fee' or 'fee_return'")
     created_at: str
 
 

@@ -11,7 +11,7 @@ CLOSE = "/api/v1/pos/batches/close"
 
 
 def zero() -> dict:
-    return {"sales": 0, "refunds": 0, "net": 0}
+    return {"sales": 0, "refunds": 0, "gross": 0, "fees": 0, "net": 0}
 
 
 def charge(terminal, buyer, amount: int) -> dict:
@@ -70,7 +70,7 @@ def test_closing_a_batch_totals_sales_and_refunds_and_leaves_reversed_payments_o
     assert response.status_code == 201, response.json
     batch = response.json
     assert batch["id"].startswith("bat_") and batch["terminal_id"] == terminal.terminal_id
-    assert batch["totals"] == {"USD": {"sales": 1950, "refunds": 200, "net": 1750}}
+    assert batch["totals"] == {"USD": {"sales": 1950, "refunds": 200, "gross": 1750, "fees": 0, "net": 1750}}
     assert batch["count"] == 4
     assert batch["opened_at"] < batch["closed_at"]
     assert api.verify_ledger() == []
@@ -106,7 +106,7 @@ def test_a_capture_counts_in_the_batch_it_was_captured_in(api):
 
     # then the authorization was no sale, the capture is one
     assert before["totals"] == {"USD": zero()} and before["count"] == 0
-    assert after["totals"] == {"USD": {"sales": 650, "refunds": 0, "net": 650}} and after["count"] == 1
+    assert after["totals"] == {"USD": {"sales": 650, "refunds": 0, "gross": 650, "fees": 0, "net": 650}} and after["count"] == 1
 
 
 def test_another_terminals_sales_are_not_in_this_batch(api):
@@ -145,13 +145,13 @@ def test_a_settlement_totals_the_merchants_terminals_for_one_utc_day(app, api):
     assert response.status_code == 200, response.json
     body = response.json
     assert (body["merchant_id"], body["date"]) == (till.merchant_id, today.isoformat())
-    assert body["totals"] == {"USD": {"sales": 1300, "refunds": 250, "net": 1050}} and body["count"] == 3
+    assert body["totals"] == {"USD": {"sales": 1300, "refunds": 250, "gross": 1050, "fees": 0, "net": 1050}} and body["count"] == 3
     parts = {p["terminal_id"]: p for p in body["terminals"]}
     assert set(parts) == {till.terminal_id, machine.terminal_id}
-    assert parts[till.terminal_id]["totals"] == {"USD": {"sales": 1000, "refunds": 250, "net": 750}}
-    assert parts[machine.terminal_id]["totals"] == {"USD": {"sales": 300, "refunds": 0, "net": 300}}
+    assert parts[till.terminal_id]["totals"] == {"USD": {"sales": 1000, "refunds": 250, "gross": 750, "fees": 0, "net": 750}}
+    assert parts[machine.terminal_id]["totals"] == {"USD": {"sales": 300, "refunds": 0, "gross": 300, "fees": 0, "net": 300}}
     # and yesterday only the sale of that day
-    assert yesterday["totals"] == {"USD": {"sales": 999, "refunds": 0, "net": 999}} and yesterday["count"] == 1
+    assert yesterday["totals"] == {"USD": {"sales": 999, "refunds": 0, "gross": 999, "fees": 0, "net": 999}} and yesterday["count"] == 1
     assert api.verify_ledger() == []
 
 

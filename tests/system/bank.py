@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from bench import environment
 from bench.servers import Server, free_port
+from tests.system import fees
 from tests.system.checks import check
 from tests.system.client import Outcome, call_with_retries
 from tests.system.freezer import run_freezer, sign_in_operator
@@ -51,13 +52,16 @@ class Report:
     differing_replays: list[tuple] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    fees: dict[str, int] = field(default_factory=dict)  # fee lines charged and returned (tests/system/fees.py)
 
     def line(self) -> str:
         ops = ", ".join(f"{k} {v}" for k, v in sorted(self.operations.items()))
         refused = sum(1 for o in self.acknowledged.values() if o.status >= 400)
         unanswered = sum(self.operations.values()) - len(self.acknowledged)
         return (f"bank test: {sum(self.operations.values())} operations ({ops}; {refused} refused with a 4xx, "
-                f"{unanswered} unanswered); {len(self.faults)} faults injected; {len(self.violations)} violations")
+                f"{unanswered} unanswered); fees {self.fees.get('charged', 0)} charged, "
+                f"{self.fees.get('returned', 0)} returned; {len(self.faults)} faults injected; "
+                f"{len(self.violations)} violations")
 
 
 class PrivateRedis:
@@ -191,6 +195,7 @@ def run(*, seconds: float, clients: int, users: int = 20, merchants: int = 3, fa
         environment.migrate(env)
         environment.lift_limits(database_url)  # it tests the ledger under faults, not the tiers
         seed = _seed(env, users, merchants, workdir)
+        fees.configure(database_url, [m["id"] for m in seed["merchants"]])  # checked by tests/system/fees.py
         for i in range(2):
             server = Server(env, workers=2, threads=4, log_path=workdir / f"gunicorn{i}.log")
             server.start()

@@ -12,6 +12,7 @@ from datetime import timedelta
 import psycopg
 
 from bench import environment
+from tests.system.fees import check_fees
 
 # effect rows per operation, and the stored answers that must match them one for one
 EXACTLY_ONCE = {
@@ -125,6 +126,7 @@ def check(database_url: str, env: dict, report, *, hold_grace: timedelta) -> Non
         _refunds(conn, violations)
         _holds(conn, hold_grace, violations)
         _frozen(conn, violations)
+        report.fees = check_fees(conn, violations)  # fee lines sum to what the configuration says
     for key, seen in report.differing_replays:
         violations.append(f"key {key} got different answers: {seen}")
     verify = environment.ledger_verify(env)

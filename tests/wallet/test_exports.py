@@ -12,7 +12,8 @@ from app.history import entries as history_module
 from tests.support.errors import assert_envelope
 from tests.support.history import history
 
-COLUMNS = ["id", "created_at", "sold_at", "type", "amount", "currency", "balance_after", "counterparty", "reference", "status"]
+COLUMNS = ["id", "created_at", "sold_at", "type", "amount", "currency", "balance_after", "counterparty", "reference", "status",
+           "fee"]
 
 
 def export(api, person, wallet_id=None, **params):
@@ -32,7 +33,7 @@ def as_csv_row(item: dict) -> dict:
     return {"id": item["id"], "created_at": item["created_at"], "sold_at": item["sold_at"] or "", "type": item["type"], "amount": str(item["amount"]),
             "currency": item["currency"], "balance_after": str(item["balance_after"]),
             "counterparty": (item["counterparty"] or {}).get("name") or "", "reference": item["reference"] or "",
-            "status": item["status"]}
+            "status": item["status"], "fee": str(item["fee"])}
 
 
 @pytest.fixture

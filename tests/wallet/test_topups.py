@@ -40,7 +40,7 @@ def test_a_visa_topup_succeeds_and_credits_the_wallet(api):
 
     # then the top-up succeeded, and the wallet holds the money
     assert response.status_code == 201, response.json
-    assert set(response.json) == {"id", "status", "amount", "currency", "wallet_id", "created_at"}
+    assert set(response.json) == {"id", "status", "amount", "currency", "wallet_id", "fee", "created_at"}
     assert response.json["id"].startswith("txn_")
     assert response.json["status"] == "succeeded"
     assert response.json["amount"] == 2500

@@ -10,7 +10,7 @@ from app.wallet.models import Account, Transaction
 from tests.support.errors import assert_envelope
 
 TRANSACTION_FIELDS = {"id", "type", "amount", "currency", "balance_after", "counterparty", "status",
-                      "reference", "note", "wallet_id", "created_at"}
+                      "reference", "note", "wallet_id", "fee", "created_at"}
 
 
 def transaction_rows(app) -> int:

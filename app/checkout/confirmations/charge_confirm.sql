@@ -35,6 +35,7 @@ DECLARE
     charge pos_charges%ROWTYPE;
     till text;
     wallet_status text;
+    posted record;
 BEGIN
     IF p_key IS NOT NULL THEN
         SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
@@ -74,8 +75,11 @@ BEGIN
                               initiator_id, reference, terminal_id, created_at)
     VALUES (p_transaction_id, 'payment', 'succeeded', charge.amount, charge.currency, charge.wallet_id, till,
             charge.user_id, charge.reference, charge.terminal_id, p_now);
-    PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', charge.wallet_id, till, charge.amount,
-                        charge.currency, NULL, NULL, NULL, p_now);
+    SELECT * INTO posted FROM ledger_post(p_transfer_id, p_transaction_id, 'posted', charge.wallet_id, till,
+                                          charge.amount, charge.currency, NULL, NULL, NULL, p_now);
+    -- The merchant's fee, from the bucket the payment credited, as pos_charge takes it (fees.sql).
+    PERFORM fee_merchant_charge(p_transaction_id, charge.merchant_id, posted.credit_id, charge.amount,
+                                charge.currency, charge.user_id, charge.terminal_id, p_now);
     UPDATE pos_charges SET status = 'succeeded', transaction_id = p_transaction_id,
                            captured_amount = charge.amount, updated_at = p_now
      WHERE id = charge.id RETURNING * INTO charge;

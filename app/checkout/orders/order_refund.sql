@@ -33,6 +33,7 @@ DECLARE
     refunded bigint;
     out_status text;
     answer jsonb;
+    fee record;
 BEGIN
     IF p_key IS NOT NULL THEN
         SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
@@ -72,8 +73,13 @@ BEGIN
                               initiator_id, reference, related_id, created_at)
     VALUES (p_transaction_id, 'refund', 'succeeded', p_amount, o.currency, payment.credit_account_id,
             payment.debit_account_id, p_initiator_id, o.reference, payment.id, p_now);
+    -- The merchant's fee on the payment comes back in proportion, if its setting says so (fees.sql),
+    -- before the refund's transfer: the merchant gives back the whole price of what it kept the net of.
+    SELECT * INTO fee FROM fee_refund(p_transaction_id, payment.id, o.merchant_id, payment.credit_account_id,
+                                      payment.debit_account_id, o.currency, p_initiator_id, NULL, p_now, false);
     PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', payment.credit_account_id,
                         payment.debit_account_id, p_amount, o.currency, NULL, NULL, NULL, p_now);
+    answer := answer || jsonb_build_object('fee_returned', fee.returned, 'returns_fee', fee.returns_fee);
     UPDATE orders SET refunded_amount = refunded, status = out_status, updated_at = p_now WHERE id = o.id;
 
     status := 201;

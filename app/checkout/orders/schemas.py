@@ -67,4 +67,7 @@ class RefundOut(BaseModel):
     order_status: OrderStatus
     refunded_amount: int = Field(description="refunded so far, this refund included")
     remaining: int
+    fee_returned: int = Field(0, description="what this refund gave back of the merchant's fee on the payment "
+                                             "(a fee_return ledger line, revenue -> merchant)")
+    returns_fee: bool = Field(False, description="whether the merchant's setting (or the global one) returns fees")
     created_at: str

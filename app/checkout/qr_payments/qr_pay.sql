@@ -47,6 +47,8 @@ DECLARE
     to_pay bigint;
     reference text;
     held boolean;
+    posted record;
+    fee bigint := 0;
 BEGIN
     refusal := payer_refusal(p_user_id);
     IF refusal IS NOT NULL THEN
@@ -129,9 +131,14 @@ BEGIN
     VALUES (p_transaction_id, CASE WHEN held THEN 'hold' ELSE 'payment' END,
             CASE WHEN held THEN 'authorized' ELSE 'succeeded' END, to_pay, code.currency, wallet.id, till.id,
             p_user_id, reference, code.terminal_id, p_now);
-    PERFORM ledger_post(p_transfer_id, p_transaction_id, CASE WHEN held THEN 'pending' ELSE 'posted' END,
+    SELECT * INTO posted FROM ledger_post(p_transfer_id, p_transaction_id,
+                        CASE WHEN held THEN 'pending' ELSE 'posted' END,
                         wallet.id, till.id, to_pay, code.currency, NULL,
                         CASE WHEN held THEN p_hold_expires_at END, NULL, p_now);
+    IF NOT held THEN  -- the merchant's fee, from the account the payment credited (fees.sql); a hold's at capture
+        fee := fee_merchant_charge(p_transaction_id, shop.id, posted.credit_id, to_pay, code.currency, p_user_id,
+                                   code.terminal_id, p_now);
+    END IF;
     IF code.kind = 'dynamic' THEN
         UPDATE qr_codes SET status = 'paid', paid_transaction_id = p_transaction_id WHERE id = code.id;
     END IF;
@@ -146,7 +153,7 @@ BEGIN
     body := json_build_object(
         'id', p_transaction_id, 'status', CASE WHEN held THEN 'authorized' ELSE 'succeeded' END, 'amount', to_pay,
         'currency', code.currency, 'merchant', json_build_object('id', shop.id, 'name', shop.name, 'city', shop.city),
-        'reference', reference, 'qr_code_id', code.id, 'wallet_id', wallet.id,
+        'reference', reference, 'qr_code_id', code.id, 'wallet_id', wallet.id, 'fee', fee,
         'created_at', p_now_iso)::text;
     IF p_key IS NOT NULL THEN
         PERFORM idempotency_answer(claim.claimed, status, qr_pay.body);

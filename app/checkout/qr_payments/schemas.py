@@ -37,5 +37,7 @@ class PaymentOut(BaseModel):
     reference: str | None
     qr_code_id: str | None = Field(description="the stored code paid; null for a code a terminal made offline")
     wallet_id: str
+    fee: int = Field(0, description="the merchant's fee on this payment (the merchant pays it, not the payer); "
+                                    "0 for a hold until it is captured")
     created_at: str
     offline: OfflineConfirmation | None = Field(None, description="only for a code a terminal made offline")

@@ -10,7 +10,9 @@ from app.core.schemas import RequestParams
 class Totals(BaseModel):
     sales: int
     refunds: int
-    net: int
+    gross: int = Field(description="sales - refunds")
+    fees: int = Field(description="the merchant's fees on these sales, less fees refunds gave back")
+    net: int = Field(description="gross - fees: what the merchant keeps")
 
 
 class OfflineBatchSummary(BaseModel):

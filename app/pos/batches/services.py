@@ -4,7 +4,10 @@ Both are read from the ledger, never from counters kept on the side: a transacti
 the terminal whose id it carries, in the window its money moved.
     sales    payments that succeeded, and the captured part of holds
     refunds  refunds that succeeded
-    net      sales - refunds; count = number of sales + refunds
+    gross    sales - refunds
+    fees     the merchant's fees on those sales (fee lines, app/wallet/sql/fees.sql), less what
+             refunds and reversals gave back of them
+    net      gross - fees: what the merchant keeps; count = number of sales + refunds
 A reversed payment is in neither (see _payments and _reversals). A hold counts when it is captured (its post_pending
 transfer's time), not when it was authorized: an authorization is not yet a sale.
 """
@@ -35,7 +38,7 @@ Sums = dict[str, dict[str, dict[str, int]]]
 
 
 def _empty() -> dict[str, int]:
-    return {"sales": 0, "refunds": 0, "count": 0}
+    return {"sales": 0, "refunds": 0, "fees": 0, "count": 0}
 
 
 def _payments(terminal_ids: list[str], start: datetime, end: datetime):
@@ -75,6 +78,17 @@ def _refunds(terminal_ids: list[str], start: datetime, end: datetime):
         .group_by(Transaction.terminal_id, Transaction.currency))
 
 
+def _fees(terminal_ids: list[str], start: datetime, end: datetime):
+    """(terminal, currency, amount): fee lines of the window (each carries its payment's terminal
+    and the time it was charged: a capture's fee is charged at the capture), less fees returned."""
+    signed = case((Transaction.type == "fee_return", -Transaction.amount), else_=Transaction.amount)
+    return db.session.execute(
+        select(Transaction.terminal_id, Transaction.currency, func.sum(signed))
+        .where(Transaction.terminal_id.in_(terminal_ids), Transaction.type.in_(("fee", "fee_return")),
+               Transaction.created_at >= start, Transaction.created_at < end)
+        .group_by(Transaction.terminal_id, Transaction.currency))
+
+
 def _captures(terminal_ids: list[str], start: datetime, end: datetime):
     """(terminal, currency, amount, count): the captured part of holds, when it was captured."""
     return db.session.execute(
@@ -93,6 +107,8 @@ def _sums(terminal_ids: list[str], start: datetime, end: datetime) -> Sums:
             sums[terminal_id][currency]["count"] += int(count)
     for terminal_id, currency, total in _reversals(terminal_ids, start, end):
         sums[terminal_id][currency]["sales"] -= int(total)
+    for terminal_id, currency, total in _fees(terminal_ids, start, end):
+        sums[terminal_id][currency]["fees"] += int(total)
     return sums
 
 
@@ -100,7 +116,8 @@ def _totals(per_currency: dict[str, dict[str, int]], currency: str) -> tuple[int
     """(count, {currency: {sales, refunds, net}}), always with the merchant's currency, so an
     empty batch reads as zeros rather than as nothing."""
     rows = {currency: _empty(), **per_currency}
-    totals = {cur: {"sales": r["sales"], "refunds": r["refunds"], "net": r["sales"] - r["refunds"]}
+    totals = {cur: {"sales": r["sales"], "refunds": r["refunds"], "gross": r["sales"] - r["refunds"],
+                    "fees": r["fees"], "net": r["sales"] - r["refunds"] - r["fees"]}
               for cur, r in sorted(rows.items())}
     return sum(r["count"] for r in rows.values()), totals
 
@@ -146,7 +163,7 @@ def settlement(user: User, merchant_id: str, day: date | None) -> dict:
     for terminal in terminals:
         mine = sums.get(terminal.id, {})
         for currency, row in mine.items():
-            for field in ("sales", "refunds", "count"):
+            for field in ("sales", "refunds", "fees", "count"):
                 overall[currency][field] += row[field]
         count, totals = _totals(mine, merchant.currency)
         parts.append({"terminal_id": terminal.id, "label": terminal.label, "count": count, "totals": totals})

@@ -71,6 +71,8 @@ DECLARE
     owner_name text[];
     display text;
     charge_status text := 'succeeded';
+    posted record;
+    fee bigint := 0;
 BEGIN
     SELECT * INTO shop FROM merchants WHERE id = p_merchant_id;
     SELECT * INTO till FROM accounts WHERE merchant_id = p_merchant_id AND currency = p_currency AND kind = 'merchant';
@@ -105,8 +107,10 @@ BEGIN
                                       initiator_id, reference, terminal_id, created_at)
             VALUES (p_transaction_id, 'payment', 'succeeded', p_amount, p_currency, payer_wallet, till.id,
                     payer_user, p_reference, p_terminal_id, p_now);
-            PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', payer_wallet, till.id, p_amount,
-                                p_currency, NULL, NULL, NULL, p_now);
+            SELECT * INTO posted FROM ledger_post(p_transfer_id, p_transaction_id, 'posted', payer_wallet, till.id,
+                                                  p_amount, p_currency, NULL, NULL, NULL, p_now);
+            fee := fee_merchant_charge(p_transaction_id, shop.id, posted.credit_id, p_amount, p_currency,
+                                       payer_user, p_terminal_id, p_now);
         EXCEPTION WHEN raise_exception THEN
             -- ledger_post's code: insufficient_funds, ...; a freeze that committed after the code
             -- was taken is the terminal's payer_frozen, as payment_code_take would have said.
@@ -145,7 +149,7 @@ BEGIN
         'reference', p_reference, 'wallet_owner_display', display, 'created_at', p_now_iso,
         'transaction_id', CASE WHEN charge_status = 'succeeded' THEN p_transaction_id END,
         'expires_at', CASE WHEN charge_status = 'succeeded' THEN NULL ELSE p_expires_iso END,
-        'refunded_amount', 0, 'failure_code', NULL)::text;
+        'refunded_amount', 0, 'failure_code', NULL)::text;  -- as charge_out: its fee is on the receipt
     IF claimed IS NOT NULL THEN
         PERFORM idempotency_answer(claimed, status, body);
     END IF;

@@ -33,6 +33,7 @@ DECLARE
     charge pos_charges%ROWTYPE;
     till text;
     remaining bigint;
+    fee record;
 BEGIN
     IF p_key IS NOT NULL THEN
         SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
@@ -76,6 +77,11 @@ BEGIN
                               initiator_id, reference, related_id, terminal_id, created_at)
     VALUES (p_transaction_id, 'refund', 'succeeded', p_amount, charge.currency, till, charge.wallet_id,
             charge.terminal_id, charge.reference, charge.transaction_id, charge.terminal_id, p_now);
+    -- The merchant's fee on the charge comes back in proportion, if its setting says so (fees.sql),
+    -- before the refund's transfer: the merchant gives back the whole price of what it kept the net of.
+    SELECT * INTO fee FROM fee_refund(p_transaction_id, charge.transaction_id, charge.merchant_id, till,
+                                      charge.wallet_id, charge.currency, charge.terminal_id, charge.terminal_id,
+                                      p_now, false);
     PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', till, charge.wallet_id, p_amount,
                         charge.currency, NULL, NULL, NULL, p_now);
     UPDATE pos_charges SET refunded_amount = refunded_amount + p_amount, updated_at = p_now WHERE id = charge.id;
@@ -84,7 +90,7 @@ BEGIN
     body := json_build_object(
         'id', p_transaction_id, 'charge_id', charge.id, 'amount', p_amount, 'currency', charge.currency,
         'status', 'succeeded', 'created_at', p_now_iso, 'refunded_total', charge.refunded_amount + p_amount,
-        'remaining', remaining - p_amount)::text;
+        'remaining', remaining - p_amount, 'fee_returned', fee.returned, 'returns_fee', fee.returns_fee)::text;
     IF p_key IS NOT NULL THEN
         PERFORM idempotency_answer(claim.claimed, status, pos_refund.body);
     END IF;

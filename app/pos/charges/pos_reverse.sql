@@ -92,6 +92,9 @@ BEGIN
                                       initiator_id, reference, related_id, terminal_id, created_at)
             VALUES (p_transaction_id, 'reversal', 'succeeded', remaining, charge.currency, till, charge.wallet_id,
                     charge.terminal_id, charge.reference, charge.transaction_id, charge.terminal_id, p_now);
+            -- A reversal undoes the sale: the merchant's fee on it comes back whatever the setting (fees.sql).
+            PERFORM fee_refund(p_transaction_id, charge.transaction_id, charge.merchant_id, till, charge.wallet_id,
+                               charge.currency, charge.terminal_id, charge.terminal_id, p_now, true);
             PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', till, charge.wallet_id, remaining,
                                 charge.currency, NULL, NULL, NULL, p_now);
         END IF;

@@ -48,3 +48,6 @@ class RefundOut(BaseModel):
     created_at: str
     refunded_total: int
     remaining: int
+    fee_returned: int = Field(0, description="what this refund gave back of the merchant's fee on the payment "
+                                             "(a fee_return ledger line, revenue -> merchant)")
+    returns_fee: bool = Field(False, description="whether the merchant's setting (or the global one) returns fees")

@@ -87,6 +87,7 @@ def charge_event(charge: PosCharge, **extra) -> dict:
             "created_at": clock.iso(charge.created_at), **extra}
 
 
+
 _POS_CHARGE = text(
     "SELECT * FROM pos_charge(:scope, :key, :fingerprint, :ttl, :terminal_id, :merchant_id, :device_id, :step, "
     ":slot, :code_refusal, :pin_locked, :amount, :currency, :reference, :confirm_above, :expires_at, :expires_iso, "

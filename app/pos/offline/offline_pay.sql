@@ -33,6 +33,8 @@ DECLARE
     till accounts%ROWTYPE;
     event_data text;
     first_payer integer;
+    posted record;
+    fee bigint;
 BEGIN
     refusal := payer_refusal(p_user_id);
     IF refusal IS NOT NULL THEN
@@ -87,14 +89,16 @@ BEGIN
     IF first_payer = 0 THEN
         RAISE EXCEPTION 'refused' USING HINT = 'already_paid';
     END IF;
-    PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', wallet.id, till.id, p_amount, p_currency,
-                        NULL, NULL, NULL, p_now);
+    SELECT * INTO posted FROM ledger_post(p_transfer_id, p_transaction_id, 'posted', wallet.id, till.id, p_amount,
+                                          p_currency, NULL, NULL, NULL, p_now);
+    fee := fee_merchant_charge(p_transaction_id, shop.id, posted.credit_id, p_amount, p_currency, p_user_id,
+                               p_terminal_id, p_now);  -- the merchant's fee (fees.sql)
 
     status := 201;
     body := json_build_object(
         'id', p_transaction_id, 'status', 'succeeded', 'amount', p_amount, 'currency', p_currency,
         'merchant', json_build_object('id', shop.id, 'name', shop.name, 'city', shop.city),
-        'reference', NULLIF(p_reference, ''), 'qr_code_id', NULL, 'wallet_id', wallet.id,
+        'reference', NULLIF(p_reference, ''), 'qr_code_id', NULL, 'wallet_id', wallet.id, 'fee', fee,
         'created_at', p_now_iso,
         'offline', json_build_object('terminal_id', p_terminal_id, 'sequence', p_seq, 'sold_at', p_sold_iso,
                                      'confirmation_code', p_confirmation,

@@ -56,6 +56,9 @@ DECLARE
     from_wallet bigint := 0;
     owed bigint := 0;
     reason text;
+    from_hold_to text;  -- the merchant accounts (credit buckets) each line below credited
+    from_wallet_to text;
+    owed_to text;
 BEGIN
     overspend := false;
     SELECT * INTO purse FROM offline_purses WHERE id = p_purse_id FOR UPDATE;
@@ -110,8 +113,8 @@ BEGIN
                                 p_currency, NULL, pending.expires_at, NULL, p_now);
             purse.hold_txn_id := p_hold_txn_id;
         END IF;
-        PERFORM ledger_post(p_ids[3], p_txn_id, 'posted', pending.credit_account_id, till.id, take, p_currency,
-                            NULL, NULL, NULL, p_now);
+        SELECT credit_id INTO from_hold_to FROM ledger_post(p_ids[3], p_txn_id, 'posted', pending.credit_account_id,
+                                                           till.id, take, p_currency, NULL, NULL, NULL, p_now);
     END IF;
     IF p_amount > take THEN
         -- Locked by ledger_post below as well; read under the lock so the amount is what it can pay.
@@ -120,16 +123,20 @@ BEGIN
         from_wallet := greatest(0, least(p_amount - take, wallet.credits_posted - wallet.debits_posted - wallet.debits_pending));
         owed := p_amount - take - from_wallet;
         IF from_wallet > 0 THEN
-            PERFORM ledger_post(p_ids[4], p_txn_id, 'posted', purse.wallet_id, till.id, from_wallet, p_currency,
-                                NULL, NULL, NULL, p_now);
+            SELECT credit_id INTO from_wallet_to FROM ledger_post(p_ids[4], p_txn_id, 'posted', purse.wallet_id, till.id,
+                                                               from_wallet, p_currency, NULL, NULL, NULL, p_now);
         END IF;
         IF owed > 0 THEN
-            PERFORM ledger_post(p_ids[5], p_txn_id, 'posted', p_receivable_id, till.id, owed, p_currency,
-                                NULL, NULL, NULL, p_now);
+            SELECT credit_id INTO owed_to FROM ledger_post(p_ids[5], p_txn_id, 'posted', p_receivable_id, till.id,
+                                                               owed, p_currency, NULL, NULL, NULL, p_now);
             -- The wallet owes it: collected from the next money that comes in (debts.sql).
             PERFORM debt_record(purse.wallet_id, p_receivable_id, owed, p_now);
         END IF;
     END IF;
+    -- The merchant's fee (fees.sql), from the buckets these lines credited.
+    PERFORM fee_merchant_charge_lines(p_txn_id, p_merchant_id, ARRAY[from_hold_to, from_wallet_to, owed_to],
+                                      ARRAY[take, from_wallet, owed], p_amount,
+                                      p_currency, purse.user_id, p_terminal_id, p_now);
 
     PERFORM set_config('wallet.freeze_exempt', 'off', true);
     INSERT INTO purse_tokens (id, purse_id, counter, token_hash, terminal_id, merchant_id, transaction_id, hold_transfer_id,

@@ -30,6 +30,7 @@ DECLARE
     pending transfers%ROWTYPE;
     resolution transfers%ROWTYPE;
     post bigint;
+    shop text;
 BEGIN
     changed := false;
     amount := 0;
@@ -73,6 +74,13 @@ BEGIN
 
     PERFORM ledger_post(p_transfer_id, p_txn_id, p_kind, pending.debit_account_id, pending.credit_account_id,
                         post, pending.currency, pending.id, NULL, NULL, p_now);
+    -- A capture for a merchant is a payment: its fee (fees.sql), from the merchant account the
+    -- capture credited (a hold is resolved against the account itself, not a bucket).
+    SELECT merchant_id INTO shop FROM accounts WHERE id = pending.credit_account_id AND kind = 'merchant';
+    IF p_kind = 'post_pending' AND shop IS NOT NULL AND post > 0 THEN
+        PERFORM fee_merchant_charge(p_txn_id, shop, pending.credit_account_id, post, pending.currency, NULL,
+                                    (SELECT terminal_id FROM transactions WHERE id = p_txn_id), p_now);
+    END IF;
     status := CASE WHEN p_kind = 'post_pending' THEN 'captured' WHEN p_expiring THEN 'expired' ELSE 'voided' END;
     UPDATE transactions SET status = hold_settle.status WHERE id = p_txn_id;
     changed := true;

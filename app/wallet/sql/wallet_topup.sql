@@ -26,6 +26,7 @@ DECLARE
     claim record;
     wallet accounts%ROWTYPE;
     float_id text;
+    fee bigint;
 BEGIN
     refusal := payer_refusal(p_user_id);
     IF refusal IS NOT NULL THEN
@@ -66,10 +67,14 @@ BEGIN
             p_reference, p_now);
     PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', float_id, wallet.id, p_amount,
                         wallet.currency, NULL, NULL, p_cap, p_now);
+    -- The top-up fee, if configured, is deducted: the wallet is credited the amount, then pays the
+    -- fee as a transfer of its own (fees.sql), so the balance grows by amount - fee.
+    fee := fee_user_charge('topup', p_transaction_id, wallet.id, p_amount, wallet.currency, p_user_id, p_now);
 
     status := 201;
     body := json_build_object('id', p_transaction_id, 'status', 'succeeded', 'amount', p_amount,
-                              'currency', wallet.currency, 'wallet_id', wallet.id, 'created_at', p_now_iso)::text;
+                              'currency', wallet.currency, 'wallet_id', wallet.id, 'fee', fee,
+                              'created_at', p_now_iso)::text;
     IF p_key IS NOT NULL THEN
         PERFORM idempotency_answer(claim.claimed, status, wallet_topup.body);
     END IF;

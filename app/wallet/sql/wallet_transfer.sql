@@ -35,6 +35,8 @@ DECLARE
     target accounts%ROWTYPE;
     owner users%ROWTYPE;
     posted record;
+    fee bigint;
+    balance_after bigint;
 BEGIN
     refusal := payer_refusal(p_user_id);
     IF refusal IS NOT NULL THEN
@@ -95,12 +97,16 @@ BEGIN
             p_user_id, p_note, p_now);
     SELECT * INTO posted FROM ledger_post(p_transfer_id, p_transaction_id, 'posted', source.id, target.id,
                                           p_amount, p_currency, NULL, NULL, p_cap, p_now);
+    -- The P2P fee, if configured, is paid by the sender on top of the amount (the recipient gets
+    -- all of it), as a transfer of its own (fees.sql); insufficient_funds if the sender cannot pay both.
+    fee := fee_user_charge('p2p', p_transaction_id, source.id, p_amount, p_currency, p_user_id, p_now);
+    balance_after := posted.debit_credits_posted - posted.debit_debits_posted - fee;
 
     -- The answer as app.wallet.presenters.transaction_out shapes it for the sender.
     status := 201;
     body := json_build_object(
         'id', p_transaction_id, 'type', 'transfer', 'amount', -p_amount, 'currency', p_currency,
-        'balance_after', posted.debit_credits_posted - posted.debit_debits_posted,
+        'balance_after', balance_after, 'fee', fee,
         'counterparty', json_build_object('type', 'user', 'name', owner.name, 'wallet_id', target.id),
         'status', 'succeeded', 'reference', NULL, 'note', p_note, 'wallet_id', source.id,
         'created_at', p_now_iso)::text;
