@@ -53,8 +53,8 @@ class RedisStore:
 
     def which_exist(self, keys: list[str]) -> list[bool]:
         """Several keys looked up in one command. MGET, not a pipeline of EXISTS: one command to
-        pack and one answer to parse (authentication runs this on every request; the pipeline cost
-        about 40,000 instructions more, see README "Performance"). MGET answers nil for a missing
+        pack and one answer to parse (authentication runs this on every request; README
+        "Performance", instructions per payment). MGET answers nil for a missing
         key, and every key this store writes is a string (set, set_nx, incr), so nil means absent."""
         return [value is not None for value in self.client.mget([self._k(key) for key in keys])]
 

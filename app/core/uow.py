@@ -83,7 +83,7 @@ def end_read() -> None:
     lose; writes go through unit_of_work, which commits or rolls back on its own.
     A request that has not used the session yet has none to end: the scoped session is not
     created just to roll back nothing (a payment's single_statement(), which then had the
-    teardown close it again: about a twentieth of a transfer's Python, bench.instructions)."""
+    teardown close it again: 2% of a transfer's instructions, bench.instructions)."""
     if db.session.registry.has():
         db.session.rollback()
 
