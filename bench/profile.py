@@ -55,7 +55,7 @@ def _requests(workload: str, seed: dict, n: int, rng: random.Random, start: int 
             body = {"payload": rng.choice(merchants)["payload"], "wallet_id": user["wallet"], "amount": 100}
             yield "POST", "/api/v1/qr/payments", body, headers
         else:
-            other = rng.choice([u for u in users if u is not user])
+            other = users[(users.index(user) + rng.randrange(1, len(users))) % len(users)]  # never the sender
             yield "POST", "/api/v1/transfers", {"to": other["wallet"], "amount": 100, "currency": seed["currency"]}, headers
 
 

@@ -27,6 +27,7 @@ def json_depth(raw: bytes) -> int:
 
 # Left to its own check: a malformed key is 400 idempotency_key_invalid (app.core.idempotency).
 _HEADERS_CHECKED_ELSEWHERE = frozenset({"idempotency-key"})
+_HEADER_KEYS = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")  # the environ keys werkzeug reads headers from
 
 
 def _nul_in_request() -> str | None:
@@ -34,12 +35,21 @@ def _nul_in_request() -> str | None:
     "body"), or None."""
     if "\x00" in request.path:
         return "path"
-    for name, value in request.args.items(multi=True):
-        if "\x00" in name or "\x00" in value:
-            return f"query.{name.replace(chr(0), '')}"
-    for name, value in request.headers.items():
-        if ("\x00" in value or "\x00" in name) and name.lower() not in _HEADERS_CHECKED_ELSEWHERE:
-            return f"header.{name}"
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    # The decoded query holds a NUL only where the raw one has "%00" or a NUL itself: the parsed
+    # arguments (a MultiDict built per request) are looked at only then.
+    if "%00" in query or "\x00" in query:
+        for name, value in request.args.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                return f"query.{name.replace(chr(0), '')}"
+    # Likewise the headers: werkzeug's view of them (names rebuilt for every header) only when a
+    # raw environ entry holds a NUL, to say which one.
+    if any("\x00" in key or (isinstance(value, str) and "\x00" in value) for key, value in environ.items()
+           if key.startswith(_HEADER_KEYS)):
+        for name, value in request.headers.items():
+            if ("\x00" in value or "\x00" in name) and name.lower() not in _HEADERS_CHECKED_ELSEWHERE:
+                return f"header.{name}"
     body = request.get_data(cache=True)
     if b"\x00" in body or b"\\u0000" in body:
         return "body"

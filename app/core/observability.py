@@ -99,16 +99,17 @@ def register_observability(app: Flask) -> None:
         response.headers["X-Request-Id"] = request_id
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
         seconds = time.perf_counter() - g.get("started", time.perf_counter())
-        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(request.method, route).observe(seconds)
+        status = response.status_code
+        _child(HTTP_REQUESTS, request.method, route, status).inc()
+        _child(HTTP_LATENCY, request.method, route).observe(seconds)
         _count_pool()
         if g.get("error_code"):
-            REFUSALS.labels(g.error_code).inc()
+            _child(REFUSALS, g.error_code).inc()
         if g.get("idempotent_replay"):  # set by app.core.idempotency.note_replay
-            REPLAYS.labels(request.method, route).inc()
+            _child(REPLAYS, request.method, route).inc()
         kind = PAYMENT_ROUTES.get(request.endpoint or "")
         if kind is not None:
-            PAYMENTS.labels(kind, "succeeded" if response.status_code < 300 else "refused").inc()
+            _child(PAYMENTS, kind, "succeeded" if status < 300 else "refused").inc()
         if app.config.get("REQUEST_LOG", True):
             replayed = {"replayed": True} if g.get("idempotent_replay") else {}
             request_log.info("request", method=request.method, route=route, status=response.status_code,
@@ -128,6 +129,20 @@ def server_refusal(*, method: str, route: str, status: int, code: str, seconds: 
         structlog.get_logger("wallet.request").info(
             "request", method=method, route=route, status=status, duration_ms=round(seconds * 1000, 2),
             request_id=request_id, error_code=code, answered_by="server")
+
+
+_children: dict[tuple, object] = {}
+
+
+def _child(metric, *labels):
+    """metric.labels(*labels), remembered: labels() checks and converts its values and takes a
+    lock on every call, and the same few combinations come back on every request. The set is no
+    larger than prometheus_client's own (it keeps every child it made)."""
+    key = (metric, *labels)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*(str(label) for label in labels))
+    return child
 
 
 def _count_pool() -> None:

@@ -20,7 +20,13 @@ class RequestParams(BaseModel):
         key = (cls, args, tuple(sorted(kwargs.items())))
         if key not in _schemas:
             _schemas[key] = super().model_json_schema(*args, **kwargs)
-        return copy.deepcopy(_schemas[key])
+        if not args and not kwargs:
+            # The per-request call (flask_openapi3.request: _validate_header, _validate_query)
+            # only reads "properties": a shallow copy is enough (a caller that pops a top-level
+            # key such as "$defs" does not reach the cache; nested parts are only read), and a
+            # deep one cost more than the header's validation itself.
+            return dict(_schemas[key])
+        return copy.deepcopy(_schemas[key])  # the OpenAPI document's builder may change its copy
 
 
 class Strict(BaseModel):

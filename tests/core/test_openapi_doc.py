@@ -27,3 +27,13 @@ def test_the_envelope_is_a_component_with_code_message_and_details(client):
     schemas = client.get("/openapi.json").json["components"]["schemas"]
     assert schemas["ErrorEnvelope"]["required"] == ["error"]
     assert set(schemas["ErrorBody"]["required"]) == {"code", "message", "details"}
+
+
+def test_a_request_models_cached_schema_survives_a_caller_that_changes_its_copy():
+    # flask-openapi3 asks for the header model's schema on every request; it is cached, and a
+    # caller popping a key (as the schema-clash test pops "$defs") must not empty the cache
+    from app.core.schemas import IdempotencyHeader
+    first = IdempotencyHeader.model_json_schema()
+    first.pop("properties")
+    assert "Idempotency-Key" in IdempotencyHeader.model_json_schema()["properties"]
+    assert IdempotencyHeader.model_json_schema(by_alias=True) is not IdempotencyHeader.model_json_schema(by_alias=True)

@@ -35,3 +35,16 @@ def test_incr_counts_within_a_window_and_restarts_after_it(app, stores):
         database_store.incr("fail:y", 60)
         clock.advance(61)
         assert database_store.incr("fail:y", 60) == 1
+
+
+def test_which_exist_tells_each_key_apart_whatever_it_holds(app, stores):
+    # Redis answers it with one MGET: nil must mean "absent" for every kind of key we write
+    with app.app_context():
+        for store in stores:
+            store.set("revoked:sid:one", 60)
+            store.set("holds:empty", 60, value="")  # an empty value still exists
+            store.incr("counter:one", 60)
+            assert store.which_exist(["revoked:sid:one", "missing:key", "holds:empty", "counter:one"]) == [
+                True, False, True, True]
+            store.delete("revoked:sid:one")
+            assert store.which_exist(["revoked:sid:one"]) == [False]
