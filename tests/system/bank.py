@@ -38,6 +38,7 @@ from bench.servers import Server, free_port
 from tests.system import fees
 from tests.system.checks import check
 from tests.system.client import Outcome, call_with_retries
+from tests.system.adjuster import run_adjuster, sign_in_finance
 from tests.system.freezer import run_freezer, sign_in_operator
 from tests.system.operations import Call, World, plan, run_together
 from tests.system.world import CodeBook, Memory, register_devices, tills_of
@@ -53,14 +54,19 @@ class Report:
     faults: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     fees: dict[str, int] = field(default_factory=dict)  # fee lines charged and returned (tests/system/fees.py)
+    adjustments: dict[str, int] = field(default_factory=dict)  # per status, read back (tests/system/adjuster.py)
+    desk: dict[str, int] = field(default_factory=dict)  # the operators' calls (freezer.py, adjuster.py)
 
     def line(self) -> str:
         ops = ", ".join(f"{k} {v}" for k, v in sorted(self.operations.items()))
         refused = sum(1 for o in self.acknowledged.values() if o.status >= 400)
         unanswered = sum(self.operations.values()) - len(self.acknowledged)
+        desk = ", ".join(f"{k} {v}" for k, v in sorted(self.desk.items()))
         return (f"bank test: {sum(self.operations.values())} operations ({ops}; {refused} refused with a 4xx, "
-                f"{unanswered} unanswered); fees {self.fees.get('charged', 0)} charged, "
-                f"{self.fees.get('returned', 0)} returned; {len(self.faults)} faults injected; "
+                f"{unanswered} unanswered); operators: {desk}; fees {self.fees.get('charged', 0)} charged, "
+                f"{self.fees.get('returned', 0)} returned; adjustments {self.adjustments.get('approved', 0)} posted, "
+                f"{self.adjustments.get('pending', 0)} pending, {self.adjustments.get('rejected', 0)} rejected; "
+                f"{len(self.faults)} faults injected; "
                 f"{len(self.violations)} violations")
 
 
@@ -203,6 +209,7 @@ def run(*, seconds: float, clients: int, users: int = 20, merchants: int = 3, fa
         urls = [s.url for s in servers]
         world = World(seed, tills_of(seed), CodeBook(register_devices(seed, urls, devices_per_user)), Memory())
         operator = sign_in_operator(env, urls)
+        finance = sign_in_finance(env, urls, operator)
         sweeper = _start_sweeper(env, workdir)
         deadline = time.monotonic() + seconds
         threads = [threading.Thread(target=_client_loop, args=(world, urls, deadline, report, lock, n))
@@ -211,9 +218,11 @@ def run(*, seconds: float, clients: int, users: int = 20, merchants: int = 3, fa
                                   args=(servers, redis, deadline, report, random.Random(7), fault_interval))
         freezer = threading.Thread(target=run_freezer,
                                    args=(seed, urls, operator, deadline, report, lock, random.Random(11)))
-        for thread in [*threads, faults, freezer]:
+        adjuster = threading.Thread(target=run_adjuster,
+                                    args=(seed, urls, finance, deadline, report, lock, random.Random(13)))
+        for thread in [*threads, faults, freezer, adjuster]:
             thread.start()
-        for thread in [*threads, faults, freezer]:
+        for thread in [*threads, faults, freezer, adjuster]:
             thread.join()
         check(database_url, env, report, hold_grace=timedelta(seconds=2 * SWEEP_EVERY + 3))
     finally:

@@ -12,6 +12,7 @@ from datetime import timedelta
 import psycopg
 
 from bench import environment
+from tests.system.adjuster import check_adjustments
 from tests.system.fees import check_fees
 
 # effect rows per operation, and the stored answers that must match them one for one
@@ -127,6 +128,7 @@ def check(database_url: str, env: dict, report, *, hold_grace: timedelta) -> Non
         _holds(conn, hold_grace, violations)
         _frozen(conn, violations)
         report.fees = check_fees(conn, violations)  # fee lines sum to what the configuration says
+        report.adjustments = check_adjustments(conn, violations)  # approved ones posted once, by two people
     for key, seen in report.differing_replays:
         violations.append(f"key {key} got different answers: {seen}")
     verify = environment.ledger_verify(env)

@@ -58,7 +58,7 @@ def run_freezer(seed: dict, urls: list[str], token: str, deadline: float, report
             "user_id": user["id"], "wallet_id": rng.choice([user["wallet"], None]), "scope": rng.choice(["all", "debits"]),
             "reason": "bank test", "ends_at": ends_at}, token, deadline)
         with lock:
-            report.operations["freeze"] = report.operations.get("freeze", 0) + 1
+            report.desk["freeze"] = report.desk.get("freeze", 0) + 1
             if status is not None and status != 201:
                 report.violations.append(f"freeze refused: {status} {body}")
         time.sleep(held)
@@ -66,7 +66,7 @@ def run_freezer(seed: dict, urls: list[str], token: str, deadline: float, report
             status, body = _call(urls, "POST", f"/api/v1/admin/freezes/{body['id']}/lift", {"reason": "bank test"},
                                  token, deadline + 10)
             with lock:
-                report.operations["lift"] = report.operations.get("lift", 0) + 1
+                report.desk["lift"] = report.desk.get("lift", 0) + 1
                 if status is not None and status != 200:
                     report.violations.append(f"lift refused: {status} {body}")
         time.sleep(rng.uniform(0.2, 1.0))
