@@ -45,7 +45,7 @@ def search_rows(stmt: Select, q: str, account_id: str, before: int | None, limit
     # Below the window: ordered by an expression, not the column, so that no plan walks the
     # account's seq index in order again; PostgreSQL then finds the transactions containing the
     # text through the trigram indexes and probes each one's entry in ix_entries_transaction_id,
-    # which carries the account and the position (migration 0027: index-only, no heap fetch).
+    # which carries the account and the position (migration 0031: index-only, no heap fetch).
     # The text was a separate IN (subquery OFFSET 0) before: PostgreSQL then hashed it against a
     # scan of the whole transactions table.
     parts = matching(stmt, q, account_id, parties)

@@ -1,6 +1,6 @@
 """The fee settings row. Fees themselves are charged in the posting (app/wallet/sql/fees.sql; the
 arithmetic in app/wallet/fee_rules.py); the table fee_settings is the global configuration, seeded
-with no fees by migration 0027 and changed by finance operators (PUT /api/v1/admin/fees, audited)."""
+with no fees by migration 0032 and changed by finance operators (PUT /api/v1/admin/fees, audited)."""
 from __future__ import annotations
 
 from sqlalchemy.dialects.postgresql import insert

@@ -73,7 +73,7 @@ class Transaction(db.Model):
         Index("ix_transactions_note_trgm", "note", postgresql_using="gin",
               postgresql_ops={"note": "gin_trgm_ops"}, postgresql_where=text("note IS NOT NULL")),
         # A terminal's transactions by time: batches and settlements, and its latest one (the
-        # operator console's "last seen"); migration 0027.
+        # operator console's "last seen"); migration 0028.
         Index("ix_transactions_terminal_created", "terminal_id", "created_at"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -141,7 +141,7 @@ class Transfer(db.Model):
 class Entry(db.Model):
     __tablename__ = "entries"
     # Both indexes carry seq (and the second account_id) beside their key, so that history reads
-    # them alone (index-only scans, migration 0027): a date filter's seq bounds (statements use
+    # them alone (index-only scans, migration 0031): a date filter's seq bounds (statements use
     # the first too), and the account and position of each transaction a `q` search found.
     __table_args__ = (UniqueConstraint("account_id", "seq", name="account_seq"),
                       Index("ix_entries_account_created", "account_id", "created_at", postgresql_include=["seq"]),

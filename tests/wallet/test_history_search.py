@@ -125,7 +125,7 @@ def test_below_the_window_a_rare_text_is_looked_up_in_the_trigram_indexes(app, a
             conn.execute(text("SET enable_seqscan = off"))  # 20,000 transactions are still read whole
             plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, params))
 
-    # It starts from the text's transactions, then each one's entry (index-only: migration 0027).
+    # It starts from the text's transactions, then each one's entry (index-only: migration 0031).
     assert "ix_transactions_reference_trgm" in plan and "ix_transactions_note_trgm" in plan, plan
     assert "Index Only Scan using ix_entries_transaction_id" in plan, plan
 

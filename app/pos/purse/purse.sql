@@ -6,7 +6,7 @@
 -- ('offline_purse.0' ...; app.pos.purse.services.escrow_code, chosen by the purse id), and its
 -- captures and new holds use the account the purse's hold is on (pending.credit_account_id), so
 -- captures of purses in different buckets lock different rows and do not wait on each other; a
--- purse issued before migration 0027 keeps its holds on the one 'offline_purse' account.
+-- purse issued before migration 0029 keeps its holds on the one 'offline_purse' account.
 --
 -- Lock order: the purse row, then (for an excess) the wallet and the merchant's account in key
 -- order, then the wallet and its escrow (hold_settle, key order), then the merchant's credit
