@@ -173,10 +173,19 @@ def error_response(code: str, message: str, status: int, details: dict | None = 
     return response
 
 
+def _message(err: dict) -> str:
+    # A body that is not a JSON object (no content type, as curl -d sends, or not JSON at all)
+    # reaches the schema as nothing: pydantic's words name our model class ("instance of
+    # LoginBody"), which tells the caller nothing they can act on.
+    if not err["loc"] and err["type"] == "model_type":
+        return "expected a JSON object, sent with Content-Type: application/json"
+    return err["msg"]
+
+
 def validation_error_response(exc: ValidationError):
     """flask-openapi3 calls this for schema failures: 422 with each failing field."""
     fields = [
-        {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"], "type": err["type"]}
+        {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": _message(err), "type": err["type"]}
         for err in exc.errors(include_url=False, include_input=False)
     ]
     first = fields[0] if fields else {"field": "body", "message": "invalid"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator
 
 from app.core.fields import CurrencyCode, NO_CONTROLS
 from app.core.pagination import PageQuery
@@ -38,11 +38,16 @@ class HistoryFilterQuery(RequestParams):
             raise ValueError("expected a date as YYYY-MM-DD")
         return value
 
-    @model_validator(mode="after")
-    def _ordered(self):
-        if self.date_from and self.date_to and self.date_to < self.date_from:
+    @field_validator("date_to")
+    @classmethod
+    def _ordered(cls, value, info):
+        # A field validator (not a model one) so the error names the parameter `to`: a model
+        # validator's error has no location and the envelope would call it "body" on a GET.
+        # date_from is declared first, so it is in info.data when it was valid.
+        date_from = info.data.get("date_from")
+        if value is not None and date_from is not None and value < date_from:
             raise ValueError("'to' is before 'from'")
-        return self
+        return value
 
     def filters(self, **extra) -> HistoryFilters:
         split = lambda value: tuple(value.split(",")) if value else ()

@@ -123,6 +123,9 @@ def test_a_transfer_above_the_no_pin_amount_is_refused_when_no_pin_was_ever_set(
 
     assert response.status_code == 403
     assert response.json["error"]["code"] == "pin_required"
+    # the caller is told what to do about it: there is no PIN to type yet
+    assert response.json["error"]["details"] == {"pin_set": False}
+    assert "PUT /api/v1/me/pin" in response.json["error"]["message"], response.json
 
 
 def test_a_transfer_with_the_right_pin_goes_through(api):

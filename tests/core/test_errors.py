@@ -3,6 +3,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 from app.core.errors import PAYMENT_REFUSED, AppError, Code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,3 +46,21 @@ def test_the_readme_lists_every_code_with_its_status():
             assert code not in listed, f"{code} listed twice"
             listed[code] = int(status)
     assert listed == {code.value: code.status for code in Code}
+
+
+@pytest.mark.parametrize("headers, body", [
+    ({}, '{"identifier": "a@b.test", "password": "x"}'),  # curl -d without a content type
+    ({"Content-Type": "text/plain"}, '{"identifier": "a@b.test", "password": "x"}'),
+    ({"Content-Type": "application/json"}, "not json"),
+    ({"Content-Type": "application/json"}, "[1, 2]"),
+])
+def test_a_body_that_is_not_a_json_object_says_so_without_naming_our_classes(client, headers, body):
+    response = client.post("/api/v1/auth/login", data=body, headers=headers)
+
+    assert response.status_code == 422
+    error = response.json["error"]
+    assert error["code"] == "validation_error"
+    assert error["details"]["fields"][0]["field"] == "body"
+    # the caller learns what to send, not the name of a pydantic model ("instance of LoginBody")
+    assert "JSON object" in error["message"] and "application/json" in error["message"], error
+    assert "LoginBody" not in str(error), error

@@ -110,10 +110,13 @@ def test_bad_filters_are_422_with_the_field(api, params, field):
     assert any(field in f["field"] for f in error["details"]["fields"]), error
 
 
-def test_to_before_from_is_422(api):
+def test_to_before_from_is_422_naming_the_to_parameter(api):
     alice = api.person(balance=100)
 
-    assert_envelope(history(api, alice, **{"from": "2026-03-02", "to": "2026-03-01"}), 422, "validation_error")
+    error = assert_envelope(history(api, alice, **{"from": "2026-03-02", "to": "2026-03-01"}), 422, "validation_error")
+
+    # a query parameter's mistake names that parameter, not "body" (which this GET has none of)
+    assert [f["field"] for f in error["details"]["fields"]] == ["to"], error
 
 
 def test_filtered_pages_neither_skip_nor_repeat_while_new_payments_arrive(app, api):

@@ -27,9 +27,12 @@ def _check(user: User, pin: str | None) -> None:
     store = get_store()
     if store.exists(pin_lock_key(user.id)):
         raise _locked_error()
-    if not user.pin_hash or not pin:
-        raise AppError(Code.PIN_REQUIRED, "this payment needs your payment PIN",
-                       {"pin_set": bool(user.pin_hash)})
+    if not user.pin_hash:
+        # Not "type your PIN": there is none yet (a freeze's lift asks for it too, not only payments).
+        raise AppError(Code.PIN_REQUIRED, "this needs a payment PIN and none is set: set one first "
+                       "(PUT /api/v1/me/pin)", {"pin_set": False})
+    if not pin:
+        raise AppError(Code.PIN_REQUIRED, "this payment needs your payment PIN", {"pin_set": True})
     if crypto.verify_secret(user.pin_hash, pin):
         store.delete(f"pin:fail:{user.id}")
         return
