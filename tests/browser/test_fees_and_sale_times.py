@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from app.core import clock
-from tests.browser.test_merchant_dashboard import DESKTOP, sign_in as sign_in_merchant
 from tests.support.browser import sign_in_with_a_code
+from tests.support.dashboard import DESKTOP, sign_in as sign_in_merchant
 from tests.support.fees import set_fee_settings, set_merchant_fee
 from tests.support.offline import make_offline_till, pay
 

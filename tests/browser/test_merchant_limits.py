@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_merchant_dashboard import DESKTOP, sign_in
+from tests.support.dashboard import DESKTOP, sign_in
 from tests.support.qr import make_merchant
 
 expect = pytest.importorskip("playwright.sync_api").expect
