@@ -1,6 +1,6 @@
 """The operator console at /admin in Chromium: each journey checks what the operator sees, then
 what the API holds afterwards (and every test fails on a console error, CSP refusals included).
-Freezes are not driven here: the freezes API is another branch's (the panel hides without it)."""
+"""
 from __future__ import annotations
 
 import pytest
@@ -152,3 +152,45 @@ def test_a_user_without_an_operator_role_is_told_so(app, api, desk, console):
     expect(page.locator("#tabs")).to_be_hidden()
     # the 403 is expected here; the browser logs a failed fetch as a console error
     assert [e for e in console.errors if "403" not in e] == []
+
+
+def test_a_support_operator_freezes_a_wallet_then_lifts_it_and_the_trail_shows_both(app, api, desk, console):
+    admin = make_operator(app, api, "admin")
+    sam = make_operator(app, api, "support", admin=admin, name="Sam Support")
+    dora = api.person(name="Dora Lost", balance=2_000)
+    eve = api.person(name="Eve Payee")
+
+    page = desk()
+    sign_in(page, sam)
+    find(page, dora.phone, "Dora Lost")
+    expect(page.locator("#freeze-none")).to_be_visible()
+    form = page.locator("#freeze-form")
+    form.get_by_label("What").select_option(dora.wallet_id)
+    form.get_by_label("Scope").select_option("debits")
+    form.get_by_label("Reason").fill("phone reported stolen, case 12")
+    form.get_by_role("button", name="Freeze").click()
+    expect(page.locator("#notice")).to_have_text("Frozen.")
+    listed = page.locator("#freeze-list li")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text(f"wallet {dora.wallet_id}, no money out: phone reported stolen, case 12")
+    expect(listed).to_contain_text("set by an operator")
+    expect(page.locator("#freeze-none")).to_be_hidden()
+
+    refused = api.transfer(dora, eve.phone, 100)  # the API agrees: the wallet cannot pay
+    assert (refused.status_code, refused.json["error"]["code"]) == (403, "wallet_frozen")
+    assert api.wallet(dora)["frozen"] == {"scope": "debits", "ends_at": None}
+
+    listed.get_by_label(f"Why lift the freeze of wallet {dora.wallet_id}").fill("phone found at home")
+    listed.get_by_role("button", name="Lift").click()
+    expect(page.locator("#notice")).to_have_text("The freeze is lifted.")
+    expect(listed).to_have_count(0)
+    expect(page.locator("#freeze-none")).to_be_visible()
+    assert api.transfer(dora, eve.phone, 100).status_code == 201
+    [lifted] = api.get(f"/api/v1/admin/freezes?user_id={dora.id}", sam).json["data"]
+    assert lifted["lift_reason"] == "phone found at home" and lifted["lifted_at"]
+
+    page.get_by_role("button", name="Audit trail", exact=True).click()
+    trail = page.locator("#audit-table tbody tr")
+    expect(trail.filter(has_text="freeze.set")).to_contain_text("Sam Support")
+    expect(trail.filter(has_text="freeze.lift")).to_contain_text("Sam Support")
+    assert console.errors == []

@@ -143,7 +143,7 @@ def test_a_charge_waits_for_the_customers_confirmation_then_is_refunded_and_the_
     assert terminal.get(f"/api/v1/pos/charges/{pending['id']}").json["refunded_amount"] == 2_000
 
     page.get_by_role("button", name="Close the batch").click()
-    expect(page.locator("#batch")).to_contain_text("Net (USD)$130.00")
+    expect(page.locator("#batch")).to_contain_text("Gross (USD)$130.00Fees (USD)$0.00Net (USD)$130.00")
     assert terminal.post("/api/v1/pos/batches/close").json["count"] == 0  # the page's close took them
     assert console.errors == []
 

@@ -5,12 +5,14 @@
 import * as api from "../../wallet/js/api.js";
 import {$, el, notice, onSubmit} from "../../wallet/js/ui.js";
 import {when} from "../../merchant/js/dom.js";
-import {may, nameOf, state} from "./state.js";
+import {may, state} from "./state.js";
 
 function item(freeze) {
   const what = freeze.wallet_id ? `wallet ${freeze.wallet_id}` : "the whole user";
+  // set_by is "operator" or "user", not an id: which operator it was is in the audit trail.
+  const by = freeze.set_by === "user" ? "set by the user" : "set by an operator";
   const text = `${what}, ${freeze.scope === "all" ? "nothing moves" : "no money out"}: ${freeze.reason} ` +
-    `(by ${nameOf(freeze.set_by)}, ${when(freeze.created_at)}${freeze.ends_at ? ", ends " + when(freeze.ends_at) : ""})`;
+    `(${by}, ${when(freeze.created_at)}${freeze.ends_at ? ", ends " + when(freeze.ends_at) : ""})`;
   const li = el("li", {}, el("span", {}, text), " ");
   if (may("freeze")) {
     // A reason is asked for on the row itself: lifting is audited like freezing.

@@ -4,6 +4,7 @@ import * as api from "../../wallet/js/api.js";
 import * as signin from "../../wallet/js/views/signin.js";
 import {$, $$, el, fail, notice, showTab} from "../../wallet/js/ui.js";
 import * as keys from "./keys.js";
+import * as limits from "./limits.js";
 import * as orders from "./orders.js";
 import * as qrcodes from "./qrcodes.js";
 import * as reports from "./reports.js";
@@ -13,7 +14,7 @@ import * as terminals from "./terminals.js";
 import * as webhooks from "./webhooks.js";
 import {choose, may, state} from "./state.js";
 
-const VIEWS = {sales, orders, terminals, reports, staff, keys, webhooks};
+const VIEWS = {sales, orders, terminals, reports, limits, staff, keys, webhooks};
 
 function showSignedIn(on) {
   $("#signin").hidden = on;
@@ -24,7 +25,7 @@ function showSignedIn(on) {
     $("#tabs").hidden = true;
     for (const section of $$("section.tab")) section.hidden = true;
     for (const box of $$(".once")) { box.replaceChildren(); box.hidden = true; }
-    for (const body of $$("section.tab tbody, #offline-list")) body.replaceChildren();
+    for (const body of $$("section.tab tbody, #offline-list, #limits-now")) body.replaceChildren();
     $("#who").textContent = "";
   }
 }
@@ -55,7 +56,7 @@ async function enter() {
 
 async function start() {
   signin.setup((tokens) => { api.adopt(tokens); notice(""); enter().catch(fail); });
-  for (const view of [sales, orders, qrcodes, terminals, reports, staff, keys, webhooks]) view.setup(fail);
+  for (const view of [sales, orders, qrcodes, terminals, reports, limits, staff, keys, webhooks]) view.setup(fail);
   for (const button of $$("#tabs button")) button.addEventListener("click", () => showTab(button.dataset.tab));
   document.addEventListener("tab", (event) => {
     const view = VIEWS[event.detail];

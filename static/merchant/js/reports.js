@@ -8,8 +8,8 @@ import {amountCell, cells} from "./dom.js";
 function totalsRows(label, count, totals) {
   return Object.entries(totals).map(([currency, t]) => {
     const tr = cells(`${label} (${currency})`, count);
-    tr.append(amountCell(format(t.sales, currency)), amountCell(format(t.refunds, currency)),
-      amountCell(format(t.net, currency)));
+    // gross = sales - refunds; fees = the fee lines less fees returned; net = gross - fees.
+    tr.append(...["sales", "refunds", "gross", "fees", "net"].map((k) => amountCell(format(t[k], currency))));
     return tr;
   });
 }

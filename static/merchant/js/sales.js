@@ -9,7 +9,10 @@ import {pager} from "./pager.js";
 function row(t) {
   const cp = t.counterparty || {};
   const tr = cells(when(t.created_at), t.type, t.status, cp.name || cp.identifier, t.reference || t.note);
-  tr.append(amountCell(format(t.amount, t.currency)));
+  // The merchant's fee on a payment (what a refund gave back on a refund), and an offline sale's
+  // time of sale beside the time it was posted.
+  tr.append(amountCell(format(t.amount, t.currency)), amountCell(t.fee ? format(t.fee, t.currency) : ""));
+  tr.append(el("td", {}, when(t.sold_at)));
   return tr;
 }
 

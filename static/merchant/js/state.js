@@ -10,6 +10,7 @@ export const RIGHTS = {
   staff: ["owner", "manager"],
   api_keys: ["owner"],
   roles: ["owner"],
+  limits: ["owner"],
 };
 
 export const state = {me: null, merchants: [], merchant: null};

@@ -166,7 +166,9 @@ export function setupTill(terminal) {
       const batch = await terminal.post("/batches/close");
       const rows = [["Sales and refunds", batch.count]];
       for (const [code, totals] of Object.entries(batch.totals)) {
+        // gross = sales - refunds; fees = the merchant's fee lines less fees returned; net = gross - fees.
         rows.push([`Sales (${code})`, format(totals.sales, code)], [`Refunds (${code})`, format(totals.refunds, code)],
+          [`Gross (${code})`, format(totals.gross, code)], [`Fees (${code})`, format(totals.fees, code)],
           [`Net (${code})`, format(totals.net, code)]);
       }
       if (batch.offline) rows.push(["Offline sales not uploaded", batch.offline.unreported]);

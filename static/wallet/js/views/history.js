@@ -13,12 +13,22 @@ function filters() {
   return {wallet: form.get("wallet"), params};
 }
 
+// The person's own fee: a top-up's (deducted) or a P2P transfer's they sent (paid on top). A
+// merchant payment's row carries the merchant's fee, and a received transfer the sender's: neither
+// is the person's cost, so neither is shown as theirs.
+export const ownFee = (t) => t.fee && (t.type === "topup" || (t.type === "transfer" && t.amount < 0)) ? t.fee : 0;
+
+// An offline sale's time of sale (the device's clock); created_at is when it was posted.
+const soldAt = (t) => t.sold_at || (t.offline && t.offline.sold_at) || null;
+
 function row(item) {
   const who = item.counterparty && (item.counterparty.name || item.counterparty.merchant_name || item.counterparty.identifier);
   const button = el("button", {type: "button", class: "row", "data-id": item.id},
     el("span", {}, [item.type, who, item.reference || item.note].filter(Boolean).join(" · ")),
     el("strong", {class: item.amount < 0 ? "out" : "in"}, format(item.amount, item.currency)),
-    el("small", {}, new Date(item.created_at).toLocaleString()));
+    el("small", {}, new Date(item.created_at).toLocaleString()),
+    ownFee(item) ? el("small", {class: "fee"}, `fee ${format(ownFee(item), item.currency)}`) : "",
+    soldAt(item) ? el("small", {class: "sold"}, `sold offline ${new Date(soldAt(item)).toLocaleString()}`) : "");
   button.addEventListener("click", () => receipt(item.id).catch(fail));
   return el("li", {}, button);
 }
@@ -53,9 +63,11 @@ async function receipt(id) {
   const t = await api.get(`/transactions/${id}`);
   const cp = t.counterparty || {};
   facts($("#receipt dl"), [["Amount", format(t.amount, t.currency)], ["Type", t.type], ["Status", t.status],
+    ["Fee", ownFee(t) ? format(ownFee(t), t.currency) : null],
     ["With", cp.name || cp.merchant_name || cp.identifier], ["Terminal", t.terminal && (t.terminal.label || t.terminal.id)],
     ["Reference", t.reference], ["Note", t.note], ["Balance after", t.balance_after === null ? null : format(t.balance_after, t.currency)],
-    ["At", new Date(t.created_at).toLocaleString()], ["Id", t.id]]);
+    ["Sold (offline)", soldAt(t) && new Date(soldAt(t)).toLocaleString()],
+    [soldAt(t) ? "Posted" : "At", new Date(t.created_at).toLocaleString()], ["Id", t.id]]);
   $("#receipt").showModal();
 }
 

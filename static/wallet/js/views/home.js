@@ -2,6 +2,7 @@
 import * as api from "../api.js";
 import * as account from "../account.js";
 import {format, parse} from "../money.js";
+import {describe as frozenText} from "./freezes.js";
 import {$, el, fail, notice, onSubmit} from "../ui.js";
 
 export async function refresh() {
@@ -9,7 +10,9 @@ export async function refresh() {
   $("#balances").replaceChildren(...account.state.wallets.map((w) => el("li", {class: "card"},
     el("span", {class: "currency"}, w.currency),
     el("strong", {class: "balance", "data-currency": w.currency}, format(w.available, w.currency)),
-    w.held ? el("span", {class: "hint"}, `${format(w.held, w.currency)} held`) : "")));
+    w.held ? el("span", {class: "hint"}, `${format(w.held, w.currency)} held`) : "",
+    // GET /wallets says whether a freeze covers the wallet now (by whom is in Settings).
+    w.frozen ? el("span", {class: "frozen"}, frozenText(w.frozen)) : "")));
   await refreshPending();
 }
 

@@ -1,16 +1,18 @@
 // Settings: the payment PIN, the authenticator app (second factor), the devices that show
-// payment codes (./devices.js) and the signed-in sessions.
+// payment codes (./devices.js), freezing a lost phone's wallets (./freezes.js) and the signed-in
+// sessions.
 import * as api from "../api.js";
 import * as account from "../account.js";
 import {drawQr} from "../qr.js";
 import * as devices from "./devices.js";
+import * as freezes from "./freezes.js";
 import {$, el, fail, notice, onSubmit} from "../ui.js";
 
 export async function refresh() {
   const totpOn = account.state.me && account.state.me.totp_enabled;
   $("#totp-state").textContent = totpOn ? "On: signing in with the password also asks for the app's code." : "Off.";
   $("#totp-start").hidden = Boolean(totpOn);
-  await Promise.all([sessions(), devices.refresh()]);
+  await Promise.all([sessions(), devices.refresh(), freezes.refresh()]);
 }
 
 async function sessions() {
@@ -28,6 +30,7 @@ async function sessions() {
 
 export function setup() {
   devices.setup();
+  freezes.setup();
   onSubmit($("#pin-form"), async (form) => {
     const body = {pin: form.get("pin")};
     if (form.get("current_pin")) body.current_pin = form.get("current_pin");
