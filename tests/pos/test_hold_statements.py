@@ -15,6 +15,10 @@ from app.extensions import db
 from tests.support.payment_codes import customer
 from tests.support.qr import pay
 from tests.support.terminals import make_terminal
+import pytest as _pytest
+from tests.support.env import NEEDS_REDIS_FOR_COUNTS, TEST_REDIS_URL
+
+pytestmark = _pytest.mark.skipif(not TEST_REDIS_URL, reason=NEEDS_REDIS_FOR_COUNTS)
 
 AUTHORIZATIONS = "/api/v1/pos/authorizations"
 

@@ -13,6 +13,10 @@ from tests.support.payment_codes import PIN, charged, phone_of, set_pin
 from tests.support.qr import pay
 from tests.support.statements import counted
 from tests.support.terminals import make_terminal, refund_charge, shop_with_sale
+import pytest as _pytest
+from tests.support.env import NEEDS_REDIS_FOR_COUNTS, TEST_REDIS_URL
+
+pytestmark = _pytest.mark.skipif(not TEST_REDIS_URL, reason=NEEDS_REDIS_FOR_COUNTS)
 
 # (statements, round trips) at most, per request
 # Before (run_once, ORM, ledger_post): topup 7 statements / 9 round trips, terminal refund 12 / 14,

@@ -9,6 +9,10 @@ import pytest
 
 from app.core import sql_counts
 from tests.support.payment_codes import set_pin
+import pytest as _pytest
+from tests.support.env import NEEDS_REDIS_FOR_COUNTS, TEST_REDIS_URL
+
+pytestmark = _pytest.mark.skipif(not TEST_REDIS_URL, reason=NEEDS_REDIS_FOR_COUNTS)
 
 REQUESTS = 20  # averaged: psycopg prepares a statement on its 5th use on a connection, then reuses it
 # (statements, round trips, transactions) per request at most. Before: a wallet read 2 / 6 / 2 (the user, the
