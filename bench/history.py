@@ -4,8 +4,9 @@
 
 Recreates the wallet_bench_history database with the migrations, fills ONE wallet with --rows
 transactions in a few bulk INSERT ... SELECT generate_series statements (a transaction, its
-posted transfer and the wallet's entry per row, with increasing seq and a running balance_after
-computed by a window function; the account's totals are set to match), then measures in-process
+posted transfer and the wallet's entry per row, with increasing seq, a running balance_after
+computed by a window function and the searched text as ledger_move writes it; the account's
+totals are set to match), then measures in-process
 through the Flask test client, as a signed-in user:
 
 - the time to fetch filtered pages of 50 (p50/p95 over --repeat runs per query);
@@ -118,8 +119,9 @@ def fill(rows: int, ids: dict) -> float:
             FROM ({source}) AS r""", params)
         conn.execute(f"""
             INSERT INTO entries (account_id, seq, transfer_id, transaction_id, amount, balance_after, prev_hash,
-                                 created_at)
-            SELECT %(wallet)s, g, trf_id, txn_id, signed, sum(signed) OVER (ORDER BY g), {zeros}, at
+                                 created_at, search)
+            SELECT %(wallet)s, g, trf_id, txn_id, signed, sum(signed) OVER (ORDER BY g), {zeros}, at,
+                   entry_search_text(reference, note)
             FROM ({source}) AS r""", params)
         conn.execute("""
             UPDATE accounts SET entry_count = s.n, credits_posted = s.credits, debits_posted = s.debits

@@ -52,7 +52,7 @@ def rows_before(account_id: str, filters: HistoryFilters, before: int | None, li
         stmt = stmt.where(Entry.seq.between(*_dated_positions(account_id, filters)))
     stmt = apply_filters(stmt, filters)
     if filters.q:
-        return search_rows(stmt, filters.q, account_id, before, limit)
+        return search_rows(stmt, filters, account_id, before, limit)
     return db.session.execute(stmt.order_by(Entry.seq.desc()).limit(limit)).all()
 
 

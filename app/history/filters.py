@@ -69,10 +69,17 @@ def apply_filters(stmt: Select, filters: HistoryFilters) -> Select:
         stmt = stmt.where(Transaction.type.in_(filters.types))
     if filters.statuses:
         stmt = stmt.where(Transaction.status.in_(filters.statuses))
-    if filters.starts_at is not None:
-        stmt = stmt.where(Entry.created_at >= filters.starts_at)
-    if filters.ends_before is not None:
-        stmt = stmt.where(Entry.created_at < filters.ends_before)
     if filters.terminal_id is not None:
         stmt = stmt.where(Transaction.terminal_id == filters.terminal_id)
-    return stmt
+    return stmt.where(*entry_conditions(filters))
+
+
+def entry_conditions(filters: HistoryFilters) -> list:
+    """The filters that are conditions on the entry alone (its date): `q`'s index step applies
+    them to the entries it finds before joining any transaction."""
+    conditions = []
+    if filters.starts_at is not None:
+        conditions.append(Entry.created_at >= filters.starts_at)
+    if filters.ends_before is not None:
+        conditions.append(Entry.created_at < filters.ends_before)
+    return conditions

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger,
-                        String, UniqueConstraint, func, text)
+                        String, Text, UniqueConstraint, func, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -66,12 +66,8 @@ class Account(db.Model):
 
 class Transaction(db.Model):
     __tablename__ = "transactions"
-    # History's `q` (substring, any case) by trigrams: migration 0021 says why.
+    # (History's `q` reads reference and note from entries.search, not from here: migration 0033.)
     __table_args__ = (
-        Index("ix_transactions_reference_trgm", "reference", postgresql_using="gin",
-              postgresql_ops={"reference": "gin_trgm_ops"}, postgresql_where=text("reference IS NOT NULL")),
-        Index("ix_transactions_note_trgm", "note", postgresql_using="gin",
-              postgresql_ops={"note": "gin_trgm_ops"}, postgresql_where=text("note IS NOT NULL")),
         # A terminal's transactions by time: batches and settlements, and its latest one (the
         # operator console's "last seen"); migration 0028.
         Index("ix_transactions_terminal_created", "terminal_id", "created_at"),
@@ -142,10 +138,15 @@ class Entry(db.Model):
     __tablename__ = "entries"
     # Both indexes carry seq (and the second account_id) beside their key, so that history reads
     # them alone (index-only scans, migration 0031): a date filter's seq bounds (statements use
-    # the first too), and the account and position of each transaction a `q` search found.
+    # the first too), and the account and position of a transaction's entries.
+    # `search` is what history's `q` searches of the transaction (its reference and note in lower
+    # case: entry_search_text in ledger_post.sql), kept on the entry so that a trigram match
+    # carries the account and the position it is ordered by (migration 0033).
     __table_args__ = (UniqueConstraint("account_id", "seq", name="account_seq"),
                       Index("ix_entries_account_created", "account_id", "created_at", postgresql_include=["seq"]),
-                      Index("ix_entries_transaction_id", "transaction_id", postgresql_include=["account_id", "seq"]))
+                      Index("ix_entries_transaction_id", "transaction_id", postgresql_include=["account_id", "seq"]),
+                      Index("ix_entries_search_trgm", "search", postgresql_using="gin",
+                            postgresql_ops={"search": "gin_trgm_ops"}, postgresql_where=text("search IS NOT NULL")))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
@@ -155,6 +156,7 @@ class Entry(db.Model):
     balance_after: Mapped[int] = mapped_column(BigInteger, nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    search: Mapped[str | None] = mapped_column(Text, nullable=True)  # NULL: no reference, no note
 
 
 class LimitUsage(db.Model):

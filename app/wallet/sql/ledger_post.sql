@@ -1,3 +1,15 @@
+-- entry_search_text: what history's `q` searches of a transaction, kept on each of its entries
+-- (entries.search, migration 0033): the reference and the note, lower-cased, joined by a unit
+-- separator (0x1f). `q` has no control characters (app.core.fields.NO_CONTROLS), so no match can
+-- span the two, and `search LIKE lower(pattern)` is `reference ILIKE pattern OR note ILIKE
+-- pattern`: ILIKE itself is lower() of both sides, then LIKE. NULL when there is neither (the
+-- index skips those rows). A transaction's reference and note are never updated.
+CREATE OR REPLACE FUNCTION entry_search_text(p_reference text, p_note text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT lower(nullif(concat_ws(E'\x1f', p_reference, p_note), ''))
+$$;
+
+
 -- ledger_move: one transfer between exactly these two accounts. Called by ledger_post (below),
 -- which first decides which accounts: a merchant's credit buckets.
 --
@@ -15,7 +27,8 @@
 --      balance_limit_exceeded, conflict (a credit
 --      the receiving account cannot take), amount_exceeds_hold.
 --   4. writes the transfer (its hash chained to both accounts' previous hashes, exactly as
---      rules.transfer_hash computes it), the two entries, and both accounts' new balances.
+--      rules.transfer_hash computes it), the two entries (with the transaction's searched text,
+--      above), and both accounts' new balances.
 -- It does not commit, and it never weakens a check: the accounts' CHECK constraints (no
 -- overdraft), the unique (account_id, seq) of entries and the unique pending_id of transfers
 -- still stand behind it.
@@ -35,6 +48,7 @@ DECLARE
     released bigint := 0;
     shown bigint;
     frozen text;
+    searched text;
 BEGIN
     PERFORM 1 FROM accounts WHERE id IN (p_debit_id, p_credit_id) ORDER BY id FOR NO KEY UPDATE;
     SELECT * INTO d FROM accounts WHERE id = p_debit_id;
@@ -108,11 +122,13 @@ BEGIN
             p_pending_id, p_expires_at, p_now, hash);
 
     shown := CASE WHEN p_kind = 'void_pending' THEN 0 ELSE p_amount END;
-    INSERT INTO entries (account_id, seq, transfer_id, transaction_id, amount, balance_after, prev_hash, created_at)
+    SELECT entry_search_text(reference, note) INTO searched FROM transactions WHERE id = p_transaction_id;
+    INSERT INTO entries (account_id, seq, transfer_id, transaction_id, amount, balance_after, prev_hash, created_at,
+                         search)
     VALUES (d.id, d.entry_count + 1, p_transfer_id, p_transaction_id, -shown,
-            debit_credits_posted - debit_debits_posted, d.last_hash, p_now),
+            debit_credits_posted - debit_debits_posted, d.last_hash, p_now, searched),
            (c.id, c.entry_count + 1, p_transfer_id, p_transaction_id, shown,
-            credit_credits_posted - credit_debits_posted, c.last_hash, p_now);
+            credit_credits_posted - credit_debits_posted, c.last_hash, p_now, searched);
 
     UPDATE accounts SET debits_posted = debit_debits_posted, credits_posted = debit_credits_posted,
                         debits_pending = debit_debits_pending, credits_pending = debit_credits_pending,
