@@ -1,8 +1,8 @@
 """History search on the entries: entries.search (the transaction's reference and note, lower
 case) with a GIN trigram index, filled by ledger_move; the transactions' two trigram indexes go
 
-Revision ID: 0033
-Revises: 0032
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-01 10:40:00
 
 A `q` found the transactions containing the text through the trigram indexes of transactions
@@ -26,8 +26,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0033'
-down_revision = '0032'
+revision = '0034'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
