@@ -137,3 +137,13 @@ def test_the_migration_fills_the_text_of_existing_entries(app, api, long_history
         after = conn.execute(text("SELECT id, search FROM entries ORDER BY id")).all()
 
     assert after == before and any(search for _, search in after)
+
+
+def test_entry_search_text_is_inlined_into_the_statement_that_calls_it(app):
+    # Not inlined (concat_ws, STABLE, in an IMMUTABLE function), PostgreSQL planned its query
+    # again in every payment's transaction: about 70 us of backend CPU per payment.
+    with app.app_context():
+        plan = "\n".join(db.session.scalars(text(
+            "EXPLAIN VERBOSE SELECT entry_search_text(reference, note) FROM transactions")))
+
+    assert "entry_search_text" not in plan and "lower(" in plan, plan
