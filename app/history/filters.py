@@ -74,12 +74,12 @@ def apply_filters(stmt: Select, filters: HistoryFilters) -> Select:
     return stmt.where(*entry_conditions(filters))
 
 
-def entry_conditions(filters: HistoryFilters) -> list:
-    """The filters that are conditions on the entry alone (its date): `q`'s index step applies
-    them to the entries it finds before joining any transaction."""
+def entry_conditions(filters: HistoryFilters, posted_at=Entry.created_at) -> list:
+    """The filters that are conditions on the entry alone (its date, `posted_at`): `q`'s index step
+    applies them to the entries it finds before joining any transaction."""
     conditions = []
     if filters.starts_at is not None:
-        conditions.append(Entry.created_at >= filters.starts_at)
+        conditions.append(posted_at >= filters.starts_at)
     if filters.ends_before is not None:
-        conditions.append(Entry.created_at < filters.ends_before)
+        conditions.append(posted_at < filters.ends_before)
     return conditions

@@ -16,6 +16,8 @@ search below the window through the index.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import Select, and_, func, or_, select, true, union
 
 from app.auth.models import User
@@ -79,9 +81,12 @@ def _text_below(stmt: Select, text, account_id: str, floor: int, filters: Histor
     position, then each one, newest first, put to the rest of `stmt` (the transaction's type,
     status, terminal) until `limit` of them pass. LATERAL with a LIMIT (a position is one entry),
     so that it is that loop: joined plainly (or LATERAL alone, which PostgreSQL flattens), the
-    sorted matches were merged with a walk of all the account's entries (800,000 for INV-1, 0.4 s)."""
+    sorted matches were merged with a walk of all the account's entries (800,000 for INV-1, 0.4 s).
+    The dates are tested on each match (on an expression, so not looked up): in its generic plan
+    (once psycopg has prepared the statement) PostgreSQL intersected the matches with the range's
+    entries in ix_entries_account_created, 310,000 for 30 days: 17 ms instead of 7."""
     found = (select(Entry.seq).where(Entry.account_id == account_id, Entry.seq < floor, text,
-                                     *entry_conditions(filters))
+                                     *entry_conditions(filters, Entry.created_at + timedelta(0)))
              .order_by(Entry.seq.desc()).offset(0).subquery("found"))
     passed = stmt.with_only_columns(Entry.seq).where(Entry.seq == found.c.seq).limit(1).lateral("passed")
     return select(passed.c.seq).select_from(found).join(passed, true()).order_by(found.c.seq.desc()).limit(limit)
