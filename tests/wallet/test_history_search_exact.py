@@ -147,3 +147,19 @@ def test_entry_search_text_is_inlined_into_the_statement_that_calls_it(app):
             "EXPLAIN VERBOSE SELECT entry_search_text(reference, note) FROM transactions")))
 
     assert "entry_search_text" not in plan and "lower(" in plan, plan
+
+
+@pytest.mark.parametrize("window", [0, 2000])
+def test_q_with_dates_keeps_to_the_days_walked_or_through_the_index(app, api, long_history, monkeypatch, window):
+    # The old rows are a year old, the API's are today's: each range keeps its own.
+    monkeypatch.setattr(search, "WINDOW", window)
+    alice = long_history
+    with app.app_context():
+        days = dict(db.session.execute(text(
+            "SELECT t.id, (e.created_at AT TIME ZONE 'UTC')::date FROM entries AS e "
+            "JOIN transactions AS t ON t.id = e.transaction_id WHERE e.account_id = :w"), {"w": alice.wallet_id}).all())
+    for q in ["c", "inv-1", "é"]:
+        for day in sorted(set(days.values())):
+            want = [txn for txn in expected(app, alice.wallet_id, q) if days[txn] == day]
+
+            assert ids(api, alice, q=q, **{"from": day.isoformat(), "to": day.isoformat()}) == want, (q, day)
