@@ -70,9 +70,9 @@ BEGIN
                          (answer || jsonb_build_object('reference', o.reference))::text, p_now);
 
     -- The transaction, the merchant's fee back if its setting says so, and the transfer (refund_post).
-    SELECT * INTO fee FROM refund_post(p_transaction_id, p_transfer_id, 'refund', p_amount, o.currency,
-                                       payment.credit_account_id, payment.debit_account_id, o.merchant_id,
-                                       p_initiator_id, o.reference, payment.id, NULL, false, p_now);
+    fee := refund_post(p_transaction_id, p_transfer_id, 'refund', p_amount, o.currency, payment.credit_account_id,
+                       payment.debit_account_id, o.merchant_id, p_initiator_id, o.reference, payment.id, NULL,
+                       false, p_now);
     answer := answer || jsonb_build_object('fee_returned', fee.returned, 'returns_fee', fee.returns_fee);
     UPDATE orders SET refunded_amount = refunded, status = out_status, updated_at = p_now WHERE id = o.id;
 

@@ -105,7 +105,7 @@ BEGIN
             'refunded_total', charge.refunded_amount + CASE WHEN reversal THEN 0 ELSE back END,
             'reversal', reversal)::text, p_now);
         -- A refund returns the fee if the merchant's setting says so; a reversal undoes the sale, so always.
-        SELECT * INTO fee FROM refund_post(p_transaction_id, p_transfer_id,
+        fee := refund_post(p_transaction_id, p_transfer_id,
             CASE WHEN reversal THEN 'reversal' ELSE 'refund' END, back, charge.currency, till, charge.wallet_id,
             charge.merchant_id, charge.terminal_id, charge.reference, charge.transaction_id, charge.terminal_id,
             reversal, p_now);

@@ -18,14 +18,18 @@ CREATE OR REPLACE FUNCTION refund_post(
     p_payment_id text, p_terminal_id text, p_always boolean, p_now timestamptz,
     OUT returned bigint, OUT returns_fee boolean)
 LANGUAGE plpgsql AS $$
+DECLARE
+    fee record;
 BEGIN
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                               initiator_id, reference, related_id, terminal_id, created_at)
     VALUES (p_transaction_id, p_type, 'succeeded', p_amount, p_currency, p_till, p_customer,
             p_initiator_id, p_reference, p_payment_id, p_terminal_id, p_now);
-    SELECT f.returned, f.returns_fee INTO returned, returns_fee
-      FROM fee_refund(p_transaction_id, p_payment_id, p_merchant_id, p_till, p_customer, p_currency,
-                      p_initiator_id, p_terminal_id, p_now, p_always) AS f;
+    -- An assignment, not SELECT ... FROM: PL/pgSQL evaluates it without starting an executor.
+    fee := fee_refund(p_transaction_id, p_payment_id, p_merchant_id, p_till, p_customer, p_currency,
+                      p_initiator_id, p_terminal_id, p_now, p_always);
+    returned := fee.returned;
+    returns_fee := fee.returns_fee;
     PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', p_till, p_customer, p_amount,
                         p_currency, NULL, NULL, NULL, p_now);
 END;
