@@ -1,6 +1,6 @@
 -- charge_answer: a terminal charge as the API shows it (app.pos.charges.services.charge_out),
 -- for the functions that store that answer under an Idempotency-Key: a reversal's (pos_give_back in
--- pos_refund.sql; this file held pos_reverse until migration 0033 made it one with the refund).
+-- pos_refund.sql; this file held pos_reverse until migration 0034 made it one with the refund).
 -- Expiry is read, not written, as effective_status does; the payer is "Alice D." (owner_display),
 -- never the phone.
 CREATE OR REPLACE FUNCTION charge_answer(charge pos_charges, p_now timestamptz) RETURNS json

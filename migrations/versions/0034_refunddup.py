@@ -1,8 +1,8 @@
 """A terminal's refund and reversal are one function (pos_give_back); the money of every refund is
 written once (refund_post)
 
-Revision ID: 0033
-Revises: 0032
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-01 11:00:00
 
 pos_refund and pos_reverse repeated each other (the key, the charge locked FOR UPDATE, the
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = '0033'
-down_revision = '0032'
+revision = '0034'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
