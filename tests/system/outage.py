@@ -189,7 +189,8 @@ def _terminal_loop(till: Till, honest: list[Phone], cheats: list[Cheat], deadlin
 def run(*, seconds: float, users: int = 20, merchants: int = 3, cheaters: int = 4,
         base_url: str = DEFAULT_BASE, rng_seed: int = 13, fault_interval: float | None = 3.0) -> tuple[Expected, str]:
     """Returns what the clients saw (with the violations) and the one-line summary."""
-    from tests.system.bank import PrivateRedis, _inject_faults, _seed  # the bank test's, shared
+    from tests.system.bank import _seed  # the bank test's, shared
+    from tests.system.faults import PrivateRedis, inject_faults
 
     own = urlsplit(base_url).path.lstrip("/")
     database_url = environment.recreate_database(base_url, f"{own}_outage" if own else "wallet_outage")
@@ -213,8 +214,8 @@ def run(*, seconds: float, users: int = 20, merchants: int = 3, cheaters: int = 
         threads = [threading.Thread(target=_terminal, args=(till, honest, cheats, deadline,
                                                             random.Random(rng.getrandbits(32)), expected)) for till in tills]
         if fault_interval:  # SIGKILLs server workers, restarts Redis once (the bank test's injector)
-            threads.append(threading.Thread(target=_inject_faults, args=(servers, redis, deadline, expected,
-                                                                         random.Random(7), fault_interval, 6.0)))
+            threads.append(threading.Thread(target=inject_faults, args=(servers, redis, deadline, expected,
+                                                                        random.Random(7), fault_interval)))
         for thread in threads:
             thread.start()
         for thread in threads:
