@@ -8,7 +8,8 @@
 --      merchant's order is a 404. Its status and the remainder are checked under that lock;
 --   3. the payment it was paid with (its wallet and the merchant account it credited);
 --   4. the refund.succeeded event and its deliveries (webhook_emit), before the transfer so that
---      the merchant's account is not held locked while they are written;
+--      the merchant's account is not held locked while they are written (unless fee_refund, just
+--      before, gave a fee back: the event says how much, `fee`, so it comes after that);
 --   5. the refund transaction and its transfer, merchant account -> the customer's wallet, through
 --      ledger_post, which locks the accounts in key order after the order (the order every order
 --      use case takes: code, order, accounts) and checks the merchant's balance itself, its credit
@@ -66,9 +67,6 @@ BEGIN
         'id', p_transaction_id, 'order_id', o.id, 'payment_id', payment.id, 'amount', p_amount,
         'currency', o.currency, 'status', 'succeeded', 'order_status', out_status,
         'refunded_amount', refunded, 'remaining', o.amount - refunded, 'created_at', p_now_iso);
-    PERFORM webhook_emit(p_event_id, o.merchant_id, 'refund.succeeded',
-                         (answer || jsonb_build_object('reference', o.reference))::text, p_now);
-
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                               initiator_id, reference, related_id, created_at)
     VALUES (p_transaction_id, 'refund', 'succeeded', p_amount, o.currency, payment.credit_account_id,
@@ -77,6 +75,9 @@ BEGIN
     -- before the refund's transfer: the merchant gives back the whole price of what it kept the net of.
     SELECT * INTO fee FROM fee_refund(p_transaction_id, payment.id, o.merchant_id, payment.credit_account_id,
                                       payment.debit_account_id, o.currency, p_initiator_id, NULL, p_now, false);
+    -- The event says the fee fee_refund just gave back (`fee`), so it is written after it.
+    PERFORM webhook_emit(p_event_id, o.merchant_id, 'refund.succeeded',
+                         (answer || jsonb_build_object('reference', o.reference, 'fee', fee.returned))::text, p_now);
     PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', payment.credit_account_id,
                         payment.debit_account_id, p_amount, o.currency, NULL, NULL, NULL, p_now);
     answer := answer || jsonb_build_object('fee_returned', fee.returned, 'returns_fee', fee.returns_fee);

@@ -10,7 +10,8 @@
 --   3. the terminal row, FOR KEY SHARE (app.pos.batches.services.hold_batch_open): a batch close
 --      waits for this refund, so it lands in exactly one batch. Share locks do not queue each other;
 --   4. the refund.succeeded event and its deliveries (webhook_emit), written before the transfer
---      so that the merchant's account is not held locked while they are written;
+--      so that the merchant's account is not held locked while they are written (unless fee_refund,
+--      just before, gave a fee back: the event says how much, `fee`, so it comes after that);
 --   5. the refund transaction and its transfer, merchant account -> the customer's wallet, through
 --      ledger_post: it locks the accounts in key order after the charge (the order every charge use
 --      case takes), and the merchant's balance check is its, not ours: a merchant whose money sits
@@ -65,14 +66,6 @@ BEGIN
                                         AND kind = 'merchant';
     PERFORM merchant_refund_check(charge.merchant_id, till, p_amount, p_now);  -- the day's refund total
 
-    -- The data of app.pos.charges.refunds._refund_event (charge_event with the refund's fields).
-    PERFORM webhook_emit(p_event_id, charge.merchant_id, 'refund.succeeded', json_build_object(
-        'charge_id', charge.id, 'merchant_id', charge.merchant_id, 'terminal_id', charge.terminal_id,
-        'amount', p_amount, 'currency', charge.currency, 'reference', charge.reference, 'created_at', p_now_iso,
-        'refund_id', p_transaction_id, 'transaction_id', charge.transaction_id,
-        'charged_amount', charge.captured_amount, 'refunded_total', charge.refunded_amount + p_amount,
-        'reversal', false)::text, p_now);
-
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                               initiator_id, reference, related_id, terminal_id, created_at)
     VALUES (p_transaction_id, 'refund', 'succeeded', p_amount, charge.currency, till, charge.wallet_id,
@@ -82,6 +75,14 @@ BEGIN
     SELECT * INTO fee FROM fee_refund(p_transaction_id, charge.transaction_id, charge.merchant_id, till,
                                       charge.wallet_id, charge.currency, charge.terminal_id, charge.terminal_id,
                                       p_now, false);
+    -- The data of app.pos.charges.refunds._refund_event (charge_event with the refund's fields), and
+    -- `fee`: what fee_refund just gave back (hence written after it, before the refund's transfer).
+    PERFORM webhook_emit(p_event_id, charge.merchant_id, 'refund.succeeded', json_build_object(
+        'charge_id', charge.id, 'merchant_id', charge.merchant_id, 'terminal_id', charge.terminal_id,
+        'amount', p_amount, 'currency', charge.currency, 'reference', charge.reference, 'created_at', p_now_iso,
+        'refund_id', p_transaction_id, 'transaction_id', charge.transaction_id,
+        'charged_amount', charge.captured_amount, 'refunded_total', charge.refunded_amount + p_amount,
+        'reversal', false, 'fee', fee.returned)::text, p_now);
     PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', till, charge.wallet_id, p_amount,
                         charge.currency, NULL, NULL, NULL, p_now);
     UPDATE pos_charges SET refunded_amount = refunded_amount + p_amount, updated_at = p_now WHERE id = charge.id;

@@ -34,8 +34,9 @@ $$;
 --   3. nothing to undo (failed, declined, expired, already reversed): the charge as it is, 200,
 --      stored under the key like any answer. Past p_window: refused, as a refund is the way then;
 --   4. a succeeded charge with money left: KEY SHARE on the terminal (the batch, as
---      hold_batch_open), refund.succeeded flagged as a reversal (there is no reversal event type
---      and the merchant's books heard payment.succeeded), the reversal transaction, and
+--      hold_batch_open), the reversal transaction, its fee given back (fee_refund), refund.succeeded
+--      flagged as a reversal with that `fee` (there is no reversal event type and the merchant's
+--      books heard payment.succeeded), and
 --      ledger_post (the accounts, in key order; the merchant's balance and buckets are its to
 --      check). A charge still waiting for the customer moved no money and reports nothing;
 --   5. the charge 'reversed' and the answer, stored under the key.
@@ -81,13 +82,6 @@ BEGIN
             PERFORM 1 FROM terminals WHERE id = charge.terminal_id FOR KEY SHARE;
             SELECT id INTO till FROM accounts
              WHERE merchant_id = charge.merchant_id AND currency = charge.currency AND kind = 'merchant';
-            -- The data of app.pos.charges.refunds._refund_event; a reversal leaves refunded_amount as it was.
-            PERFORM webhook_emit(p_event_id, charge.merchant_id, 'refund.succeeded', json_build_object(
-                'charge_id', charge.id, 'merchant_id', charge.merchant_id, 'terminal_id', charge.terminal_id,
-                'amount', remaining, 'currency', charge.currency, 'reference', charge.reference,
-                'created_at', p_now_iso, 'refund_id', p_transaction_id, 'transaction_id', charge.transaction_id,
-                'charged_amount', charge.captured_amount, 'refunded_total', charge.refunded_amount,
-                'reversal', true)::text, p_now);
             INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                                       initiator_id, reference, related_id, terminal_id, created_at)
             VALUES (p_transaction_id, 'reversal', 'succeeded', remaining, charge.currency, till, charge.wallet_id,
@@ -95,6 +89,14 @@ BEGIN
             -- A reversal undoes the sale: the merchant's fee on it comes back whatever the setting (fees.sql).
             PERFORM fee_refund(p_transaction_id, charge.transaction_id, charge.merchant_id, till, charge.wallet_id,
                                charge.currency, charge.terminal_id, charge.terminal_id, p_now, true);
+            -- The data of app.pos.charges.refunds._refund_event; a reversal leaves refunded_amount as it was.
+            -- After fee_refund: `fee` is what it gave back (recorded on the reversal's row).
+            PERFORM webhook_emit(p_event_id, charge.merchant_id, 'refund.succeeded', json_build_object(
+                'charge_id', charge.id, 'merchant_id', charge.merchant_id, 'terminal_id', charge.terminal_id,
+                'amount', remaining, 'currency', charge.currency, 'reference', charge.reference,
+                'created_at', p_now_iso, 'refund_id', p_transaction_id, 'transaction_id', charge.transaction_id,
+                'charged_amount', charge.captured_amount, 'refunded_total', charge.refunded_amount,
+                'reversal', true, 'fee', (SELECT fee FROM transactions WHERE id = p_transaction_id))::text, p_now);
             PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', till, charge.wallet_id, remaining,
                                 charge.currency, NULL, NULL, NULL, p_now);
         END IF;
