@@ -53,11 +53,14 @@ WITH own AS (
       LEFT JOIN LATERAL (SELECT seq, balance_after FROM entries WHERE account_id = own.id AND created_at < :end
                           ORDER BY created_at DESC, seq DESC LIMIT 1) AS c ON true
 ), moves AS (
-    SELECT e.transaction_id,
-           greatest(least((e.created_at AT TIME ZONE 'UTC')::date, :last_day), :first_day) AS day,
-           e.balance_after - lag(e.balance_after, 1, edges.open_balance)
-               OVER (PARTITION BY e.account_id ORDER BY e.seq) AS moved
-      FROM edges JOIN entries AS e ON e.account_id = edges.id AND e.seq > edges.open_seq AND e.seq <= edges.close_seq
+    -- Per account, in the order of its (account_id, seq) index, so the window needs no sort.
+    SELECT m.transaction_id, greatest(least((m.created_at AT TIME ZONE 'UTC')::date, :last_day), :first_day) AS day,
+           m.moved
+      FROM edges CROSS JOIN LATERAL (
+          SELECT e.transaction_id, e.created_at,
+                 e.balance_after - lag(e.balance_after, 1, edges.open_balance) OVER (ORDER BY e.seq) AS moved
+            FROM entries AS e
+           WHERE e.account_id = edges.id AND e.seq > edges.open_seq AND e.seq <= edges.close_seq) AS m
 ), sums AS (
     SELECT moves.day, t.type, sum(moves.moved) AS moved
       FROM moves JOIN transactions AS t ON t.id = moves.transaction_id
