@@ -2,14 +2,14 @@
 credit buckets (ledger_post.sql), read in one statement: the balance at the month's start, each
 day's movements by kind, the balance at its end.
 
-Which entries a month holds: per account, those after the last entry stamped before the month's
-first instant and up to the last one stamped before the next month's, in the account's own order
-(seq). Each entry's posted movement is its balance_after less the entry before it's: a hold's
-pending entry shows an amount but moves nothing, and the first entry of the month is measured
-against the opening. So opening + movements == closing holds exactly, by construction, and the
-next month opens where this one closed. (A payment stamped just before midnight that took its
-lock just after another's is still counted once, in the month its place in the sequence says; its
-day is then the month's first or last.)
+Which entries a month holds: per account, in the account's own order (seq), those after the
+highest-numbered entry stamped before the month's first instant, up to the highest-numbered one
+stamped before the next month's. Each entry's posted movement is its balance_after less the
+previous entry's: a hold's pending entry shows an amount but moves nothing, and the month's first
+entry is measured against the opening. So opening + movements == closing holds exactly, by
+construction, and the next month opens where this one closed. (A payment stamped just before
+midnight that took its lock just after another's is still counted once, in the month its place in
+the sequence says; its day is then the month's first or last.)
 
 Money moved between the merchant's own accounts (a bucket swept into its parent) adds to zero.
 There are no payouts in this product: money leaves a merchant account only by refunds, reversals,
@@ -42,16 +42,27 @@ COLUMNS = ("sales", "refunds", "fees", "fees_returned", "adjustments", "other")
 _STATEMENT = text("""
 WITH own AS (
     SELECT id FROM accounts WHERE id = :account OR parent_id = :account
-), edges AS (
-    SELECT own.id, coalesce(o.seq, 0) AS open_seq, coalesce(o.balance_after, 0) AS open_balance,
-           CASE WHEN c.seq > coalesce(o.seq, 0) THEN c.seq ELSE coalesce(o.seq, 0) END AS close_seq,
-           CASE WHEN c.seq > coalesce(o.seq, 0) THEN c.balance_after ELSE coalesce(o.balance_after, 0) END
-               AS close_balance
+), bounds AS (
+    -- Where the month starts and ends in each account's order: the highest seq stamped before the
+    -- instant, looked for in the hour before it (a posting is stamped before it takes its lock, so
+    -- stamps and seq may disagree by a lock wait, never by an hour), else the last stamped before it.
+    SELECT own.id,
+           greatest((SELECT max(seq) FROM entries WHERE account_id = own.id AND created_at < :start
+                                                     AND created_at >= :start - interval '1 hour'),
+                    (SELECT seq FROM entries WHERE account_id = own.id AND created_at < :start
+                      ORDER BY created_at DESC LIMIT 1)) AS open_seq,
+           greatest((SELECT max(seq) FROM entries WHERE account_id = own.id AND created_at < :end
+                                                     AND created_at >= :end - interval '1 hour'),
+                    (SELECT seq FROM entries WHERE account_id = own.id AND created_at < :end
+                      ORDER BY created_at DESC LIMIT 1)) AS close_seq
       FROM own
-      LEFT JOIN LATERAL (SELECT seq, balance_after FROM entries WHERE account_id = own.id AND created_at < :start
-                          ORDER BY created_at DESC, seq DESC LIMIT 1) AS o ON true
-      LEFT JOIN LATERAL (SELECT seq, balance_after FROM entries WHERE account_id = own.id AND created_at < :end
-                          ORDER BY created_at DESC, seq DESC LIMIT 1) AS c ON true
+), edges AS (
+    SELECT b.id, coalesce(b.open_seq, 0) AS open_seq, coalesce(o.balance_after, 0) AS open_balance,
+           greatest(coalesce(b.close_seq, 0), coalesce(b.open_seq, 0)) AS close_seq,
+           coalesce(c.balance_after, o.balance_after, 0) AS close_balance
+      FROM bounds AS b
+      LEFT JOIN entries AS o ON o.account_id = b.id AND o.seq = b.open_seq
+      LEFT JOIN entries AS c ON c.account_id = b.id AND c.seq = greatest(b.close_seq, b.open_seq)
 ), moves AS (
     -- Per account, in the order of its (account_id, seq) index, so the window needs no sort.
     SELECT m.transaction_id, greatest(least((m.created_at AT TIME ZONE 'UTC')::date, :last_day), :first_day) AS day,
