@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -96,7 +97,7 @@ def test_the_dashboard_shows_the_fee_the_time_of_sale_and_gross_fees_net(browser
         expect(page.locator("#statement-summary")).to_contain_text("closed at $9.80")
         with page.expect_download() as download:
             page.get_by_role("button", name="Download CSV").click()
-        *_, total = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+        *_, total = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
         assert total == [month, "USD", "0", "1000", "0", "20", "0", "0", "0", "980", "980"]
         # and the API's statement closes at the merchant's balance
         statement = api.get(f"/api/v1/merchants/{till.terminal.merchant_id}/statements/{month}", till.owner).json
