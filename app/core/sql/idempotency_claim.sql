@@ -41,15 +41,24 @@ END;
 $$;
 
 -- The answer under a key claimed with idempotency_claim, in the same transaction.
+-- PL/pgSQL, not LANGUAGE sql, here and in every small function a payment calls: PostgreSQL 15
+-- plans a LANGUAGE sql function's query again on each transaction's first call (only a
+-- single-expression one is inlined into its caller's plan instead), while PL/pgSQL keeps its
+-- plans for the connection. Measured on the p2p posting: 534 -> 433 us per call with this
+-- function and payer_refusal alone (pg_stat_user_functions, one client).
 CREATE OR REPLACE FUNCTION idempotency_answer(p_claimed bigint, p_status integer, p_body text)
-RETURNS void LANGUAGE sql AS $$
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
     UPDATE idempotency_records SET status_code = p_status, body = p_body WHERE id = p_claimed;
+END;
 $$;
 
 -- Why this user may not pay now, or NULL: every payment function asks before it claims the key
 -- (the token said who; this says whether they still may). Not stored under the key.
-CREATE OR REPLACE FUNCTION payer_refusal(p_user_id text) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN u.id IS NULL OR u.status <> 'active' THEN 'inactive_user'
-                WHEN u.verified_at IS NULL THEN 'not_verified' END
-      FROM (SELECT 1) AS one LEFT JOIN users AS u ON u.id = p_user_id;
+CREATE OR REPLACE FUNCTION payer_refusal(p_user_id text) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT CASE WHEN u.id IS NULL OR u.status <> 'active' THEN 'inactive_user'
+                        WHEN u.verified_at IS NULL THEN 'not_verified' END
+              FROM (SELECT 1) AS one LEFT JOIN users AS u ON u.id = p_user_id);
+END;
 $$;

@@ -10,11 +10,13 @@
 -- details, as the posting's limit checks raise theirs). Callers compare with the merchants row they
 -- have read already and call this only to word a refusal: the check costs a payment no query.
 CREATE OR REPLACE FUNCTION merchant_max_charge(p_merchant_id text, p_amount bigint) RETURNS json
-LANGUAGE sql STABLE AS $$
-    SELECT json_build_object('limit', 'merchant_max_charge', 'limit_amount', m.max_charge,
-                             'remaining', m.max_charge, 'currency', m.currency, 'resets_at', NULL)
-      FROM merchants m
-     WHERE m.id = p_merchant_id AND p_amount > m.max_charge;
+LANGUAGE plpgsql STABLE AS $$  -- PL/pgSQL keeps its plan (idempotency_claim.sql says why)
+BEGIN
+    RETURN (SELECT json_build_object('limit', 'merchant_max_charge', 'limit_amount', m.max_charge,
+                                     'remaining', m.max_charge, 'currency', m.currency, 'resets_at', NULL)
+              FROM merchants m
+             WHERE m.id = p_merchant_id AND p_amount > m.max_charge);
+END;
 $$;
 
 -- merchant_refund_check: a refund (or a reversal) of p_amount paid back from the merchant's account

@@ -20,7 +20,7 @@
 -- caller stores the refusal under the key in a transaction of its own, as for every payment.
 
 -- The webhook data of a vending authorization, as app.pos.vending.services._event wrote it.
-CREATE OR REPLACE FUNCTION authorization_event(p_charge pos_charges) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+CREATE OR REPLACE FUNCTION authorization_event(p_charge pos_charges) RETURNS jsonb LANGUAGE sql STABLE AS $$  -- STABLE: inlined (api_time says why)
     SELECT jsonb_build_object('authorization_id', p_charge.id, 'merchant_id', p_charge.merchant_id,
                               'terminal_id', p_charge.terminal_id, 'transaction_id', p_charge.transaction_id,
                               'currency', p_charge.currency, 'reference', p_charge.reference,
@@ -29,7 +29,7 @@ $$;
 
 -- The answer of app.pos.vending.services.authorization_out, for a charge whose hold is `p_status`.
 CREATE OR REPLACE FUNCTION authorization_answer(p_charge pos_charges, p_status text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$  -- STABLE: inlined (api_time says why)
     SELECT json_build_object('id', p_charge.id, 'status', p_status, 'amount', p_charge.amount,
                              'currency', p_charge.currency, 'captured_amount', p_charge.captured_amount,
                              'expires_at', api_time(p_charge.expires_at), 'reference', p_charge.reference,
@@ -111,7 +111,7 @@ $$;
 -- app.pos.payment_requests.services._event wrote it: `amount` is what was captured, or the
 -- whole hold when it was released.
 CREATE OR REPLACE FUNCTION request_hold_event(p_code qr_codes, p_hold transactions, p_amount bigint) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$  -- STABLE: inlined (api_time says why)
     SELECT jsonb_build_object('payment_request_id', p_code.id, 'merchant_id', p_code.merchant_id,
                               'terminal_id', p_code.terminal_id, 'transaction_id', p_hold.id,
                               'currency', p_hold.currency, 'reference', p_code.reference,

@@ -10,10 +10,12 @@
 
 -- debt_record: p_amount more owed by the wallet to p_receivable_id. The caller holds the wallet's lock.
 CREATE OR REPLACE FUNCTION debt_record(p_wallet_id text, p_receivable_id text, p_amount bigint, p_now timestamptz)
-RETURNS void LANGUAGE sql AS $$
+RETURNS void LANGUAGE plpgsql AS $$  -- PL/pgSQL keeps its plan (idempotency_claim.sql says why)
+BEGIN
     INSERT INTO wallet_debts (wallet_id, receivable_id, owed, collected, updated_at)
     VALUES (p_wallet_id, p_receivable_id, p_amount, 0, p_now)
     ON CONFLICT (wallet_id) DO UPDATE SET owed = wallet_debts.owed + EXCLUDED.owed, updated_at = EXCLUDED.updated_at;
+END;
 $$;
 
 -- debt_collect: after money came into the wallet (a posted credit) or was freed on it (a hold

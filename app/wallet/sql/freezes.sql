@@ -55,8 +55,10 @@ $$;
 -- early refusals that give a clearer code before anything is taken (a consumer payment code at a
 -- terminal: payer_frozen). ledger_move's check above stays the guarantee.
 CREATE OR REPLACE FUNCTION freeze_scope(p_user_id text, p_wallet_id text, p_now timestamptz) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT min(scope) FROM freezes  -- 'all' < 'debits'
-     WHERE user_id = p_user_id AND (wallet_id IS NULL OR wallet_id = p_wallet_id)
-       AND (lifted_at IS NULL OR lifted_at > p_now) AND (ends_at IS NULL OR ends_at > p_now);
+LANGUAGE plpgsql STABLE AS $$  -- PL/pgSQL keeps its plan (idempotency_claim.sql says why)
+BEGIN
+    RETURN (SELECT min(scope) FROM freezes  -- 'all' < 'debits'
+             WHERE user_id = p_user_id AND (wallet_id IS NULL OR wallet_id = p_wallet_id)
+               AND (lifted_at IS NULL OR lifted_at > p_now) AND (ends_at IS NULL OR ends_at > p_now));
+END;
 $$;

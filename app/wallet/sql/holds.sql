@@ -90,8 +90,10 @@ $$;
 
 -- A stored time as the API writes it (app.core.clock.iso, Python's isoformat in UTC): the
 -- functions that build answers and webhook events in SQL must write exactly the same string,
--- microseconds only when there are any.
-CREATE OR REPLACE FUNCTION api_time(p_at timestamptz) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+-- microseconds only when there are any. STABLE, as to_char and extract of a timestamptz are: an
+-- IMMUTABLE LANGUAGE sql function whose body is less than that is not inlined into its caller's
+-- plan but run (and planned again in every transaction) as a function of its own.
+CREATE OR REPLACE FUNCTION api_time(p_at timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN p_at IS NULL THEN NULL ELSE
         to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
         || CASE WHEN extract(microseconds FROM p_at)::bigint % 1000000 <> 0

@@ -32,13 +32,16 @@ LANGUAGE plpgsql AS $$
 DECLARE
     d accounts%ROWTYPE;
     c accounts%ROWTYPE;
+    locked accounts%ROWTYPE;
     released bigint := 0;
     shown bigint;
     frozen text;
 BEGIN
-    PERFORM 1 FROM accounts WHERE id IN (p_debit_id, p_credit_id) ORDER BY id FOR NO KEY UPDATE;
-    SELECT * INTO d FROM accounts WHERE id = p_debit_id;
-    SELECT * INTO c FROM accounts WHERE id = p_credit_id;
+    -- Locked and read in one statement: FOR NO KEY UPDATE returns each row as it is once locked
+    -- (the newest committed version, under READ COMMITTED), what a read after the lock would see.
+    FOR locked IN SELECT * FROM accounts WHERE id IN (p_debit_id, p_credit_id) ORDER BY id FOR NO KEY UPDATE LOOP
+        IF locked.id = p_debit_id THEN d := locked; ELSE c := locked; END IF;
+    END LOOP;
     IF d.id IS NULL OR c.id IS NULL THEN
         RAISE EXCEPTION 'not_found' USING DETAIL = '{}';
     END IF;
@@ -114,14 +117,13 @@ BEGIN
            (c.id, c.entry_count + 1, p_transfer_id, p_transaction_id, shown,
             credit_credits_posted - credit_debits_posted, c.last_hash, p_now);
 
-    UPDATE accounts SET debits_posted = debit_debits_posted, credits_posted = debit_credits_posted,
-                        debits_pending = debit_debits_pending, credits_pending = debit_credits_pending,
-                        entry_count = entry_count + 1, last_hash = hash
-     WHERE id = d.id;
-    UPDATE accounts SET debits_posted = credit_debits_posted, credits_posted = credit_credits_posted,
-                        debits_pending = credit_debits_pending, credits_pending = credit_credits_pending,
-                        entry_count = entry_count + 1, last_hash = hash
-     WHERE id = c.id;
+    UPDATE accounts AS a SET debits_posted = v.debits_posted, credits_posted = v.credits_posted,
+                             debits_pending = v.debits_pending, credits_pending = v.credits_pending,
+                             entry_count = a.entry_count + 1, last_hash = hash
+      FROM (VALUES (d.id, debit_debits_posted, debit_credits_posted, debit_debits_pending, debit_credits_pending),
+                   (c.id, credit_debits_posted, credit_credits_posted, credit_debits_pending, credit_credits_pending))
+           AS v (id, debits_posted, credits_posted, debits_pending, credits_pending)
+     WHERE a.id = v.id;
 END;
 $$;
 

@@ -74,10 +74,12 @@ $$;
 -- gives the difference back to the totals of the period it was counted in, if that is still the current one.
 CREATE OR REPLACE FUNCTION limits_release(p_account_id text, p_amount bigint, p_held_at timestamptz)
 RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$  -- PL/pgSQL keeps its plan (idempotency_claim.sql says why)
+BEGIN
     UPDATE limit_usage SET used = greatest(used - p_amount, 0)
      WHERE account_id = p_account_id AND p_amount > 0
        AND period_start = limits_period_start(period, p_held_at);
+END;
 $$;
 
 -- limits_balance: after a credit under a balance cap (a top-up, a transfer received), the
