@@ -18,12 +18,13 @@
 --   3. the terminal row, FOR KEY SHARE (app.pos.batches.services.hold_batch_open): a batch close
 --      waits for this call, so the money lands in exactly one batch. Share locks do not queue each other;
 --   4. a refund only: the merchant's day's refund total (merchant_refund_check);
---   5. the refund.succeeded event and its deliveries (webhook_emit; a reversal is flagged, there is
---      no reversal event type and the merchant's books heard payment.succeeded), written before the
---      transfer so that the merchant's account is not held locked while they are written;
---   6. the transaction, the fee back and the transfer, merchant account -> the customer's wallet
+--   5. the transaction, the fee back and the transfer, merchant account -> the customer's wallet
 --      (refund_post, app/wallet/sql/refund_post.sql: the accounts locked in key order after the
 --      charge, the order every charge use case takes; the merchant's balance is ledger_post's to check);
+--   6. the refund.succeeded event and its deliveries (webhook_emit; a reversal is flagged, there is
+--      no reversal event type and the merchant's books heard payment.succeeded), with `fee`, what
+--      refund_post gave back of the merchant's fee: so after it (a refund is not the busy path that
+--      payments are, whose events go before their transfer to keep the merchant's lock short);
 --   7. the charge's refunded total (a refund) or its status 'reversed' (a reversal), and the
 --      answer stored under the key: a refund's 201, or the charge as the API shows it, 200.
 -- Refusals are keys of app.pos.charges.refunds.REFUND_REFUSALS or REVERSAL_REFUSALS, raised
@@ -96,19 +97,20 @@ BEGIN
         IF NOT reversal THEN
             PERFORM merchant_refund_check(charge.merchant_id, till, back, p_now);
         END IF;
-        -- The data of app.pos.charges.refunds._refund_event; a reversal leaves refunded_amount as it was.
+        -- A refund returns the fee if the merchant's setting says so; a reversal undoes the sale, so always.
+        fee := refund_post(p_transaction_id, p_transfer_id,
+            CASE WHEN reversal THEN 'reversal' ELSE 'refund' END, back, charge.currency, till, charge.wallet_id,
+            charge.merchant_id, charge.terminal_id, charge.reference, charge.transaction_id, charge.terminal_id,
+            reversal, p_now);
+        -- The data of app.pos.charges.refunds._refund_event; a reversal leaves refunded_amount as it
+        -- was. After refund_post: `fee` is what it gave back of the merchant's fee.
         PERFORM webhook_emit(p_event_id, charge.merchant_id, 'refund.succeeded', json_build_object(
             'charge_id', charge.id, 'merchant_id', charge.merchant_id, 'terminal_id', charge.terminal_id,
             'amount', back, 'currency', charge.currency, 'reference', charge.reference, 'created_at', p_now_iso,
             'refund_id', p_transaction_id, 'transaction_id', charge.transaction_id,
             'charged_amount', charge.captured_amount,
             'refunded_total', charge.refunded_amount + CASE WHEN reversal THEN 0 ELSE back END,
-            'reversal', reversal)::text, p_now);
-        -- A refund returns the fee if the merchant's setting says so; a reversal undoes the sale, so always.
-        fee := refund_post(p_transaction_id, p_transfer_id,
-            CASE WHEN reversal THEN 'reversal' ELSE 'refund' END, back, charge.currency, till, charge.wallet_id,
-            charge.merchant_id, charge.terminal_id, charge.reference, charge.transaction_id, charge.terminal_id,
-            reversal, p_now);
+            'reversal', reversal, 'fee', fee.returned)::text, p_now);
     END IF;
 
     IF reversal THEN
