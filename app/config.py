@@ -247,6 +247,9 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
         # 404); REQUEST_LOG=0 turns off the JSON line per request.
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "REQUEST_LOG": _bool(env, "REQUEST_LOG", True),
+        # Set by bin/run (app.serve) after it seeds the demo users: the sign-in pages list them with
+        # their password (app.demo_signins). Off unless set; refused in production (below).
+        "DEMO_SIGNINS": _bool(env, "DEMO_SIGNINS", False),
         # Benchmarks only (app.core.sql_counts): count statements and round trips into this directory.
         "SQL_COUNTS_DIR": env.get("SQL_COUNTS_DIR") or None,
         # Delivery settings read by app.auth.senders
@@ -266,6 +269,8 @@ def load_config(instance_path: Path, env: dict | None = None) -> dict:
     if min(config["PAYMENT_CODE_PERIOD"], config["PAYMENT_CODE_MAX_FAILURES"],
            config["PAYMENT_CODE_FAILURE_WINDOW"]) <= 0:
         raise ConfigError("PAYMENT_CODE_PERIOD, _MAX_FAILURES and _FAILURE_WINDOW must be positive")
+    if config["DEMO_SIGNINS"] and app_env == "production":
+        raise ConfigError("DEMO_SIGNINS would print the demo password on the sign-in pages: not in production")
     _check_webhook_settings(config)
     return config
 

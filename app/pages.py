@@ -10,14 +10,17 @@ non-HTML answer gets would forbid the worker any fetch).
 
 The sign-in forms are the same on the wallet and the dashboard (the same ids, driven by the same
 module): one copy, static/wallet/signin.html, which the server puts into each page where its
-`<!-- signin -->` line stands, with the page's own demo hint (its `<!-- demo-hint: ... -->` line).
+`<!-- signin -->` line stands. Where its `<!-- demo-hint -->` line stands (and the console's) goes
+the page's list of demo accounts when the server runs on demo data (app.demo_signins), else nothing.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from flask import Flask, Response, send_from_directory
+from flask import Flask, Response, current_app, send_from_directory
+
+from app.demo_signins import demo_signins
 
 WALLET = Path(__file__).resolve().parent.parent / "static" / "wallet"
 MERCHANT = WALLET.parent / "merchant"
@@ -25,18 +28,17 @@ TERMINAL = WALLET.parent / "terminal"
 ADMIN = WALLET.parent / "admin"
 WORKER_POLICY = "default-src 'none'; connect-src 'self'; script-src 'self'"
 SIGNIN = WALLET / "signin.html"
-_DEMO_HINT = re.compile(r"<!-- demo-hint: (.*?) -->\n")
+_DEMO_HINT = re.compile(r"^ *<!-- demo-hint -->\n", re.MULTILINE)
 
 
 def with_signin(folder: Path) -> Response:
     """folder/index.html with the shared sign-in forms in place (read per request: a few KiB, and
-    an edit shows without a restart, as for the other static files)."""
+    an edit shows without a restart, as for the other static files), and the demo accounts."""
     page = (folder / "index.html").read_text(encoding="utf-8")
-    hint = _DEMO_HINT.search(page)
     forms = SIGNIN.read_text(encoding="utf-8").split("-->\n", 1)[1]  # without its comment
-    forms = forms.replace("    <!-- demo-hint -->\n", f"    {hint.group(1)}\n" if hint else "")
-    page = _DEMO_HINT.sub("", page).replace("<!-- signin -->\n", forms, 1)
-    response = Response(page, mimetype="text/html")
+    page = page.replace("<!-- signin -->\n", forms, 1)
+    demo = demo_signins(folder.name) if current_app.config.get("DEMO_SIGNINS") else ""
+    response = Response(_DEMO_HINT.sub(lambda _match: demo, page, count=1), mimetype="text/html")
     response.cache_control.no_cache, response.cache_control.max_age = True, 0  # as send_from_directory(max_age=0)
     return response
 
@@ -68,4 +70,4 @@ def register_pages(app: Flask) -> None:
 
     @app.get("/admin", doc_ui=False)
     def admin_page():
-        return send_from_directory(ADMIN, "index.html", max_age=0)
+        return with_signin(ADMIN)  # its own sign-in forms (password first, no sign-up); the demo list

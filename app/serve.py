@@ -89,6 +89,9 @@ def _set_up(env: dict) -> int:
         print("bin/run: embedded PostgreSQL under instance/pgdata (set DATABASE_URL to use another server)")
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, check=True)
+    # The demo users now exist: the sign-in pages list them (app.demo_signins). Production
+    # (--no-setup) never gets here, and its config refuses the flag anyway.
+    env["DEMO_SIGNINS"] = "1"
     return 0
 
 

@@ -5,7 +5,8 @@ served by gunicorn (gthread) with the webhook worker beside it, delivering to a 
 load over real HTTP from wrk (or a Python fallback); pgbench's TPC-B-like run on the same server
 as the yardstick; CPU split from /proc; `flask ledger verify` at the end.
 
-Modules: environment (secrets, database, Alembic, flask commands), seed + seed_pos (run in a
+Modules: args (the command line), steps (seeding, the pgbench yardsticks, one workload, in the
+order __main__ runs them), environment (secrets, database, Alembic, flask commands), seed + seed_pos (run in a
 subprocess), servers (gunicorn), webhooks + receiver (worker and receiver), load + workload.lua
 (wrk) / pyload (fallback), pos (signed terminal requests for pos_charge), pgbench, cpu, report.
 """

@@ -44,7 +44,8 @@ def make_app(instance: Path):
     from app import create_app
     from app.extensions import db
     app = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": database_url(), "REDIS_URL": None,
-                      "OTP_OUTBOX": str(instance / "outbox.jsonl")})
+                      "OTP_OUTBOX": str(instance / "outbox.jsonl"),
+                      "DEMO_SIGNINS": True})  # seed-demo's data, as bin/run: the sign-in pages list it
     with app.app_context():
         with db.engine.begin() as conn:  # a scratch database: start from nothing, every run the same
             conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -208,6 +208,26 @@ def test_production_takes_its_secrets_and_database_from_the_environment(tmp_path
     assert not (tmp_path / "secrets.json").exists()
 
 
+def test_demo_sign_ins_are_off_unless_set_and_refused_in_production(tmp_path):
+    assert load_config(tmp_path / "dev", env={"APP_ENV": "development"})["DEMO_SIGNINS"] is False
+    assert load_config(tmp_path / "prod", env=production_env())["DEMO_SIGNINS"] is False
+    assert load_config(tmp_path / "demo", env={"DEMO_SIGNINS": "1"})["DEMO_SIGNINS"] is True
+    with pytest.raises(ConfigError, match="DEMO_SIGNINS"):
+        load_config(tmp_path / "prod", env=production_env(DEMO_SIGNINS="1"))
+
+
+def test_bin_run_turns_the_demo_sign_ins_on_only_after_seeding_the_demo_users(monkeypatch):
+    from app import serve
+    ran = []
+    monkeypatch.setattr(serve.subprocess, "run", lambda command, **kw: ran.append((command[1:], dict(kw["env"]))))
+    env = {"DATABASE_URL": "postgresql://u@db/wallet"}
+
+    assert serve._set_up(env) == 0
+
+    assert [command for command, _ in ran] == [["db", "upgrade"], ["seed-demo"]]
+    assert "DEMO_SIGNINS" not in ran[-1][1] and env["DEMO_SIGNINS"] == "1"
+
+
 def test_production_refuses_a_short_jwt_key(tmp_path):
     with pytest.raises(ConfigError):
         load_config(tmp_path, env=production_env(JWT_SIGNING_KEYS="k1:short"))

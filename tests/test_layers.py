@@ -9,7 +9,7 @@ FLOORS = {
     "auth": 1, "wallet": 1,
     "qr": 2, "pos": 2, "merchant": 2,
     "checkout": 3, "history": 3, "ops": 3,
-    "__init__": 4, "cli": 4, "cli_seed": 4, "health": 4, "models": 4, "pages": 4, "serve": 4,
+    "__init__": 4, "cli": 4, "cli_seed": 4, "health": 4, "models": 4, "pages": 4, "demo_signins": 4, "serve": 4,
 }
 
 

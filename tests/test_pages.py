@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from app.pages import WORKER_POLICY
 
@@ -99,10 +100,28 @@ def test_the_operator_console_is_at_admin_under_the_page_policy_with_a_label_on_
     assert [c for c in controls.controls if c[0] not in controls.labelled and not c[1]] == []
 
 
-def test_the_wallet_and_the_dashboard_serve_the_one_copy_of_the_sign_in_forms_with_their_own_hints(client):
+def test_the_wallet_and_the_dashboard_serve_the_one_copy_of_the_sign_in_forms(client):
     from app.pages import SIGNIN
-    shared = SIGNIN.read_text().split("-->\n", 1)[1].split("    <!-- demo-hint -->\n")
+    shared = SIGNIN.read_text().split("-->\n", 1)[1].split("  <!-- demo-hint -->\n")
     wallet, merchant = (client.get(path).get_data(as_text=True) for path in ("/", "/merchant"))
-    for page, hint in ((wallet, "alice@demo.test, bob@demo.test"), (merchant, "carol@demo.test owns the Demo Café")):
+    for page in (wallet, merchant):
         assert page.count('<section id="signin"') == 1 and all(part in page for part in shared)
-        assert hint in page and "<!-- signin -->" not in page and "demo-hint" not in page
+        assert "<!-- signin -->" not in page and "demo-hint" not in page
+
+
+def test_without_demo_data_no_page_names_a_demo_account_or_its_password(client):
+    """Before DEMO_SIGNINS every page printed the demo accounts and password, production's too."""
+    for path in ("/", "/merchant", "/admin"):
+        page = client.get(path).get_data(as_text=True)
+        assert "@demo.test" not in page and "demo-Password" not in page and "demo-hint" not in page, path
+
+
+def test_on_demo_data_each_sign_in_page_lists_its_own_demo_accounts(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "DEMO_SIGNINS", True)
+    expected = {"/": ["alice@demo.test", "bob@demo.test", "carol@demo.test"], "/merchant": ["carol@demo.test"],
+                "/admin": ["support@demo.test", "finance@demo.test", "finance2@demo.test", "admin@demo.test"]}
+    for path, emails in expected.items():
+        page = client.get(path).get_data(as_text=True)
+        listed = re.findall(r'data-demo-identifier="([^"]+)" data-demo-password="demo-Password-1"', page)
+        assert listed == emails, path
+        assert page.count('id="demo-signins"') == 1 and "demo-hint" not in page

@@ -105,6 +105,7 @@ class Code(StrEnum):
     # terminals
     TERMINAL_UNKNOWN = "terminal_unknown", 401
     SIGNATURE_INVALID = "signature_invalid", 401
+    TIMESTAMP_INVALID = "timestamp_invalid", 401  # X-Timestamp is not whole unix seconds in ASCII digits
     TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range", 401
     NONCE_REUSED = "nonce_reused", 401
     TERMINAL_DISABLED = "terminal_disabled", 403

@@ -3,12 +3,14 @@ its owner), and a merchant's sales (for its staff). Thin: schema, one query, the
 from flask import Response, stream_with_context
 
 from app.auth.current import current_user, current_user_id, user_blueprint
-from app.history import entries, exports, merchant_sales, receipts, statements
+from app.history import entries, exports, merchant_sales, merchant_statements, receipts, statements
 from app.history.schemas import (
     HistoryFilterQuery,
     HistoryQuery,
     MerchantHistoryFilterQuery,
     MerchantHistoryQuery,
+    MerchantStatementOut,
+    MerchantStatementPath,
     MerchantTransactionPage,
     StatementOut,
     StatementPath,
@@ -62,6 +64,19 @@ def merchant_transactions_csv(path: MerchantPath, query: MerchantHistoryFilterQu
     """The merchant's history as CSV (text/csv, streamed), with the same filters; amounts in minor units."""
     filename, lines = merchant_sales.merchant_csv(current_user(), path.merchant_id, filters=query.filters(),
                                                   currency=query.currency)
+    return csv_response(filename, lines)
+
+
+@merchant_history_api.get("/merchants/<merchant_id>/statements/<month>", responses={200: MerchantStatementOut})
+def merchant_statement(path: MerchantStatementPath):
+    """A UTC month (YYYY-MM) of the merchant: opening and closing balance, sales, refunds, fees, net, per day."""
+    return merchant_statements.merchant_statement(current_user(), path.merchant_id, path.month)
+
+
+@merchant_history_api.get("/merchants/<merchant_id>/statements/<month>.csv", responses={200: None})
+def merchant_statement_csv(path: MerchantStatementPath):
+    """The same statement as CSV: a row a day, then the month's row; amounts in minor units."""
+    filename, lines = merchant_statements.statement_csv(current_user(), path.merchant_id, path.month)
     return csv_response(filename, lines)
 
 

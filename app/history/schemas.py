@@ -140,6 +140,42 @@ class StatementOut(BaseModel):
     count: int
 
 
+class MerchantStatementPath(BaseModel):
+    merchant_id: str = Field(max_length=40, pattern=NO_CONTROLS)
+    month: str = Field(max_length=7, description="YYYY-MM, a UTC month up to the current one")
+
+
+class StatementLines(BaseModel):
+    """Minor units of the merchant's currency; money out (refunds, fees) as positive amounts."""
+    sales: int = Field(description="payments and captured holds (gross)")
+    refunds: int = Field(description="refunds and reversals")
+    fees: int = Field(description="the merchant's fees charged")
+    fees_returned: int = Field(description="fees given back with refunds and reversals")
+    adjustments: int = Field(description="operators' adjustments, signed")
+    other: int = Field(description="anything else, signed (0: sweeps between the merchant's own accounts add to zero)")
+    net: int = Field(description="sales - refunds - fees + fees_returned + adjustments + other")
+
+
+class StatementDay(StatementLines):
+    date: str = Field(description="YYYY-MM-DD (UTC)")
+    opening_balance: int
+    closing_balance: int = Field(description="opening_balance + net")
+
+
+class MerchantStatementOut(BaseModel):
+    merchant_id: str
+    month: str
+    currency: str
+    time_zone: str = Field(description="always UTC: days and the month are UTC")
+    starts_at: str
+    ends_at: str = Field(description="exclusive: the next month's first instant")
+    complete: bool = Field(description="false for the current month (so far)")
+    opening_balance: int = Field(description="the merchant's posted balance (account and credit buckets) at starts_at")
+    closing_balance: int = Field(description="at ends_at, or now for the current month; = opening_balance + totals.net")
+    totals: StatementLines
+    days: list[StatementDay] = Field(description="every day of the month, up to today for the current month")
+
+
 class HistoryItemOut(TransactionOut):
     sold_at: str | None = Field(None, description="an offline sale's time of sale (the terminal's clock in case 1, "
                                                   "the phone's in a purse token); created_at is when it was posted")

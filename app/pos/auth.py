@@ -1,7 +1,7 @@
 """Authenticating a terminal: every /api/v1/pos request is signed (see app.pos.signing).
 
 Refusals are 401 with distinct codes, so a firmware author can tell a wrong key from a wrong
-clock: terminal_unknown, signature_invalid, timestamp_out_of_range, nonce_reused; a disabled
+clock: terminal_unknown, signature_invalid, timestamp_invalid, timestamp_out_of_range, nonce_reused; a disabled
 terminal is 403 terminal_disabled. Nonces are remembered in the store (Redis, or the database)
 for twice the allowed skew, so a captured request cannot be replayed while its timestamp passes.
 """
@@ -57,6 +57,11 @@ def authenticate_terminal() -> None:
         raise _refuse(Code.UNAUTHORIZED, "sign the request: X-Terminal-Id, X-Timestamp, X-Nonce, X-Signature")
     if len(nonce) < signing.MIN_NONCE_LENGTH or len(nonce) > 128 or not nonce.isprintable():
         raise _refuse(Code.SIGNATURE_INVALID, f"X-Nonce must be {signing.MIN_NONCE_LENGTH}..128 printable characters")
+    # The format first: a malformed timestamp is the firmware's clock code, not a wrong key, and
+    # str.isdigit() alone lets through digits that int() refuses ("²") or cannot afford (5,000 of them).
+    if not signing.timestamp_well_formed(timestamp):
+        raise _refuse(Code.TIMESTAMP_INVALID,
+                      f"X-Timestamp must be unix seconds: 1 to {signing.MAX_TIMESTAMP_DIGITS} ASCII digits")
     # Read in autocommit: one round trip, where a session's read costs BEGIN, SELECT and ROLLBACK.
     # The terminal is a plain object in no session, as the expunged one was.
     with single_statement() as connection:
@@ -68,7 +73,7 @@ def authenticate_terminal() -> None:
                             request.get_data(cache=True))
     if not signing.signature_matches(expected, signature):
         raise _refuse(Code.SIGNATURE_INVALID, "the signature does not match this request")
-    if not timestamp.isdigit() or abs(int(timestamp) - clock.now().timestamp()) > signing.MAX_SKEW_SECONDS:
+    if abs(int(timestamp) - clock.now().timestamp()) > signing.MAX_SKEW_SECONDS:
         raise _refuse(Code.TIMESTAMP_OUT_OF_RANGE,
                       f"X-Timestamp is more than {signing.MAX_SKEW_SECONDS} s away from the server's clock")
     if terminal.status != "active":

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from app.auth.services.pin import refuse_if_pin_locked
 from app.core import clock
+from app.core.driver_call import execute_one
 from app.core.errors import AppError, Code
 from app.core.idempotency import CallerRefused, IdempotencyRequest, claim_params, note_replay
 from app.core.ids import new_id
@@ -77,7 +78,7 @@ def pay_by_code(terminal: Terminal, statement: TextClause, *, payment_code: str,
 
     def attempt():
         with single_statement() as connection:  # autocommit: the one statement is the transaction
-            return connection.execute(statement, params).one()
+            return execute_one(connection, statement, params)
 
     row = retrying(attempt)
     if row.status is None:

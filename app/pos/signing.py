@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 
 MAX_SKEW_SECONDS = 300
 MIN_NONCE_LENGTH = 16
+MAX_TIMESTAMP_DIGITS = 12  # unix seconds until the year 33658; more is garbage, not a clock
 # RFC 3986 pchar beside the unreserved characters (which quote() never encodes), and "/"
 PATH_SAFE = "/:@!$&'()*+,;="
 
@@ -37,6 +38,11 @@ def request_target(environ: Mapping) -> str:
     path = quote(path.encode("latin-1"), safe=PATH_SAFE)  # WSGI strings hold the bytes as latin-1
     query = environ.get("QUERY_STRING", "")
     return path + (f"?{query}" if query else "")
+
+
+def timestamp_well_formed(timestamp: str) -> bool:
+    """Unix seconds as plain ASCII digits: no sign, no fraction, no other script's digits."""
+    return 0 < len(timestamp) <= MAX_TIMESTAMP_DIGITS and timestamp.isascii() and timestamp.isdigit()
 
 
 def string_to_sign(method: str, path_with_query: str, timestamp: str, nonce: str, body: bytes) -> str:

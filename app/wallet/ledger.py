@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert
 
 from app.core import clock
+from app.core.driver_call import execute_one
 from app.core.errors import AppError, Code
 from app.core.idempotency import CallerRefused, note_replay
 from app.core.ids import new_id
@@ -191,7 +192,7 @@ def call_payment(connection, statement, params: dict, refusals: Refusals, before
     does not name (qr_pay's 'not_here') is left to the caller. The call carries the request's id
     into the webhook events it writes (app.core.request_ids)."""
     try:
-        row = connection.execute(carrying_request_id(statement), params | request_id_param()).one()
+        row = execute_one(connection, carrying_request_id(statement), params | request_id_param())
     except DBAPIError as exc:
         raise raised_refusal(exc, refusals) from None
     if row.refusal in refusals:

@@ -59,20 +59,29 @@ def signed_in_wallet(user_id: str, wallet_id: str) -> Account:
     statement: a read needs nothing else of the user row, and current_user() would cost a round
     trip of its own. A disabled user is refused as current_user() refuses them; someone else's
     wallet is a 404."""
+    return _own_wallet_row(user_id, wallet_id).Account
+
+
+def _own_wallet_row(user_id: str, wallet_id: str, *also):
     row = db.session.execute(
-        select(User.status, Account).select_from(User)
+        select(User.status, Account, *also).select_from(User)
         .outerjoin(Account, and_(Account.user_id == User.id, Account.id == wallet_id, Account.kind == "user"))
         .where(User.id == user_id)).one_or_none()
     if row is None or row.status != "active":
         raise inactive_user()
     if row.Account is None:
         raise not_found("wallet")
-    return row.Account
+    return row
 
 
 def get_wallet(user_id: str, wallet_id: str) -> dict:
-    wallet = signed_in_wallet(user_id, wallet_id)
-    return wallet_out(wallet, freezes.frozen_state(freezes.active_freezes(user_id), wallet.id))
+    """One statement: the wallet, the user's status and whether any freeze of the user applies
+    now. Only when one does (rare) are the freezes read, to say which covers this wallet."""
+    any_freeze = select(freezes.Freeze.id).where(freezes.Freeze.user_id == user_id,
+                                                 freezes.applying(clock.now())).exists().label("any_freeze")
+    row = _own_wallet_row(user_id, wallet_id, any_freeze)
+    frozen = freezes.frozen_state(freezes.active_freezes(user_id), row.Account.id) if row.any_freeze else None
+    return wallet_out(row.Account, frozen)
 
 
 def open_first_wallet(user: User) -> None:

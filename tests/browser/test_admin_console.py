@@ -194,3 +194,24 @@ def test_a_support_operator_freezes_a_wallet_then_lifts_it_and_the_trail_shows_b
     expect(trail.filter(has_text="freeze.set")).to_contain_text("Sam Support")
     expect(trail.filter(has_text="freeze.lift")).to_contain_text("Sam Support")
     assert console.errors == []
+
+
+def test_on_demo_data_the_console_lists_the_demo_operators_and_fills_the_form(app, desk, console, monkeypatch):
+    from app.cli_seed import DEMO_PASSWORD, seed_demo_data
+    with app.app_context():
+        seed_demo_data()
+    monkeypatch.setitem(app.config, "DEMO_SIGNINS", True)  # what bin/run sets after seeding
+    page = desk()
+    page.goto("/admin")
+    demo = page.get_by_role("list", name="Demo operators")
+    expect(demo.get_by_role("button")).to_have_text(["Sam Support", "Fiona Finance", "Frank Finance", "Ada Admin"])
+    expect(demo).to_contain_text("finance2@demo.test, finance")
+
+    demo.get_by_role("button", name="Fiona Finance").click()
+    expect(page.locator("#pw-identifier")).to_have_value("finance@demo.test")
+    expect(page.locator("#pw-password")).to_have_value(DEMO_PASSWORD)
+    page.locator("#password-login").get_by_role("button", name="Sign in").click()
+
+    expect(page.locator("#who")).to_have_text("Fiona Finance")
+    expect(page.locator("#role")).to_contain_text("finance")
+    assert console.errors == []

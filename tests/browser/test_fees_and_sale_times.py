@@ -1,10 +1,13 @@
 """Fees and offline sales' times of sale as the pages show them, in Chromium: the wallet's history
 rows and receipts (the person's own fee, the time of sale beside the time of posting), and the
-merchant dashboard's sales list (the merchant's fee, the time of sale) and settlement (sales,
-refunds, gross, fees, net). Each test also fails on any console error or CSP refusal."""
+merchant dashboard's sales list (the merchant's fee, the time of sale), settlement (sales,
+refunds, gross, fees, net) and monthly statement (its table and CSV). Each test also fails on any console error or CSP refusal."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +16,7 @@ from tests.support.browser import sign_in_with_a_code
 from tests.support.dashboard import DESKTOP, sign_in as sign_in_merchant
 from tests.support.fees import set_fee_settings, set_merchant_fee
 from tests.support.offline import make_offline_till, pay
+from tests.support.qr import merchant_balance
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -81,6 +85,23 @@ def test_the_dashboard_shows_the_fee_the_time_of_sale_and_gross_fees_net(browser
         page.get_by_role("button", name="Settlements").click()
         expect(page.locator("#settlement-table tbody tr").last).to_have_text(
             "All terminals (USD)1$10.00$0.00$10.00$0.20$9.80")
+
+        # the month's statement: this UTC month by default, the month's row first, then each day's
+        month = clock.now().strftime("%Y-%m")
+        page.get_by_role("button", name="Statements").click()
+        expect(page.get_by_label("Month (UTC)")).to_have_value(month)
+        rows = page.locator("#statement-table tbody tr")
+        expect(rows.first).to_have_text(f"Month {month}$0.00$10.00$0.00$0.20$0.00$0.00$9.80$9.80")
+        expect(rows).to_have_count(1 + clock.now().day)  # up to today
+        expect(rows.last).to_have_text(f"{clock.now().date().isoformat()}$0.00$10.00$0.00$0.20$0.00$0.00$9.80$9.80")
+        expect(page.locator("#statement-summary")).to_contain_text("closed at $9.80")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download CSV").click()
+        *_, total = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+        assert total == [month, "USD", "0", "1000", "0", "20", "0", "0", "0", "980", "980"]
+        # and the API's statement closes at the merchant's balance
+        statement = api.get(f"/api/v1/merchants/{till.terminal.merchant_id}/statements/{month}", till.owner).json
+        assert statement["closing_balance"] == merchant_balance(api.app, till.terminal.merchant_id) == 980
         assert console.errors == []
     finally:
         context.close()

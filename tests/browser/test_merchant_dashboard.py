@@ -174,7 +174,7 @@ def test_a_cashier_sees_sales_and_qr_codes_only_and_the_api_refuses_the_rest(app
     sign_in(page, cashier)
     expect(page.locator("#role")).to_have_text("You are a cashier of Café Dash (USD).")
     tabs = page.locator("#tabs")
-    for offered in ("Sales", "QR codes", "Settlements"):
+    for offered in ("Sales", "QR codes", "Settlements", "Statements"):
         expect(tabs.get_by_role("button", name=offered)).to_be_visible()
     for refused in ("Terminals", "API keys", "Webhooks"):
         expect(tabs.get_by_role("button", name=refused)).to_be_hidden()

@@ -40,6 +40,41 @@ def test_a_demo_user_signs_in_with_the_password(app, phone_page, console):
     assert console.errors == []
 
 
+def test_on_demo_data_a_demo_account_is_one_click_from_the_filled_password_form(app, phone_page, console, monkeypatch):
+    """Broken once on purpose (the click handler left out): the form stayed empty and folded."""
+    with app.app_context():
+        seed_demo_data()
+    monkeypatch.setitem(app.config, "DEMO_SIGNINS", True)  # what bin/run sets after seeding
+    page = phone_page
+    page.goto("/")
+    demo = page.get_by_role("list", name="Demo accounts")
+    expect(demo.get_by_role("button")).to_have_text(["Alice Demo", "Bob Demo", "Carol Demo"])
+    expect(page.locator("#demo-signins")).to_contain_text(DEMO_PASSWORD)
+
+    demo.get_by_role("button", name="Bob Demo").click()
+
+    form = page.locator("#password-login")
+    expect(form).to_be_visible()  # its <details> opened
+    expect(page.locator("#pw-identifier")).to_have_value("bob@demo.test")
+    expect(page.locator("#pw-password")).to_have_value(DEMO_PASSWORD)
+    expect(form.get_by_role("button", name="Sign in")).to_be_focused()
+    expect(page.locator("#who")).to_have_text("")  # filled, not signed in
+    form.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#who")).to_have_text("Bob Demo")
+    assert console.errors == []
+
+
+def test_without_demo_data_the_sign_in_page_lists_no_account(app, phone_page, console):
+    with app.app_context():
+        seed_demo_data()  # the users may exist; only the flag lists them
+    page = phone_page
+    page.goto("/")
+    expect(page.locator("#signin")).to_be_visible()
+    expect(page.locator("#demo-signins")).to_have_count(0)
+    expect(page.get_by_text("demo.test")).to_have_count(0)
+    assert console.errors == []
+
+
 def test_password_then_authenticator_code(app, phone_page, api, console):
     alice = api.person(name="Alice")
     secret = api.post("/api/v1/auth/totp/setup", alice).json["secret"]

@@ -228,7 +228,8 @@ def test_paying_an_order_in_the_app_marks_it_paid_and_tells_the_merchant(app, ap
     assert payment_event.pop("created_at")
     assert payment_event == {"merchant_id": merchant["id"], "id": paid.json["id"], "transaction_id": paid.json["id"],
                              "amount": 1000, "currency": "USD", "reference": "PAY-1",
-                             "qr_code_id": paid.json["qr_code_id"], "terminal_id": None, "order_id": order["id"]}
+                             "qr_code_id": paid.json["qr_code_id"], "terminal_id": None, "order_id": order["id"],
+                             "fee": 0}
     [order_event] = events(app, "order.paid")
     assert (order_event["id"], order_event["status"], order_event["transaction_id"]) == (order["id"], "paid",
                                                                                           paid.json["id"])

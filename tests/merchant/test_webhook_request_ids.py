@@ -42,7 +42,7 @@ def test_a_charges_event_carries_its_request_id_to_the_receiver_and_the_workers_
 def test_each_request_names_its_own_events_whichever_way_they_are_written(app, api):
     terminal = make_terminal(api)
     made = charged(terminal, phone_of(api, api.person(name="Alice", balance=5000)), 1000)
-    refunded = refund_charge(terminal, made["id"], 300)  # pos_refund, another payment function
+    refunded = refund_charge(terminal, made["id"], 300)  # pos_give_back, another payment function
     assert refunded.status_code == 201, refunded.json
     closed = terminal.post("/api/v1/pos/batches/close", {})  # batch.closed: emitted in Python
     assert closed.status_code in (200, 201), closed.json

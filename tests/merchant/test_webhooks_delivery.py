@@ -42,7 +42,7 @@ def test_a_charge_is_delivered_signed_after_the_payment_and_never_inline(app, ap
                                    "terminal_id": terminal.terminal_id, "id": made["transaction_id"],
                                    "transaction_id": made["transaction_id"],
                                    "amount": 1250, "currency": "USD", "reference": "T1-0001",
-                                   "created_at": made["created_at"]}
+                                   "created_at": made["created_at"], "fee": 0}
         datetime.fromisoformat(payload["timestamp"])
         [done] = deliveries(api, owner, terminal.merchant_id)
         assert done["status"] == "succeeded" and done["attempts"] == 1 and done["last_status_code"] == 200

@@ -193,3 +193,19 @@ def test_a_confirmation_retried_with_its_idempotency_key_gets_the_first_answer_a
     assert first.status_code == again.status_code == 200, (first.json, again.json)
     assert first.json == again.json
     assert balance(api, alice) == 50_000 - LARGE
+
+
+def test_a_disabled_customer_is_refused_the_list_of_waiting_charges(app, api):
+    # given a customer with a charge waiting for them
+    terminal, alice, phone = shop_and_customer(api)
+    charged(terminal, phone, LARGE)
+    assert len(pending(api, alice)) == 1
+    # when an operator disables them (the list is one statement that also checks the user)
+    from sqlalchemy import text
+    from app.extensions import db
+    with app.app_context():
+        db.session.execute(text("UPDATE users SET status = 'disabled' WHERE id = :id"), {"id": alice.id})
+        db.session.commit()
+    # then the list is refused, as every signed-in request of a disabled user is
+    refused = api.get("/api/v1/payments/pending", alice)
+    assert refused.status_code == 401 and refused.json["error"]["code"] == "token_invalid", refused.json

@@ -1,4 +1,4 @@
-"""Terminal refunds as one database call (app/pos/charges/pos_refund.sql): many refunds of one
+"""Terminal refunds as one database call (pos_give_back, app/pos/charges/pos_refund.sql): many refunds of one
 charge at once, a retried refund, a merchant whose money sits in its credit buckets, and a refused
 refund that leaves no trace but its stored answer."""
 from __future__ import annotations

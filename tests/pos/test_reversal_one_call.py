@@ -1,4 +1,4 @@
-"""Terminal reversals as one database call (app/pos/charges/pos_reverse.sql): a reversal racing
+"""Terminal reversals as one database call (pos_give_back, app/pos/charges/pos_refund.sql): a reversal racing
 refunds of the same charge, a retried reversal, and a refused one that leaves no trace but its
 stored answer."""
 from __future__ import annotations

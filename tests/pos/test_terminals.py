@@ -37,6 +37,21 @@ def test_each_signing_fault_is_refused_with_its_own_code(api):
     assert api.client.get("/api/v1/pos/config").status_code == 401
 
 
+def test_a_timestamp_that_is_not_unix_seconds_is_refused_as_such_not_as_a_bad_signature(api):
+    """Before the fix: `abc` signed over the right time was `signature_invalid`, `²` (a digit to
+    str.isdigit, not to int) a 500, and 5,000 digits a 500 too (int's digit limit)."""
+    terminal = make_terminal(api)
+
+    for timestamp in ["abc", "-1700000000", "1700000000.5", "\u00b2", "\u0661\u0662", "9" * 5000]:
+        headers = terminal.headers("GET", "/api/v1/pos/config", b"")
+        headers["X-Timestamp"] = timestamp  # the signature is over the real time
+        refused = api.client.get("/api/v1/pos/config", headers=headers)
+        signed_as_sent = terminal.get("/api/v1/pos/config", timestamp=timestamp)
+
+        for response in (refused, signed_as_sent):
+            assert (response.status_code, response.json["error"]["code"]) == (401, "timestamp_invalid"), timestamp
+
+
 def test_a_signature_covers_the_query_and_the_body(api):
     terminal = make_terminal(api)
     headers = terminal.headers("GET", "/api/v1/pos/config?a=1", b"")

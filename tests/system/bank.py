@@ -6,7 +6,8 @@ phones and shop terminals: transfers, QR payments, charges of payment codes, ref
 two cashiers refunding one sale in full at once), vending holds, captures and voids (sometimes
 a capture crossing a void). Some requests are cut off before their answer arrives and retried
 with the same Idempotency-Key on the other instance. Meanwhile a fault injector SIGKILLs
-gunicorn workers at random moments and restarts Redis once, and an operator freezes and unfreezes
+server workers at random moments (resting each server until it has recovered, see
+tests/system/faults.py) and restarts Redis once, and an operator freezes and unfreezes
 wallets and whole users (tests/system/freezer.py). At the end the books are checked
 (tests/system/checks.py): every currency sums to zero, no wallet is overdrawn, every effect has
 exactly one stored answer and every acknowledged id exists, every retry got its first answer,
@@ -22,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,10 +34,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import environment
-from bench.servers import Server, free_port
+from bench.servers import Server
 from tests.system import fees
 from tests.system.checks import check
 from tests.system.client import Outcome, call_with_retries
+from tests.system.faults import PrivateRedis, inject_faults
 from tests.system.adjuster import run_adjuster, sign_in_finance
 from tests.system.freezer import run_freezer, sign_in_operator
 from tests.system.operations import Call, World, plan, run_together
@@ -68,34 +69,6 @@ class Report:
                 f"{self.adjustments.get('pending', 0)} pending, {self.adjustments.get('rejected', 0)} rejected; "
                 f"{len(self.faults)} faults injected; "
                 f"{len(self.violations)} violations")
-
-
-class PrivateRedis:
-    """A Redis of our own, so that restarting it disturbs nobody else on the machine."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import redis
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                redis.Redis(port=self.port).ping()
-                return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
 
 
 def _seed(env: dict, users: int, merchants: int, workdir: Path) -> dict:
@@ -129,38 +102,6 @@ def _client_loop(world: World, urls: list[str], deadline: float, report: Report,
 
     while time.monotonic() < deadline:
         run_together(plan(world, rng), send)
-
-
-def _inject_faults(servers: list[Server], redis: PrivateRedis, deadline: float, report: Report, rng: random.Random,
-                   interval: float, rest: float = 0.0) -> None:
-    """`rest`: a server one of whose workers was killed less than this long ago is left alone
-    (granian exits for good, "Worker crash loop detected", when a worker it respawned less than
-    5.5 s ago dies again: seen in the outage mode's 60 s run, both servers gone)."""
-    redis_restarted = False
-    start = time.monotonic()
-    killed_at = {id(server): -rest for server in servers}
-    while time.monotonic() < deadline - interval:
-        time.sleep(rng.uniform(interval / 2, interval * 1.5))
-        if not redis_restarted and time.monotonic() - start > (deadline - start) / 2:
-            redis.kill()
-            time.sleep(0.5)
-            redis.start()
-            report.faults.append("restarted redis")
-            redis_restarted = True
-            continue
-        rested = [server for server in servers if time.monotonic() - killed_at[id(server)] > rest]
-        if not rested:
-            continue
-        server = rng.choice(rested)
-        killed_at[id(server)] = time.monotonic()
-        workers = server.worker_pids()
-        if workers:
-            victim = rng.choice(workers)
-            try:
-                os.kill(victim, signal.SIGKILL)
-                report.faults.append(f"SIGKILL worker {victim} of :{server.port}")
-            except ProcessLookupError:
-                pass
 
 
 HOLD_EXPIRES_IN, SWEEP_EVERY = 10, 1.0  # short, so that holds expire and are swept during the run
@@ -214,7 +155,7 @@ def run(*, seconds: float, clients: int, users: int = 20, merchants: int = 3, fa
         deadline = time.monotonic() + seconds
         threads = [threading.Thread(target=_client_loop, args=(world, urls, deadline, report, lock, n))
                    for n in range(clients)]
-        faults = threading.Thread(target=_inject_faults,
+        faults = threading.Thread(target=inject_faults,
                                   args=(servers, redis, deadline, report, random.Random(7), fault_interval))
         freezer = threading.Thread(target=run_freezer,
                                    args=(seed, urls, operator, deadline, report, lock, random.Random(11)))

@@ -13,6 +13,7 @@ import psycopg
 
 from bench import environment
 from tests.system.adjuster import check_adjustments
+from tests.system.expiry import check_expired_purses
 from tests.system.fees import check_fees
 
 # effect rows per operation, and the stored answers that must match them one for one
@@ -241,6 +242,7 @@ def check_outage(database_url: str, env: dict, expected, *, balance: int) -> int
         _merchants_paid_once(conn, expected, violations)
         _wallets_lose_what_they_signed(conn, expected, balance, violations)
         detected = _double_spends(conn, expected, violations)
+        expected.counts.update(check_expired_purses(conn, expected, violations))  # README's promises, counted
     verify = environment.ledger_verify(env)
     if not verify["ok"]:
         violations.append(f"ledger verify failed: {verify['problems'][:5]}")

@@ -34,6 +34,7 @@ CUT = (OSError, http.client.HTTPException, json.JSONDecodeError)  # no answer: a
 BALANCE = 200_000  # each user's, from the seed
 HONEST_PURSE = (3_000, 1_500)  # (allowance, max_payment)
 CHEAT_PURSE = (2_000, 1_000)  # a cheat's: spent in full at two terminals
+EXPIRING_PURSE = (3_000, 400)  # (allowance, max_payment) of a purse that expires in the run: ten or so tokens
 
 
 def _b64(data: bytes) -> str:
@@ -47,6 +48,7 @@ class Expected:
     paid: dict[str, int] = field(default_factory=dict)  # wallet -> case-1 payments the phone got a 201 for
     signed: dict[str, int] = field(default_factory=dict)  # wallet -> every purse token its phone signed
     cheats: list[dict] = field(default_factory=list)  # {"purse", "wallet", "allowance", "drained", "kind"}
+    expiring: list[dict] = field(default_factory=list)  # {"purse", "wallet", "valid_until", "first_hold"}: expiry.py
     tampered: list[tuple[str, str]] = field(default_factory=list)  # (terminal, expected refusal reason)
     counts: dict[str, int] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
@@ -108,7 +110,9 @@ class Till:
         self.client = Client(urls[0], self.id, self.secret)
         self.device = OfflineTerminal(directory, self.client, self.secret)
         self.purses = PurseQueue(directory / "purse.jsonl")
+        self.late = PurseQueue(directory / "late.jsonl")  # kept back until after the run (expiry.py)
         self.config: dict = {}
+        self.refused: str | None = None  # why the last token was refused
 
     def fail_over(self) -> None:
         """No answer from this server: the next request goes to the other (a load balancer's job)."""
@@ -131,18 +135,21 @@ class Till:
                 time.sleep(1)
         raise ConnectionError(f"{self.id}: no server answered /pos/config")
 
-    def accept_token(self, phone: Phone, amount: int, *, counter: int | None = None) -> dict | None:
+    def accept_token(self, phone: Phone, amount: int, *, counter: int | None = None, late: bool = False) -> dict | None:
         """Case 3: the request (this terminal, a nonce), the phone's token, the terminal's checks;
-        the token if the terminal accepted it (on disk), else None."""
+        the token if the terminal accepted it (on disk; `late`: in the queue kept back), else None
+        (the reason in `refused`)."""
+        queue = self.late if late else self.purses
         nonce = secrets.token_hex(8)
         token = phone.sign(self.id, nonce, amount, self.currency, counter=counter)
         purse = self.config["offline"]["purse"]
         refused = refusal(phone.certificate, token, issuer_keys={k["kid"]: k["public_key"] for k in purse["issuer_keys"]},
                           revoked=set(purse["revoked"]), terminal_id=self.id, nonce=nonce, currency=self.currency,
-                          now=int(time.time())) or self.purses.refusal(phone.certificate, token)
+                          now=int(time.time())) or queue.refusal(phone.certificate, token)
+        self.refused = refused
         if refused:
             return None
-        self.purses.accept(phone.certificate, token)
+        queue.accept(phone.certificate, token)
         return token
 
     def upload_purses(self, extra: list[dict]) -> tuple[list[dict], dict]:
@@ -185,12 +192,16 @@ def double_spend(till: Till, cheat: Cheat, expected: Expected) -> None:
     expected.add("double spend tokens", 2)
 
 
-def cast(seed: dict, urls: list[str], workdir: Path, rng: random.Random, cheaters: int):
-    """Phones with purses (the cheats' wallets emptied by a transfer, for half of them), tills, cheats."""
+def cast(seed: dict, urls: list[str], workdir: Path, rng: random.Random, cheaters: int, expiring: int = 0):
+    """Phones with purses (the cheats' wallets emptied by a transfer, for half of them), tills,
+    cheats, and phones whose purses are to expire during the run (expiry.py shortens them)."""
     phones = [Phone(user, urls) for user in seed["users"]]
-    honest, dishonest = phones[cheaters:], phones[:cheaters]
+    honest, dishonest = phones[cheaters:len(phones) - expiring], phones[:cheaters]
+    short = phones[len(phones) - expiring:] if expiring else []
     for phone in honest:
         phone.take_purse(*HONEST_PURSE, rng)
+    for phone in short:
+        phone.take_purse(*EXPIRING_PURSE, rng)
     tills = [Till(t, urls[i % 2:] + urls[:i % 2], workdir / f"till{i}") for i, t in enumerate(tills_of(seed))]
     cheats = []
     for i, phone in enumerate(dishonest):
@@ -203,4 +214,4 @@ def cast(seed: dict, urls: list[str], workdir: Path, rng: random.Random, cheater
             if outcome is None or outcome.status != 201:
                 raise RuntimeError(f"emptying a cheat's wallet failed: {outcome}")
         cheats.append(cheat)
-    return honest, tills, cheats
+    return honest, tills, cheats, short

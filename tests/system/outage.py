@@ -8,8 +8,9 @@ checked offline, sometimes after a wrong guess) and case 3 (purse tokens, nobody
 comes back: uploads, sometimes twice, late, the newer half first and shuffled, with a forged sale
 or an altered token slipped in, or cut off by a fault (all stays on disk for the next time). A few
 phones cheat with an extracted key: each spends its whole allowance at two offline terminals
-(reusing its counters, or not); half emptied their wallet first. Then checks.check_outage holds
-the books to what the terminals accepted and the phones signed.
+(reusing its counters, or not); half emptied their wallet first. A few purses expire during the
+run, their late tokens uploaded after the hold went back (tests/system/expiry.py). Then
+checks.check_outage holds the books to what the terminals accepted and the phones signed.
 
     python -m tests.system.bank --outage --seconds 60
 """
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 from bench import environment
 from bench.servers import Server
 from terminal.device import SaleRefused
+from tests.system import expiry
 from tests.system.checks import check_outage
 from tests.system.offline_actors import BALANCE, CUT, HONEST_PURSE, Cheat, Expected, Phone, Till, cast, double_spend
 
@@ -147,15 +149,15 @@ def _back_online(till: Till, rng: random.Random, expected: Expected, *, tries: i
 
 
 def _terminal(till: Till, honest: list[Phone], cheats: list[Cheat], deadline: float, rng: random.Random,
-              expected: Expected) -> None:
+              expected: Expected, expiring: list[Phone]) -> None:
     try:
-        _terminal_loop(till, honest, cheats, deadline, rng, expected)
+        _terminal_loop(till, honest, cheats, deadline, rng, expected, expiring)
     except Exception as exc:  # a terminal that stops: its unsent sales would only show as "lost"
         expected.violations.append(f"terminal {till.id} stopped: {exc!r}")
 
 
 def _terminal_loop(till: Till, honest: list[Phone], cheats: list[Cheat], deadline: float, rng: random.Random,
-                   expected: Expected) -> None:
+                   expected: Expected, expiring: list[Phone]) -> None:
     mine = [c for c in cheats if till.id in c.tills]
     till.try_sync(tries=30)
     while time.monotonic() < deadline:
@@ -166,6 +168,8 @@ def _terminal_loop(till: Till, honest: list[Phone], cheats: list[Cheat], deadlin
             pending = [c for c in mine if till.id not in c.done]
             if pending and rng.random() < 0.2:
                 double_spend(till, pending[0], expected)
+            elif expiring and rng.random() < 0.15:
+                expiry.sell(till, rng.choice(expiring), rng, expected)
             elif rng.random() < 0.6:
                 _sell_online_phone(till, rng.choice(honest), rng, expected)
             else:
@@ -186,10 +190,11 @@ def _terminal_loop(till: Till, honest: list[Phone], cheats: list[Cheat], deadlin
         expected.violations.append(f"{till.id} kept records the server did not answer")
 
 
-def run(*, seconds: float, users: int = 20, merchants: int = 3, cheaters: int = 4,
+def run(*, seconds: float, users: int = 20, merchants: int = 3, cheaters: int = 4, expiring: int = 2,
         base_url: str = DEFAULT_BASE, rng_seed: int = 13, fault_interval: float | None = 3.0) -> tuple[Expected, str]:
     """Returns what the clients saw (with the violations) and the one-line summary."""
-    from tests.system.bank import PrivateRedis, _inject_faults, _seed  # the bank test's, shared
+    from tests.system.bank import _seed  # the bank test's, shared
+    from tests.system.faults import PrivateRedis, inject_faults
 
     own = urlsplit(base_url).path.lstrip("/")
     database_url = environment.recreate_database(base_url, f"{own}_outage" if own else "wallet_outage")
@@ -198,27 +203,31 @@ def run(*, seconds: float, users: int = 20, merchants: int = 3, cheaters: int = 
     redis.start()
     try:
         env = environment.app_env(database_url, redis.url, token_ttl=3600)
-        issuer_seed = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+        issuer = (f"out{secrets.token_hex(3)}", secrets.token_bytes(32))  # expiry.shorten signs with it too
+        issuer_seed = base64.urlsafe_b64encode(issuer[1]).rstrip(b"=").decode()
         # Purses need an issuer key in production; the cheats empty their wallets with one transfer.
-        env.update({"PURSE_ISSUER_KEYS": f"out{secrets.token_hex(3)}:{issuer_seed}", "NO_PIN_AMOUNT": str(10 ** 9)})
+        env.update({"PURSE_ISSUER_KEYS": f"{issuer[0]}:{issuer_seed}", "NO_PIN_AMOUNT": str(10 ** 9)})
         environment.migrate(env)
         environment.lift_limits(database_url)
         seed = _seed(env, users, merchants, workdir)
         for i in range(2):
             servers.append(Server(env, workers=2, threads=4, log_path=workdir / f"server{i}.log"))
             servers[-1].start()
-        honest, tills, cheats = cast(seed, [s.url for s in servers], workdir, rng, cheaters)
+        honest, tills, cheats, short = cast(seed, [s.url for s in servers], workdir, rng, cheaters, expiring)
         expected.cheats = [{"purse": c.phone.certificate["purse_id"], "kind": c.kind, "drained": c.drained} for c in cheats]
+        expiry.shorten(short, database_url, issuer, seconds, expected)
         deadline = time.monotonic() + seconds
-        threads = [threading.Thread(target=_terminal, args=(till, honest, cheats, deadline,
-                                                            random.Random(rng.getrandbits(32)), expected)) for till in tills]
+        threads = [threading.Thread(target=_terminal, args=(till, honest, cheats, deadline, random.Random(
+            rng.getrandbits(32)), expected, short)) for till in tills]
         if fault_interval:  # SIGKILLs server workers, restarts Redis once (the bank test's injector)
-            threads.append(threading.Thread(target=_inject_faults, args=(servers, redis, deadline, expected,
-                                                                         random.Random(7), fault_interval, 6.0)))
+            threads.append(threading.Thread(target=inject_faults, args=(servers, redis, deadline, expected,
+                                                                        random.Random(7), fault_interval)))
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        if short:
+            expiry.upload_late(tills, short, env, expected)
         detected = check_outage(database_url, env, expected, balance=BALANCE)
     finally:
         for server in servers:
@@ -237,4 +246,5 @@ def summary(expected: Expected, detected: int) -> str:
             f"{n.get('uploads cut off', 0)} cut off), "
             f"{n.get('duplicates dropped', 0)} duplicates dropped, {n.get('tampered records refused', 0)} tampered records refused, "
             f"{n.get('second payments refused', 0)} second payments refused, "
+            f"{expiry.summary(expected)}, "
             f"{detected} double spends detected, violations: {len(expected.violations)}")

@@ -34,7 +34,7 @@ BOUNDS = {"charge_confirmation": (3, 3), "topup": (3, 3), "terminal_refund": (2,
           "terminal_request_payment": (1, 1), "terminal_reversal": (2, 2), "terminal_manual_request_payment": (1, 1),
           "order_payment": (1, 1)}
 FIGURES: dict = {}
-PAYMENT_FUNCTIONS = ("charge_confirm", "wallet_topup", "pos_refund", "pos_reverse", "order_refund", "qr_pay")
+PAYMENT_FUNCTIONS = ("charge_confirm", "wallet_topup", "pos_give_back", "order_refund", "qr_pay")
 
 
 def _payment_calls(sent) -> list[str]:

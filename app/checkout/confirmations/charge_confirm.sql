@@ -70,7 +70,8 @@ BEGIN
         'charge_id', charge.id, 'merchant_id', charge.merchant_id, 'terminal_id', charge.terminal_id,
         'amount', charge.amount, 'currency', charge.currency, 'reference', charge.reference,
         'created_at', api_time(charge.created_at), 'id', p_transaction_id,
-        'transaction_id', p_transaction_id)::text, p_now);
+        'transaction_id', p_transaction_id, 'fee', (SELECT fee_amount(charge.amount, m.fee_rate_bps, m.fee_min)
+                                                     FROM merchants AS m WHERE m.id = charge.merchant_id))::text, p_now);
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                               initiator_id, reference, terminal_id, created_at)
     VALUES (p_transaction_id, 'payment', 'succeeded', charge.amount, charge.currency, charge.wallet_id, till,

@@ -1,5 +1,5 @@
 """The customer's side of a terminal's large charge: see it, approve it with the PIN, or decline it."""
-from app.auth.current import current_user, user_blueprint
+from app.auth.current import current_user, current_user_id, user_blueprint
 from app.checkout.confirmations import services
 from app.checkout.confirmations.schemas import ConfirmBody, PaymentPath, PendingPaymentList, PendingPaymentOut
 from app.core.idempotency import from_request
@@ -11,7 +11,7 @@ confirmations_api = user_blueprint("customer_payments", __name__, "payments")
 @confirmations_api.get("/payments/pending", responses={200: PendingPaymentList})
 def pending_payments():
     """The caller's terminal charges waiting for their approval."""
-    return {"data": services.pending_payments(current_user())}
+    return {"data": services.pending_payments(current_user_id())}
 
 
 @confirmations_api.post("/payments/<payment_id>/confirm", responses={200: PendingPaymentOut, 410: ErrorEnvelope})

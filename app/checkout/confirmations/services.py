@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, select, text
 
+from app.auth.current import inactive_user
 from app.auth.models import User
 from app.auth.services.pin import require_payment_pin
 from app.core import clock
@@ -52,16 +53,21 @@ def _payment_out(charge: PosCharge, merchant_name: str | None = None, terminal_l
             "transaction_id": charge.transaction_id}
 
 
-def pending_payments(user: User) -> list[dict]:
+def pending_payments(user_id: str) -> list[dict]:
     """The user's charges waiting for their approval, newest first (a handful at most: each
-    needs a code shown within the last minute)."""
+    needs a code shown within the last minute). One statement, the user's status checked in it
+    (the phone polls this while a till waits): a disabled user is refused as current_user()
+    refuses them."""
     rows = db.session.execute(
-        select(PosCharge, Merchant.name, Terminal.label)
-        .join(Merchant, Merchant.id == PosCharge.merchant_id).join(Terminal, Terminal.id == PosCharge.terminal_id)
-        .where(PosCharge.user_id == user.id, PosCharge.kind == "charge", PosCharge.status == PENDING,
-               PosCharge.expires_at > clock.now())
+        select(User.status, PosCharge, Merchant.name, Terminal.label).select_from(User)
+        .outerjoin(PosCharge, and_(PosCharge.user_id == User.id, PosCharge.kind == "charge", PosCharge.status == PENDING,
+                                   PosCharge.expires_at > clock.now()))
+        .outerjoin(Merchant, Merchant.id == PosCharge.merchant_id).outerjoin(Terminal, Terminal.id == PosCharge.terminal_id)
+        .where(User.id == user_id)
         .order_by(PosCharge.created_at.desc(), PosCharge.id.desc())).all()
-    return [_payment_out(charge, merchant_name, label) for charge, merchant_name, label in rows]
+    if not rows or rows[0].status != "active":
+        raise inactive_user()
+    return [_payment_out(row.PosCharge, row.name, row.label) for row in rows if row.PosCharge is not None]
 
 
 # What charge_confirm (charge_confirm.sql) may refuse; all after the key is claimed, so stored

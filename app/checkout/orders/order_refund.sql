@@ -7,13 +7,14 @@
 --      what the first refunded (the CHECK refunds_within_amount is the backstop). Another
 --      merchant's order is a 404. Its status and the remainder are checked under that lock;
 --   3. the payment it was paid with (its wallet and the merchant account it credited);
---   4. the refund.succeeded event and its deliveries (webhook_emit), before the transfer so that
---      the merchant's account is not held locked while they are written;
---   5. the refund transaction and its transfer, merchant account -> the customer's wallet, through
---      ledger_post, which locks the accounts in key order after the order (the order every order
---      use case takes: code, order, accounts) and checks the merchant's balance itself, its credit
---      buckets swept in first when the account alone cannot pay (insufficient_funds if even they
---      cannot). No cap on the wallet: the customer's own money coming back;
+--   4. the refund transaction, the fee back and the transfer, merchant account -> the customer's
+--      wallet, with refund_post (app/wallet/sql/refund_post.sql, shared with a terminal's refund):
+--      ledger_post locks the accounts in key order after the order (the order every order use case
+--      takes: code, order, accounts) and checks the merchant's balance itself, its credit buckets
+--      swept in first when the account alone cannot pay (insufficient_funds if even they cannot);
+--   5. the refund.succeeded event and its deliveries (webhook_emit), with `fee`, what refund_post
+--      gave back of the merchant's fee: so after it (a refund is not the busy path that payments
+--      are, whose events go before their transfer to keep the merchant's lock short);
 --   6. the order's refunded amount and status, and the answer stored under the key.
 -- Refusals are keys of app.checkout.orders.services.REFUND_REFUSALS, raised (MESSAGE 'refused',
 -- HINT the key, DETAIL its details as JSON) so the statement, claim included, is undone; the
@@ -66,19 +67,13 @@ BEGIN
         'id', p_transaction_id, 'order_id', o.id, 'payment_id', payment.id, 'amount', p_amount,
         'currency', o.currency, 'status', 'succeeded', 'order_status', out_status,
         'refunded_amount', refunded, 'remaining', o.amount - refunded, 'created_at', p_now_iso);
+    -- The transaction, the merchant's fee back if its setting says so, and the transfer (refund_post).
+    fee := refund_post(p_transaction_id, p_transfer_id, 'refund', p_amount, o.currency, payment.credit_account_id,
+                       payment.debit_account_id, o.merchant_id, p_initiator_id, o.reference, payment.id, NULL,
+                       false, p_now);
+    -- After refund_post: the event says the fee it gave back (`fee`).
     PERFORM webhook_emit(p_event_id, o.merchant_id, 'refund.succeeded',
-                         (answer || jsonb_build_object('reference', o.reference))::text, p_now);
-
-    INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
-                              initiator_id, reference, related_id, created_at)
-    VALUES (p_transaction_id, 'refund', 'succeeded', p_amount, o.currency, payment.credit_account_id,
-            payment.debit_account_id, p_initiator_id, o.reference, payment.id, p_now);
-    -- The merchant's fee on the payment comes back in proportion, if its setting says so (fees.sql),
-    -- before the refund's transfer: the merchant gives back the whole price of what it kept the net of.
-    SELECT * INTO fee FROM fee_refund(p_transaction_id, payment.id, o.merchant_id, payment.credit_account_id,
-                                      payment.debit_account_id, o.currency, p_initiator_id, NULL, p_now, false);
-    PERFORM ledger_post(p_transfer_id, p_transaction_id, 'posted', payment.credit_account_id,
-                        payment.debit_account_id, p_amount, o.currency, NULL, NULL, NULL, p_now);
+                         (answer || jsonb_build_object('reference', o.reference, 'fee', fee.returned))::text, p_now);
     answer := answer || jsonb_build_object('fee_returned', fee.returned, 'returns_fee', fee.returns_fee);
     UPDATE orders SET refunded_amount = refunded, status = out_status, updated_at = p_now WHERE id = o.id;
 

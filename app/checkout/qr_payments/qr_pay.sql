@@ -119,12 +119,12 @@ BEGIN
     END IF;
 
     -- The event before the transfer, as every payment writes it: should ledger_post refuse, the
-    -- event goes with the rest of the statement.
+    -- event goes with the rest of the statement. Its fee by the rule fee_merchant_charge applies below.
     IF NOT held THEN
         PERFORM webhook_emit(p_event_id, shop.id, 'payment.succeeded', json_build_object(
             'id', p_transaction_id, 'transaction_id', p_transaction_id, 'amount', to_pay, 'currency', code.currency,
             'reference', reference, 'qr_code_id', code.id, 'terminal_id', code.terminal_id, 'order_id', o.id,
-            'created_at', p_now_iso)::text, p_now);
+            'created_at', p_now_iso, 'fee', fee_amount(to_pay, shop.fee_rate_bps, shop.fee_min))::text, p_now);
     END IF;
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                               initiator_id, reference, terminal_id, created_at)

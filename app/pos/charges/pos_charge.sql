@@ -98,11 +98,13 @@ BEGIN
     IF refusal IS NULL AND p_amount <= p_confirm_above THEN
         BEGIN
             PERFORM 1 FROM terminals WHERE id = p_terminal_id FOR KEY SHARE;
-            -- The event before the transfer, as every payment writes it.
+            -- The event before the transfer, as every payment writes it; its fee by the rule
+            -- fee_merchant_charge applies below (fees.sql), from the merchant's rate.
             PERFORM webhook_emit(p_event_id, shop.id, 'payment.succeeded', json_build_object(
                 'charge_id', p_charge_id, 'merchant_id', shop.id, 'terminal_id', p_terminal_id, 'amount', p_amount,
                 'currency', p_currency, 'reference', p_reference, 'created_at', p_now_iso,
-                'id', p_transaction_id, 'transaction_id', p_transaction_id)::text, p_now);
+                'id', p_transaction_id, 'transaction_id', p_transaction_id,
+                'fee', fee_amount(p_amount, shop.fee_rate_bps, shop.fee_min))::text, p_now);
             INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,
                                       initiator_id, reference, terminal_id, created_at)
             VALUES (p_transaction_id, 'payment', 'succeeded', p_amount, p_currency, payer_wallet, till.id,

@@ -4,11 +4,11 @@ A reversal undoes a charge whose outcome the terminal never learned (the network
 answer): allowed for REVERSAL_WINDOW seconds, idempotent, and it returns whatever has not been
 refunded yet. A refund is the till's ordinary "give back", partial or full, at any time.
 
-Each is one call to a database function, pos_reverse (pos_reverse.sql) or pos_refund
-(pos_refund.sql), and both lock the charge row FOR UPDATE before the terminal and the accounts
-(the order every charge use case takes), so a reversal and refunds of one charge queue and each
-sees what the one before it took; the CHECK constraint refunded_amount <= captured_amount is the
-backstop should the code ever get this wrong.
+Each is one call to the one database function for both, pos_give_back (pos_refund.sql): a
+refund passes its amount, a reversal its window. It locks the charge row FOR UPDATE before the
+terminal and the accounts (the order every charge use case takes), so a reversal and refunds of
+one charge queue and each sees what the one before it took; the CHECK constraint
+refunded_amount <= captured_amount is the backstop should the code ever get this wrong.
 """
 from __future__ import annotations
 
@@ -26,36 +26,37 @@ from app.pos.terminals.models import Terminal
 from app.wallet import ledger
 
 
-# What pos_reverse (pos_reverse.sql) may refuse; all after the key is claimed, so stored under it.
+# What a reversal (pos_give_back) may refuse; all after the key is claimed, so stored under it.
 REVERSAL_REFUSALS: ledger.Refusals = {
     "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request", None),
     "charge_not_found": (Code.NOT_FOUND, "charge not found", None),
     "reversal_window_closed": (Code.REVERSAL_WINDOW_CLOSED, "a charge can be reversed for {reversal_window} s; "
                                "refund it instead", ledger.AS_RAISED),
 }
-_POS_REVERSE = text("SELECT * FROM pos_reverse(:scope, :key, :fingerprint, :ttl, :terminal_id, :charge_id, :window, "
-                    ":now, :now_iso, :transaction_id, :transfer_id, :event_id)")
+# A refund's amount or a reversal's window, the other NULL: that is how the function tells them apart.
+_POS_GIVE_BACK = text("SELECT * FROM pos_give_back(:scope, :key, :fingerprint, :ttl, :terminal_id, :charge_id, "
+                      ":amount, :window, :now, :now_iso, :transaction_id, :transfer_id, :event_id)")
 
 
 def reverse_charge(terminal: Terminal, charge_id: str, *, idem: IdempotencyRequest | None) -> tuple[int, dict]:
     """succeeded -> the unrefunded amount goes back; requires_confirmation -> it can no longer be
     approved; anything else (failed, declined, expired, reversed) is answered as it is. One
-    database call (pos_reverse), locking as a refund does: the charge, the terminal, the accounts."""
-    return _give_back(terminal, charge_id, _POS_REVERSE, REVERSAL_REFUSALS, idem,
+    database call (pos_give_back), locking as a refund does: the charge, the terminal, the accounts."""
+    return _give_back(terminal, charge_id, REVERSAL_REFUSALS, idem, amount=None,
                       window=current_app.config["REVERSAL_WINDOW"])
 
 
-def _give_back(terminal: Terminal, charge_id: str, statement, refusals: ledger.Refusals,
-               idem: IdempotencyRequest | None, **args) -> tuple[int, dict]:
+def _give_back(terminal: Terminal, charge_id: str, refusals: ledger.Refusals,
+               idem: IdempotencyRequest | None, *, amount: int | None, window: int | None) -> tuple[int, dict]:
     """A reversal's or a refund's one call, and the wake-up of whoever follows the charge (a
     customer's app, a second till) after the commit, never before."""
     now = clock.now()
     params = {**claim_params(idem), "terminal_id": terminal.id, "charge_id": charge_id, "now": now,
               "now_iso": clock.iso(now), "transaction_id": new_id("txn"), "transfer_id": new_id("trf"),
-              "event_id": new_id("msg"), **args}
+              "event_id": new_id("msg"), "amount": amount, "window": window}
 
     def call(connection) -> tuple[int, dict]:
-        row = ledger.call_payment(connection, statement, params, refusals, set())
+        row = ledger.call_payment(connection, _POS_GIVE_BACK, params, refusals, set())
         return row.status, json.loads(row.body)
 
     result = run_in_database(idem, call)
@@ -64,7 +65,7 @@ def _give_back(terminal: Terminal, charge_id: str, statement, refusals: ledger.R
     return result
 
 
-# What pos_refund (pos_refund.sql) may refuse; all after the key is claimed, so stored under it.
+# What a refund (pos_give_back) may refuse; all after the key is claimed, so stored under it.
 REFUND_REFUSALS: ledger.Refusals = {
     "idempotency_conflict": (Code.IDEMPOTENCY_CONFLICT, "this Idempotency-Key was used with a different request", None),
     "charge_not_found": (Code.NOT_FOUND, "charge not found", None),
@@ -72,13 +73,10 @@ REFUND_REFUSALS: ledger.Refusals = {
     "exceeds_remaining": (Code.REFUND_EXCEEDS_REMAINING, "only {remaining} of this charge is left to refund",
                           ledger.AS_RAISED),
 }
-_POS_REFUND = text("SELECT * FROM pos_refund(:scope, :key, :fingerprint, :ttl, :terminal_id, :charge_id, :amount, "
-                   ":now, :now_iso, :transaction_id, :transfer_id, :event_id)")
-
 
 def refund_charge(terminal: Terminal, charge_id: str, *, amount: int,
                   idem: IdempotencyRequest | None) -> tuple[int, dict]:
-    """One database call (pos_refund): the charge locked, the remainder checked under the lock,
+    """One database call (pos_give_back): the charge locked, the remainder checked under the lock,
     the event, the transfer (the merchant's balance is ledger_post's to check, credit buckets
     included), the charge's total and the answer under the key."""
-    return _give_back(terminal, charge_id, _POS_REFUND, REFUND_REFUSALS, idem, amount=amount)
+    return _give_back(terminal, charge_id, REFUND_REFUSALS, idem, amount=amount, window=None)

@@ -73,7 +73,8 @@ BEGIN
     event_data := json_build_object(
         'id', p_transaction_id, 'transaction_id', p_transaction_id, 'amount', p_amount, 'currency', p_currency,
         'reference', NULLIF(p_reference, ''), 'qr_code_id', NULL, 'terminal_id', p_terminal_id, 'order_id', NULL,
-        'offline', true, 'sequence', p_seq, 'sold_at', p_sold_iso, 'created_at', p_now_iso)::text;
+        'offline', true, 'sequence', p_seq, 'sold_at', p_sold_iso, 'created_at', p_now_iso,
+        'fee', fee_amount(p_amount, shop.fee_rate_bps, shop.fee_min))::text;  -- as fee_merchant_charge below
     PERFORM webhook_emit(p_event_id, shop.id, 'payment.succeeded', event_data, p_now);
 
     INSERT INTO transactions (id, type, status, amount, currency, debit_account_id, credit_account_id,

@@ -156,7 +156,8 @@ BEGIN
         'id', p_txn_id, 'transaction_id', p_txn_id, 'amount', p_amount, 'currency', p_currency,
         'reference', 'purse ' || p_purse_id || ' #' || p_counter, 'qr_code_id', NULL, 'terminal_id', p_terminal_id,
         'order_id', NULL, 'offline', true, 'purse_id', p_purse_id, 'counter', p_counter,
-        'sold_at', api_time(p_sold_at), 'created_at', api_time(p_now))::text, p_now);
+        'sold_at', api_time(p_sold_at), 'created_at', api_time(p_now),
+        'fee', (SELECT fee FROM transactions WHERE id = p_txn_id))::text, p_now);  -- charged above
     outcome := 'posted';
     transaction_id := p_txn_id;
 END;

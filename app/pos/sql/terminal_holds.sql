@@ -89,7 +89,8 @@ BEGIN
         UPDATE pos_charges SET status = 'captured', captured_amount = settled.amount, updated_at = stamped
          WHERE id = charge.id RETURNING * INTO charge;
         PERFORM webhook_emit(p_event_id, charge.merchant_id, 'authorization.captured', (authorization_event(charge)
-            || jsonb_build_object('amount', settled.amount, 'authorized_amount', charge.amount))::text, stamped);
+            || jsonb_build_object('amount', settled.amount, 'authorized_amount', charge.amount,
+                                  'fee', (SELECT fee FROM transactions WHERE id = charge.transaction_id)))::text, stamped);
     ELSE
         UPDATE pos_charges SET status = shown, updated_at = stamped WHERE id = charge.id RETURNING * INTO charge;
         IF settled.changed THEN  -- not on a repeated void: nothing changed
@@ -162,7 +163,8 @@ BEGIN
     SELECT * INTO hold FROM transactions WHERE id = code.paid_transaction_id;
     IF settled.changed THEN
         PERFORM webhook_emit(p_event_id, code.merchant_id, 'authorization.' || settled.status,
-            request_hold_event(code, hold, CASE WHEN settled.status = 'captured' THEN settled.amount ELSE hold.amount END)::text,
+            (request_hold_event(code, hold, CASE WHEN settled.status = 'captured' THEN settled.amount ELSE hold.amount END)
+             || CASE WHEN settled.status = 'captured' THEN jsonb_build_object('fee', hold.fee) ELSE '{}' END)::text,
             p_now);
     END IF;
 

@@ -10,11 +10,12 @@ import * as qrcodes from "./qrcodes.js";
 import * as reports from "./reports.js";
 import * as sales from "./sales.js";
 import * as staff from "./staff.js";
+import * as statements from "./statements.js";
 import * as terminals from "./terminals.js";
 import * as webhooks from "./webhooks.js";
 import {choose, may, state} from "./state.js";
 
-const VIEWS = {sales, orders, terminals, reports, limits, staff, keys, webhooks};
+const VIEWS = {sales, orders, terminals, reports, statements, limits, staff, keys, webhooks};
 
 function showSignedIn(on) {
   $("#signin").hidden = on;
@@ -26,6 +27,7 @@ function showSignedIn(on) {
     for (const section of $$("section.tab")) section.hidden = true;
     for (const box of $$(".once")) { box.replaceChildren(); box.hidden = true; }
     for (const body of $$("section.tab tbody, #offline-list, #limits-now")) body.replaceChildren();
+    $("#statement-summary").textContent = "";
     $("#who").textContent = "";
   }
 }
@@ -56,7 +58,9 @@ async function enter() {
 
 async function start() {
   signin.setup((tokens) => { api.adopt(tokens); notice(""); enter().catch(fail); });
-  for (const view of [sales, orders, qrcodes, terminals, reports, limits, staff, keys, webhooks]) view.setup(fail);
+  for (const view of [sales, orders, qrcodes, terminals, reports, statements, limits, staff, keys, webhooks]) {
+    view.setup(fail);
+  }
   for (const button of $$("#tabs button")) button.addEventListener("click", () => showTab(button.dataset.tab));
   document.addEventListener("tab", (event) => {
     const view = VIEWS[event.detail];

@@ -1,6 +1,6 @@
 // Signing up and in: one-time code, password (+ authenticator when it is on), sign-up + verify.
 import * as api from "../api.js";
-import {$, notice, onSubmit} from "../ui.js";
+import {$, $$, notice, onSubmit} from "../ui.js";
 
 export function setup(signedIn) {
   let otpIdentifier = "", mfaToken = "", signupIdentifier = "";
@@ -38,6 +38,17 @@ export function setup(signedIn) {
     $("#su-code").focus();
     notice("We sent you a code.");
   });
+  // Only on a server running on demo data (app/demo_signins.py): fill, do not sign in.
+  for (const button of $$("[data-demo-identifier]")) {
+    button.addEventListener("click", () => {
+      const form = $("#password-login");
+      const folded = form.closest("details");
+      if (folded) folded.open = true;
+      $("#pw-identifier").value = button.dataset.demoIdentifier;
+      $("#pw-password").value = button.dataset.demoPassword;
+      form.querySelector("button[type=submit]").focus();
+    });
+  }
   onSubmit($("#signup-verify"), async (form) => {
     signedIn(await api.post("/auth/verify", {identifier: signupIdentifier, code: form.get("code").trim()}, {auth: false}));
   });
