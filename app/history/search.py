@@ -2,7 +2,7 @@
 is on the other side contains `q`, case-insensitively, newest first.
 
 The reference and note are searched on the entry itself: entries.search holds them in lower case
-(entry_search_text in app/wallet/sql/ledger_post.sql), with a GIN trigram index (migration 0034).
+(entry_search_text in app/wallet/sql/ledger_post.sql), with a GIN trigram index (migration 0036).
 Two ways find matching rows, and neither is always fast on a long history:
 - walking the account's entries newest first and testing each: quick when matches are common
   among the newest rows, a scan of the whole account when they are rare;

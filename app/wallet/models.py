@@ -66,7 +66,7 @@ class Account(db.Model):
 
 class Transaction(db.Model):
     __tablename__ = "transactions"
-    # (History's `q` reads reference and note from entries.search, not from here: migration 0034.)
+    # (History's `q` reads reference and note from entries.search, not from here: migration 0036.)
     __table_args__ = (
         # A terminal's transactions by time: batches and settlements, and its latest one (the
         # operator console's "last seen"); migration 0028.
@@ -141,7 +141,7 @@ class Entry(db.Model):
     # the first too), and the account and position of a transaction's entries.
     # `search` is what history's `q` searches of the transaction (its reference and note in lower
     # case: entry_search_text in ledger_post.sql), kept on the entry so that a trigram match
-    # carries the account and the position it is ordered by (migration 0034).
+    # carries the account and the position it is ordered by (migration 0036).
     __table_args__ = (UniqueConstraint("account_id", "seq", name="account_seq"),
                       Index("ix_entries_account_created", "account_id", "created_at", postgresql_include=["seq"]),
                       Index("ix_entries_transaction_id", "transaction_id", postgresql_include=["account_id", "seq"]),

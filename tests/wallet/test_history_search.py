@@ -1,6 +1,6 @@
 """History's `q` (app.history.search): the newest rows are walked, older ones are found through the
 entries' trigram index, and both ways give the same rows as the plain substring rule (the
-reference or note ILIKE the text, as before migration 0034); bad `q` is a 422."""
+reference or note ILIKE the text, as before migration 0036); bad `q` is a 422."""
 from __future__ import annotations
 
 import pytest

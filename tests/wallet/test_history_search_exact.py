@@ -1,4 +1,4 @@
-"""History's `q` on entries.search (migration 0034) finds exactly the rows the rule before it found:
+"""History's `q` on entries.search (migration 0036) finds exactly the rows the rule before it found:
 the transaction's reference or note ILIKE '%q%' (q's % and _ literal), newest first, in pages that
 neither skip nor repeat across the window's edge; ledger_move and the migration's fill write the
 searched text as entry_search_text says."""
@@ -64,7 +64,7 @@ def long_history(app, api):
 
 
 def expected(app, wallet_id: str, q: str) -> list[str]:
-    """The rule before migration 0034, straight on the transactions, newest first."""
+    """The rule before migration 0036, straight on the transactions, newest first."""
     with app.app_context():
         return list(db.session.scalars(text("""
             SELECT t.id FROM entries AS e JOIN transactions AS t ON t.id = e.transaction_id
@@ -125,8 +125,8 @@ def test_ledger_move_writes_the_text_on_both_entries(app, api):
 
 
 def test_the_migration_fills_the_text_of_existing_entries(app, api, long_history):
-    migration = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0034_search.py"
-    spec = importlib.util.spec_from_file_location("migration_0034", migration)
+    migration = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0036_search.py"
+    spec = importlib.util.spec_from_file_location("migration_0036", migration)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     with app.app_context(), db.engine.begin() as conn:

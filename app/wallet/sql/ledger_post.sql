@@ -1,5 +1,5 @@
 -- entry_search_text: what history's `q` searches of a transaction, kept on each of its entries
--- (entries.search, migration 0034): the reference and the note, lower-cased, joined by a unit
+-- (entries.search, migration 0036): the reference and the note, lower-cased, joined by a unit
 -- separator (0x1f). `q` has no control characters (app.core.fields.NO_CONTROLS), so no match can
 -- span the two, and `search LIKE lower(pattern)` is `reference ILIKE pattern OR note ILIKE
 -- pattern`: ILIKE itself is lower() of both sides, then LIKE. NULL when there is neither (the

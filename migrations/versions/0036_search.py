@@ -1,8 +1,8 @@
 """History search on the entries: entries.search (the transaction's reference and note, lower
 case) with a GIN trigram index, filled by ledger_move; the transactions' two trigram indexes go
 
-Revision ID: 0034
-Revises: 0033
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-12-01 10:40:00
 
 A `q` found the transactions containing the text through the trigram indexes of transactions
@@ -26,8 +26,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0034'
-down_revision = '0033'
+revision = '0036'
+down_revision = '0035'
 branch_labels = None
 depends_on = None
 
