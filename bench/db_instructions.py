@@ -1,13 +1,14 @@
 """PostgreSQL instructions per payment: the database's own CPU cost of one payment call, counted.
 
     .venv/bin/python -m bench.db_instructions --workload p2p|qr|charge [--calls 200] [--warm 50]
-        [--app-root DIR] [--keep DIR]
+        [--app-root DIR] [--sql FILE ...] [--keep DIR]
 
 Timings on a shared 2-core machine move by tens of per cent; an instruction count inside the
 backend does not. This builds a private PostgreSQL 15 cluster (initdb under a temporary folder,
-its own socket, no TCP), migrates it with the app's migrations and seeds it with bench.seed (20
+its own socket, no TCP), migrates it with the app's migrations and seeds it with bench.seed (300
 users, 2 merchants with a static code, a terminal and a webhook endpoint each, a payment-code
-device per user). It then stops the server and runs a single-user backend (`postgres --single`,
+device per user), posts 3,000 transfers between the users and runs VACUUM ANALYZE (so that the
+plans are those of a database with some history and current statistics). It then stops the server and runs a single-user backend (`postgres --single`,
 one process) under `valgrind --tool=callgrind` twice, each on a fresh copy of the seeded data:
 once with --warm payment calls, once with --warm + --calls. The difference of the two
 instruction totals divided by --calls is one call's cost: start-up, the relation caches' first
@@ -23,7 +24,8 @@ counted. What differs from a server backend: no network protocol (the EXECUTE li
 instead of a Bind message) and results printed to stdout instead of sent; no background
 writer, so the exit's checkpoint is counted (spread over the calls).
 
---app-root runs the migrations and the seed from another checkout (e.g. `git worktree add
+--sql runs a file of SQL in the seeded database before the runs: a change of the functions or
+indexes measured before it becomes a migration. --app-root runs the migrations and the seed from another checkout (e.g. `git worktree add
 /tmp/before 5c4592a`) to measure its SQL; the statements are always this checkout's, so the
 two must share the functions' signatures. Nothing here is timed against a limit: the figures
 go to the README's Performance section.
@@ -45,7 +47,8 @@ from bench import environment
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 DATABASE = "wallet"
-USERS, MERCHANTS = 20, 2
+USERS, MERCHANTS = 300, 2
+HISTORY = 3000  # p2p transfers before the runs (_history)
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -61,8 +64,8 @@ def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
-def _build(folder: Path, app_root: Path, redis_url: str) -> dict:
-    """initdb, start, migrate, seed, stop; returns the seed plus the devices."""
+def _build(folder: Path, app_root: Path, redis_url: str, sql_files: list[str]) -> dict:
+    """initdb, start, migrate, seed, run `sql_files`, stop; returns the seed plus the devices."""
     data = folder / "data"
     _run(_as_postgres() + [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
@@ -88,9 +91,30 @@ def _build(folder: Path, app_root: Path, redis_url: str) -> dict:
         with psycopg.connect(url, autocommit=True) as conn:
             seed["device_ids"] = [row[0] for row in conn.execute("SELECT id FROM devices ORDER BY id")]
             seed["currency"] = seed.get("currency") or conn.execute("SELECT currency FROM accounts LIMIT 1").fetchone()[0]
+            for sql in sql_files:  # a change tried before it becomes a migration
+                conn.execute(Path(sql).read_text())
+            _history(conn, seed)
     finally:
         _run(_as_postgres() + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-m", "fast", "stop"])
     return seed
+
+
+def _history(conn, seed: dict) -> None:
+    """HISTORY transfers between the seeded users, then VACUUM ANALYZE, as autovacuum would: the
+    plans each call keeps (its own and the foreign keys' checks) are then made for tables of some
+    size with current statistics. On a seed of a few rows the planner picks sequential scans,
+    which grow slower with every call measured: not what a server with any history runs."""
+    users, now = seed["users"], datetime(2025, 12, 31, tzinfo=timezone.utc)
+    from app.core.ids import new_id
+    for i in range(HISTORY):
+        payer, payee = users[i % len(users)], users[(i + 1 + i // len(users)) % len(users)]
+        if payee is payer:
+            payee = users[(i + 1) % len(users)]
+        conn.execute("SELECT status FROM wallet_transfer(%s, %s, %s, interval '48 hours', %s, %s, %s, NULL, NULL, "
+                     "100, NULL, NULL, %s, %s, %s, %s)",
+                     (payer["id"], f"history-{i}", f"{i:064x}", payer["id"], seed["currency"], payee["wallet"], now,
+                      now.isoformat(), new_id("txn"), new_id("trf")))
+    conn.execute("VACUUM ANALYZE")
 
 
 def _statement(workload: str) -> str:
@@ -193,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm", type=int, default=50, help="warm-up calls in both runs")
     parser.add_argument("--app-root", default=str(environment.ROOT), help="checkout whose migrations build the schema")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7", help="flushed, for the seed's sessions; '' for the database-backed store")
+    parser.add_argument("--sql", action="append", default=[], help="SQL file run after the seed (to try a change)")
     parser.add_argument("--keep", help="build the cluster here and keep it (default: a temporary folder)")
     args = parser.parse_args(argv)
     folder = Path(args.keep or tempfile.mkdtemp(prefix="wallet-dbinstr-"))
@@ -200,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     try:
-        seed = _build(folder, Path(args.app_root).resolve(), args.redis_url)
+        seed = _build(folder, Path(args.app_root).resolve(), args.redis_url, args.sql)
         script = _script(args.workload, seed, args.warm + args.calls)
         base = _count(folder, script[:1 + args.warm], "warm")
         more = _count(folder, script, "all")
