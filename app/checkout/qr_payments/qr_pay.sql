@@ -66,7 +66,7 @@ BEGIN
     terminal_id := code.terminal_id;  -- a replayed answer wakes the terminal too, as before
 
     IF p_key IS NOT NULL THEN
-        SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
+        claim := idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
@@ -131,7 +131,7 @@ BEGIN
     VALUES (p_transaction_id, CASE WHEN held THEN 'hold' ELSE 'payment' END,
             CASE WHEN held THEN 'authorized' ELSE 'succeeded' END, to_pay, code.currency, wallet.id, till.id,
             p_user_id, reference, code.terminal_id, p_now);
-    SELECT * INTO posted FROM ledger_post(p_transfer_id, p_transaction_id,
+    posted := ledger_post(p_transfer_id, p_transaction_id,
                         CASE WHEN held THEN 'pending' ELSE 'posted' END,
                         wallet.id, till.id, to_pay, code.currency, NULL,
                         CASE WHEN held THEN p_hold_expires_at END, NULL, p_now);

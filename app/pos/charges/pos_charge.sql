@@ -83,7 +83,7 @@ BEGIN
         refusal := 'merchant_limit'; details := merchant_max_charge(shop.id, p_amount); RETURN;
     END IF;
     IF p_key IS NOT NULL THEN
-        SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
+        claim := idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
@@ -109,7 +109,7 @@ BEGIN
                                       initiator_id, reference, terminal_id, created_at)
             VALUES (p_transaction_id, 'payment', 'succeeded', p_amount, p_currency, payer_wallet, till.id,
                     payer_user, p_reference, p_terminal_id, p_now);
-            SELECT * INTO posted FROM ledger_post(p_transfer_id, p_transaction_id, 'posted', payer_wallet, till.id,
+            posted := ledger_post(p_transfer_id, p_transaction_id, 'posted', payer_wallet, till.id,
                                                   p_amount, p_currency, NULL, NULL, NULL, p_now);
             fee := fee_merchant_charge(p_transaction_id, shop.id, posted.credit_id, p_amount, p_currency,
                                        payer_user, p_terminal_id, p_now);

@@ -19,7 +19,7 @@ DECLARE
 BEGIN
     refusal := p_code_refusal;
     IF refusal IS NULL THEN
-        SELECT * INTO taken FROM payment_code_take(p_device_id, p_step, p_slot, p_now);
+        taken := payment_code_take(p_device_id, p_step, p_slot, p_now);
         refusal := taken.refusal;
         IF refusal IS NULL THEN
             user_id := taken.user_id; wallet_id := taken.wallet_id; held_currency := taken.wallet_currency;

@@ -187,6 +187,7 @@ DECLARE
     sweep_txn text;
     moved record;
     held record;
+    collected bigint;
 BEGIN
     credit_id := p_credit_id;
     IF p_kind = 'posted' AND p_credit_cap IS NULL THEN
@@ -216,7 +217,11 @@ BEGIN
             END LOOP;
         END IF;
     END IF;
-    SELECT * INTO moved FROM ledger_move(p_transfer_id, p_transaction_id, p_kind, p_debit_id, credit_id,
+    -- Assigned, not SELECT * INTO moved FROM ledger_move(...), here and wherever a payment takes a
+    -- one-row answer: PL/pgSQL evaluates an assignment as a simple expression, while the SELECT
+    -- starts the executor and a tuplestore for the one row (about 25,000 instructions a call,
+    -- bench.db_instructions; migration 0035).
+    moved := ledger_move(p_transfer_id, p_transaction_id, p_kind, p_debit_id, credit_id,
                                          p_amount, p_currency, p_pending_id, p_expires_at, p_credit_cap, p_now);
     -- The tier limits (app/wallet/sql/limits.sql), after ledger_move has locked both accounts:
     -- the wallet's lock serializes its counters, and a refusal raised here undoes the move too.
@@ -236,9 +241,9 @@ BEGIN
     -- the move left them, before any collection. (A partial capture's rest is not collected here:
     -- purse_capture holds it again at once; the next money in collects.)
     IF p_kind = 'posted' THEN
-        PERFORM debt_collect(credit_id, p_transfer_id, p_transaction_id, p_now);
+        collected := debt_collect(credit_id, p_transfer_id, p_transaction_id, p_now);
     ELSIF p_kind = 'void_pending' THEN
-        PERFORM debt_collect(p_debit_id, p_transfer_id, p_transaction_id, p_now);
+        collected := debt_collect(p_debit_id, p_transfer_id, p_transaction_id, p_now);
     END IF;
     hash := moved.hash;
     debit_debits_posted := moved.debit_debits_posted;     debit_credits_posted := moved.debit_credits_posted;

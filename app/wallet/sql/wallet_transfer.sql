@@ -44,7 +44,7 @@ BEGIN
     END IF;
 
     IF p_key IS NOT NULL THEN
-        SELECT * INTO claim FROM idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
+        claim := idempotency_claim(p_scope, p_key, p_fingerprint, p_ttl, p_now);
         IF claim.conflict THEN
             refusal := 'idempotency_conflict'; RETURN;
         ELSIF claim.claimed IS NULL THEN
@@ -95,7 +95,7 @@ BEGIN
                               initiator_id, note, created_at)
     VALUES (p_transaction_id, 'transfer', 'succeeded', p_amount, p_currency, source.id, target.id,
             p_user_id, p_note, p_now);
-    SELECT * INTO posted FROM ledger_post(p_transfer_id, p_transaction_id, 'posted', source.id, target.id,
+    posted := ledger_post(p_transfer_id, p_transaction_id, 'posted', source.id, target.id,
                                           p_amount, p_currency, NULL, NULL, p_cap, p_now);
     -- The P2P fee, if configured, is paid by the sender on top of the amount (the recipient gets
     -- all of it), as a transfer of its own (fees.sql); insufficient_funds if the sender cannot pay both.
