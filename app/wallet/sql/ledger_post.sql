@@ -220,7 +220,7 @@ BEGIN
     -- Assigned, not SELECT * INTO moved FROM ledger_move(...), here and wherever a payment takes a
     -- one-row answer: PL/pgSQL evaluates an assignment as a simple expression, while the SELECT
     -- starts the executor and a tuplestore for the one row (about 25,000 instructions a call,
-    -- bench.db_instructions; migration 0035).
+    -- bench.db_instructions; migration 0037).
     moved := ledger_move(p_transfer_id, p_transaction_id, p_kind, p_debit_id, credit_id,
                                          p_amount, p_currency, p_pending_id, p_expires_at, p_credit_cap, p_now);
     -- The tier limits (app/wallet/sql/limits.sql), after ledger_move has locked both accounts:

@@ -6,8 +6,8 @@ row in a tuplestore. Behaviour unchanged: the same functions, called with the sa
 the same order. PostgreSQL instructions per call (bench.db_instructions): p2p 3.13 M -> 3.03 M,
 qr 3.70 M -> 3.62 M, charge 4.45 M -> 4.32 M.
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0037
+Revises: 0036
 Create Date: 2026-12-01 11:05:00
 
 This migration installs the files as they are when it runs; a later change to a file comes with a
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = '0035'
-down_revision = '0034'
+revision = '0037'
+down_revision = '0036'
 branch_labels = None
 depends_on = None
 
