@@ -142,14 +142,15 @@ class Entry(db.Model):
     # `search` is what history's `q` searches of the transaction (its reference and note in lower
     # case: entry_search_text in ledger_post.sql), kept on the entry so that a trigram match
     # carries the account and the position it is ordered by (migration 0036).
-    __table_args__ = (UniqueConstraint("account_id", "seq", name="account_seq"),
-                      Index("ix_entries_account_created", "account_id", "created_at", postgresql_include=["seq"]),
+    # The key is the entry's place in its account's history, (account_id, seq): no surrogate id
+    # (migration 0038). The serial id it had was 32 bits, which would have ended the ledger at
+    # 2^31 entries, and it cost every entry a sequence call and an index of its own.
+    __table_args__ = (Index("ix_entries_account_created", "account_id", "created_at", postgresql_include=["seq"]),
                       Index("ix_entries_transaction_id", "transaction_id", postgresql_include=["account_id", "seq"]),
                       Index("ix_entries_search_trgm", "search", postgresql_using="gin",
                             postgresql_ops={"search": "gin_trgm_ops"}, postgresql_where=text("search IS NOT NULL")))
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), nullable=False)
-    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     transfer_id: Mapped[str] = mapped_column(ForeignKey("transfers.id"), nullable=False, index=True)
     transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id"), nullable=False)
     amount: Mapped[int] = mapped_column(BigInteger, nullable=False)  # signed, from this account's side
