@@ -108,7 +108,7 @@ def test_a_refund_shows_in_the_customers_history_and_the_merchants_ledger(app, a
         entries = db.session.execute(select(Entry.transaction_id, Entry.amount)
                                      .join(Transaction, Transaction.id == Entry.transaction_id)
                                      .where(Entry.account_id.in_(accounts), Transaction.type != "bucket_sweep")
-                                     .order_by(Entry.created_at, Entry.id)).all()
+                                     .order_by(Entry.created_at, Entry.amount.desc())).all()
     assert [tuple(e) for e in entries] == [(sale["transaction_id"], 1000), (made["id"], -300)]
 
 

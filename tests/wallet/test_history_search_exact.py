@@ -131,12 +131,12 @@ def test_the_migration_fills_the_text_of_existing_entries(app, api, long_history
     spec.loader.exec_module(module)
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(text("SET LOCAL session_replication_role = replica"))  # the old rows' transfer is not there
-        before = conn.execute(text("SELECT id, search FROM entries ORDER BY id")).all()
+        before = conn.execute(text("SELECT account_id, seq, search FROM entries ORDER BY account_id, seq")).all()
         conn.execute(text("UPDATE entries SET search = NULL"))
         conn.execute(text(module.FILL))
-        after = conn.execute(text("SELECT id, search FROM entries ORDER BY id")).all()
+        after = conn.execute(text("SELECT account_id, seq, search FROM entries ORDER BY account_id, seq")).all()
 
-    assert after == before and any(search for _, search in after)
+    assert after == before and any(search for _, _, search in after)
 
 
 def test_entry_search_text_is_inlined_into_the_statement_that_calls_it(app):
