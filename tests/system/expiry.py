@@ -80,6 +80,18 @@ def upload_late(tills: list[Till], phones: list[Phone], env: dict, expected: Exp
     """After the run: the sweeper's round, then what the terminals kept back, each batch with a
     token signed after its purse expired (which must be refused `expired`)."""
     environment.flask(env, "ledger", "expire-holds")
+    # Each expiring purse offered once more at a terminal, now that it has expired: whether the
+    # run's own sales tried one after its expiry is chance (a purse may be spent before it).
+    for n, phone in enumerate(p for p in phones if p.certificate["purse_id"] in {e["purse"] for e in expected.expiring}):
+        till = tills[n % len(tills)]
+        with phone.lock:
+            token = till.accept_token(phone, 100)
+        if token is not None:
+            expected.violations.append(f"{till.id} accepted {token} after its purse expired")
+        elif till.refused == "expired":
+            expected.add("expired tokens refused by a terminal")
+        else:
+            expected.violations.append(f"{till.id} refused an expired purse's token as {till.refused}, not expired")
     for n, till in enumerate(tills):
         phone = phones[n % len(phones)]
         with phone.lock:
