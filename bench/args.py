@@ -37,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pos-rate", type=int, default=400,
                         help="pos_charge: charges/s the seeded devices can supply (devices = rate x period)")
     parser.add_argument("--drain", type=int, default=30, help="seconds to let the webhook worker catch up at the end")
-    parser.add_argument("--webhook-batch", type=int, help="flask webhooks work --batch (default: WEBHOOK_BATCH, 10)")
+    parser.add_argument("--webhook-batch", type=int, help="flask webhooks work --batch (default: WEBHOOK_BATCH, 50)")
     parser.add_argument("--at-load", type=float, metavar="SHARE", help="then open-loop at SHARE of each peak (bench.openloop)")
     parser.add_argument("--open-connections", type=int, help="connections of the open-loop run (default: 2 x --clients)")
     args = parser.parse_args(argv)
