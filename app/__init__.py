@@ -15,6 +15,7 @@ from app.core.errors import register_error_handlers, validation_error_response
 from app.core.guards import register_guards
 from app.core.openapi_doc import WalletOpenAPI
 from app.core.headers import register_security_headers
+from app.core.no_sessions import NoSessions
 from app.core.observability import register_observability
 from app.core.schemas import ERROR_RESPONSES
 from app.core.notify import Notifier
@@ -39,6 +40,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     app.config.update(overrides or {})
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.json.sort_keys = False
+    app.session_interface = NoSessions()  # bearer tokens, not cookies (app/core/no_sessions.py)
     if app.config["TRUSTED_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"])
 

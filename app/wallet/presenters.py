@@ -8,7 +8,8 @@ from app.wallet.models import Account, Transaction
 
 
 def wallet_out(account: Account, frozen: dict | None = None) -> dict:
-    """frozen: app.wallet.freezes.frozen_state of the wallet (None: no freeze covers it)."""
+    """account: an Account, or a row naming the same figures (app.wallet.services._WALLET_READ).
+    frozen: app.wallet.freezes.frozen_state of the wallet (None: no freeze covers it)."""
     return {"id": account.id, "currency": account.currency, "balance": account.balance,
             "available": account.available, "held": account.held, "status": account.status,
             "frozen": frozen, "created_at": clock.iso(account.created_at)}

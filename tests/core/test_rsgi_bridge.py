@@ -118,3 +118,40 @@ def test_the_openapi_document_names_the_servers_own_refusals(client):
     assert {"408", "413", "414", "431"} <= set(transfer)
     balance = operations["/api/v1/me/limits"]["get"]["responses"]
     assert {"414", "431"} <= set(balance) and "408" not in balance
+
+
+def test_work_left_for_after_the_answer_runs_after_it_and_other_responses_close_at_once():
+    """app.core.after_response's work runs once the answer is handed over; a response with no such
+    work is closed in the same pool trip, before the answer (no second trip through the pool)."""
+    from app.core.after_response import after_response
+    flask_app = Flask(__name__)
+    events: list[str] = []
+
+    @flask_app.route("/plain", methods=["POST"])
+    def plain():
+        response = flask_app.make_response({"ok": True})
+        response.call_on_close(lambda: events.append("closed"))
+        return response
+
+    @flask_app.route("/deferred", methods=["POST"])
+    def deferred():
+        after_response(lambda: events.append("deferred work"))
+        return {"ok": True}
+
+    class Recording(Protocol):
+        def response_bytes(self, status, headers, body):
+            events.append("answered")
+            super().response_bytes(status, headers, body)
+
+    async def run(path):
+        scope = SimpleNamespace(proto="http", method="POST", path=path, query_string="", headers=Headers([]),
+                                server="127.0.0.1:8000", client="127.0.0.1:5555", scheme="http", http_version="1.1")
+        await RSGIBridge(flask_app, threads=1).__rsgi__(scope, Recording([]))
+        await asyncio.sleep(0.05)  # a close() handed to the pool after the answer
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run("/plain")).result()
+        assert events == ["closed", "answered"]
+        events.clear()
+        pool.submit(asyncio.run, run("/deferred")).result()
+        assert events == ["answered", "deferred work"]
