@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import load_config
 from app.core.errors import register_error_handlers, validation_error_response
 from app.core.guards import register_guards
+from app.core import header_params
 from app.core.openapi_doc import WalletOpenAPI
 from app.core.headers import register_security_headers
 from app.core.no_sessions import NoSessions
@@ -41,6 +42,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.json.sort_keys = False
     app.session_interface = NoSessions()  # bearer tokens, not cookies (app/core/no_sessions.py)
+    header_params.install()  # header models read without copying every header (app/core/header_params.py)
     if app.config["TRUSTED_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"])
 

@@ -149,13 +149,21 @@ def _child(metric, *labels):
     return child
 
 
+_pool_reported: list = [None]  # the last figure set, per process
+
+
 def _count_pool() -> None:
-    """How many of this process's pooled connections are in use (O(1): the pool's own counter)."""
+    """How many of this process's pooled connections are in use (O(1): the pool's own counter).
+    Set only when it changed: under PROMETHEUS_MULTIPROC_DIR each set is a locked write to the
+    process's metrics file, and between requests the figure is nearly always the same."""
     from app.extensions import db
     try:
-        DB_POOL_IN_USE.set(db.engine.pool.checkedout())
+        in_use = db.engine.pool.checkedout()
     except Exception:  # no engine yet (a guard refused before any use): nothing to report
-        pass
+        return
+    if in_use != _pool_reported[0]:
+        _pool_reported[0] = in_use
+        DB_POOL_IN_USE.set(in_use)
 
 
 def background_round(job: str, **items: int) -> None:
