@@ -6,8 +6,9 @@ themselves run inside the payment functions (app/merchant/sql/merchant_limits.sq
 charge, a vending authorization and a QR payment above `max_charge` are refused, and a refund
 (terminal or order) that would take the day's refunds above `daily_refunds` is refused, both with
 limit_exceeded and details as the wallets' limits give them. The day's refunds are counted in
-limit_usage under the merchant's account (UTC days, like the wallets' daily totals), whether or
-not a limit is set, so a limit set at noon counts the morning's refunds.
+limit_usage under the merchant's account (UTC days, like the wallets' daily totals, which are
+columns of each wallet's accounts row since migration 0039), whether or not a limit is set, so a
+limit set at noon counts the morning's refunds.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """What a user may still move: their tier's limits and, per wallet, what is used and left of
 the day's and the month's outgoing totals (GET /api/v1/me/limits). The checks themselves are in
-the posting (app/wallet/sql/limits.sql); this module only reads what they keep."""
+the posting (ledger_move, app/wallet/sql/limits.sql says what they do); this module only reads
+the totals they keep on the wallet's accounts row."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from app.core import clock
 from app.core.uow import end_read
 from app.extensions import db
 from app.wallet import limit_rules
-from app.wallet.models import Account, LimitUsage
+from app.wallet.models import Account
 
 
 def seed_tiers(connection, tiers: dict[str, dict[str, int]]) -> None:
@@ -30,16 +31,14 @@ def my_limits(user: User) -> dict:
     tier = db.session.get(Tier, user.tier)
     wallets = db.session.execute(select(Account).filter_by(user_id=user.id, kind="user")
                                  .order_by(Account.created_at, Account.id)).scalars().all()
-    usage = {(row.account_id, row.period): row for row in db.session.execute(
-        select(LimitUsage).where(LimitUsage.account_id.in_([w.id for w in wallets]))).scalars()}
     end_read()
     out = []
     for wallet in wallets:
         figures = {"wallet_id": wallet.id, "currency": wallet.currency,
                    "balance_left": max(tier.max_balance - (wallet.credits_posted - wallet.debits_posted), 0)}
-        for period, limit in (("day", tier.daily_out), ("month", tier.monthly_out)):
-            row = usage.get((wallet.id, period))
-            used = limit_rules.used_now(period, row.period_start if row else None, row.used if row else 0, now)
+        for period, limit, start, used in (("day", tier.daily_out, wallet.day_start, wallet.day_used),
+                                           ("month", tier.monthly_out, wallet.month_start, wallet.month_used)):
+            used = limit_rules.used_now(period, start, used, now)
             figures[period] = {"limit": limit, "used": used, "left": max(limit - used, 0),
                                "resets_at": clock.iso(limit_rules.resets_at(period, now))}
         out.append(figures)

@@ -31,6 +31,7 @@ class Account(db.Model):
         UniqueConstraint("merchant_id", "currency", name="merchant_currency"),
         UniqueConstraint("code", "currency", name="system_code_currency"),
         CheckConstraint("credit_buckets BETWEEN 0 AND 64", name="credit_buckets_range"),
+        CheckConstraint("day_used >= 0 AND month_used >= 0", name="limit_used_not_negative"),
     )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # user | merchant | system | bucket
@@ -50,6 +51,12 @@ class Account(db.Model):
     entry_count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), nullable=False, default=GENESIS_HASH)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # A user's wallet's outgoing totals of the current UTC day and month, kept by ledger_move under
+    # this row's lock (app/wallet/sql/limits.sql); a total whose start is past counts as 0.
+    day_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    day_used: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
+    month_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    month_used: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
 
     @property
     def balance(self) -> int:
@@ -161,8 +168,9 @@ class Entry(db.Model):
 
 
 class LimitUsage(db.Model):
-    """A wallet's outgoing total of the current day or month (app/wallet/sql/limits.sql keeps it,
-    under the wallet's lock; a row whose period_start is past counts as 0)."""
+    """A merchant's refund total of the current day (app/merchant/sql/merchant_limits.sql keeps it;
+    a row whose period_start is past counts as 0). The wallets' totals were here too until
+    migration 0039; they are columns of the wallet's accounts row now (Account.day_used, ...)."""
     __tablename__ = "limit_usage"
     __table_args__ = (CheckConstraint("period IN ('day', 'month')", name="limit_usage_period"),
                       CheckConstraint("used >= 0", name="limit_usage_not_negative"))

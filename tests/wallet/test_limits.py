@@ -151,8 +151,8 @@ def test_yesterdays_payments_do_not_count_today(app, api):
         from sqlalchemy import text
 
         from app.extensions import db
-        db.session.execute(text("UPDATE limit_usage SET period_start = period_start - interval '1 day' "
-                                "WHERE period = 'day'"))
+        db.session.execute(text("UPDATE accounts SET day_start = day_start - interval '1 day' "
+                                "WHERE day_start IS NOT NULL"))
         db.session.commit()
 
     shown = api.get("/api/v1/me/limits", payer).json["wallets"][0]["day"]
@@ -170,3 +170,68 @@ def test_the_pure_rules_refuse_in_the_functions_order():
     month = limit_rules.debit_refusal(tier=tier, amount=100, used_day=0, used_month=950, now=now)
     assert (month.limit, month.remaining, month.resets_at) == ("monthly_out", 50, datetime(2027, 1, 1, tzinfo=UTC))
     assert limit_rules.debit_refusal(tier=tier, amount=50, used_day=100, used_month=0, now=now) is None
+
+
+def test_a_payment_to_a_system_accounts_bucket_is_not_counted_and_to_a_merchants_is(app, api):
+    """ledger_move sees the bucket it credits, not its parent: ledger_post tells it the parent is a
+    system account (the fee revenue account has buckets), whose credits are not the user spending."""
+    from sqlalchemy import select, text
+
+    from app.core import clock
+    from app.core.uow import unit_of_work
+    from app.extensions import db
+    from app.wallet import ledger
+    from app.wallet.models import Account
+
+    payer = api.person(balance=10_000)
+    with app.test_request_context():
+        with unit_of_work() as uow:
+            revenue = db.session.execute(text("SELECT fee_revenue_account('USD', :now)"),
+                                         {"now": clock.now()}).scalar_one()
+            shop = ledger.open_account(kind="merchant", currency="USD", prefix="acc").id
+            uow.commit()
+        for credit, amount in ((revenue, 300), (shop, 200)):
+            with unit_of_work() as uow:
+                txn = ledger.new_transaction(type="test", status="succeeded", amount=amount, currency="USD",
+                                             debit_id=payer.wallet_id, credit_id=credit)
+                moved = ledger.record_transfer(txn, kind="posted", debit_id=payer.wallet_id, credit_id=credit,
+                                               amount=amount)
+                uow.commit()
+            assert db.session.get(Account, moved.credit_account_id).kind == "bucket"
+        wallet = db.session.execute(select(Account).filter_by(id=payer.wallet_id)
+                                    .execution_options(populate_existing=True)).scalar_one()
+        assert (wallet.day_used, wallet.month_used) == (200, 200)
+    shown = api.get("/api/v1/me/limits", payer).json["wallets"][0]
+    assert shown["day"]["used"] == 200 and shown["month"]["used"] == 200
+
+
+def test_the_migration_moves_the_wallets_totals_and_keeps_the_merchants(app, api):
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    migration = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0039_limit_counters.py"
+    spec = importlib.util.spec_from_file_location("migration_0039", migration)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    payer, payee = api.person(balance=10_000), api.person()
+    with app.app_context(), db.engine.begin() as conn:
+        shop = conn.execute(text("SELECT id FROM accounts WHERE kind = 'system' LIMIT 1")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO limit_usage (account_id, period, period_start, used) VALUES "
+            "(:w, 'day', '2026-11-30T00:00:00Z', 700), (:w, 'month', '2026-11-01T00:00:00Z', 2500), "
+            "(:s, 'day', '2026-11-30T00:00:00Z', 40)"), {"w": payer.wallet_id, "s": shop})
+        for statement in module.MOVE:
+            conn.execute(text(statement))
+        moved = conn.execute(text(
+            "SELECT id, to_char(day_start AT TIME ZONE 'UTC', 'YYYY-MM-DD'), day_used, "
+            "to_char(month_start AT TIME ZONE 'UTC', 'YYYY-MM-DD'), month_used FROM accounts WHERE id IN (:a, :b)"),
+            {"a": payer.wallet_id, "b": payee.wallet_id}).all()
+        left = conn.execute(text("SELECT account_id, used FROM limit_usage")).all()
+
+    assert sorted(moved) == sorted([(payer.wallet_id, "2026-11-30", 700, "2026-11-01", 2500),
+                                    (payee.wallet_id, None, 0, None, 0)])
+    assert left == [(shop, 40)]  # a merchant's refund total (any account not a wallet's) stays

@@ -15,7 +15,7 @@
 --   4. payment.succeeded and its deliveries (webhook_emit; before the transfer, as every payment
 --      writes it: a refusal below raises and takes the event back with it), the transaction, and
 --      ledger_post: both accounts locked in key order, the balance rules, the tier limits
---      (limits_debit), the merchant's credit bucket. Its refusals (insufficient_funds,
+--      (checked by ledger_move), the merchant's credit bucket. Its refusals (insufficient_funds,
 --      limit_exceeded, ...) are raised with their own code;
 --   5. the charge 'succeeded', pointing at the transaction, and the answer stored under the key.
 -- Locks, in this order, all held to the commit: the key's row, the charge, KEY SHARE on the

@@ -20,8 +20,8 @@ END;
 $$;
 
 -- merchant_refund_check: a refund (or a reversal) of p_amount paid back from the merchant's account
--- p_account_id, counted in the day's refund total (limit_usage row (account, 'day'), the counter
--- the wallets' limits use) and refused with limit_exceeded above merchants.daily_refunds. The
+-- p_account_id, counted in the day's refund total (limit_usage row (account, 'day'); the wallets'
+-- totals were rows there too until migration 0039) and refused with limit_exceeded above merchants.daily_refunds. The
 -- upsert locks the counter row until the caller commits, so two refunds of one merchant at the
 -- same moment queue there and the second sees the first's total: a burst cannot pass the limit.
 -- Callers run it after locking the charge or order row and before ledger_post (lock order: the

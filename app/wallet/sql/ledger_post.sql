@@ -29,17 +29,20 @@ $$;
 --   3. refuses, with SQLSTATE P0001, MESSAGE = our error code and DETAIL = its details as JSON:
 --      currency_not_supported, wallet_frozen / recipient_frozen (freezes.sql), insufficient_funds,
 --      balance_limit_exceeded, conflict (a credit
---      the receiving account cannot take), amount_exceeds_hold.
+--      the receiving account cannot take), amount_exceeds_hold, and with p_limits (ledger_post's
+--      call; fees, debts and sweeps are not the user's spending) the tier limits' limit_exceeded
+--      (limits.sql).
 --   4. writes the transfer (its hash chained to both accounts' previous hashes, exactly as
 --      rules.transfer_hash computes it), the two entries (with the transaction's searched text,
---      above), and both accounts' new balances.
+--      above), and both accounts' new balances, with the debited wallet's day and month totals
+--      (p_limits) in the same UPDATE.
 -- It does not commit, and it never weakens a check: the accounts' CHECK constraints (no
 -- overdraft), the unique (account_id, seq) of entries and the unique pending_id of transfers
 -- still stand behind it.
 CREATE OR REPLACE FUNCTION ledger_move(
     p_transfer_id text, p_transaction_id text, p_kind text, p_debit_id text, p_credit_id text,
     p_amount bigint, p_currency text, p_pending_id text, p_expires_at timestamptz,
-    p_credit_cap bigint, p_now timestamptz,
+    p_credit_cap bigint, p_now timestamptz, p_limits boolean DEFAULT false,
     OUT hash text,
     OUT debit_debits_posted bigint, OUT debit_credits_posted bigint,
     OUT debit_debits_pending bigint, OUT debit_credits_pending bigint,
@@ -51,6 +54,13 @@ DECLARE
     c accounts%ROWTYPE;
     locked accounts%ROWTYPE;
     released bigint := 0;
+    held_at timestamptz;
+    t record;  -- a tier's figures
+    day_total bigint;  -- the debited account's counters as they are written back (limits.sql)
+    month_total bigint;
+    day_from timestamptz;
+    month_from timestamptz;
+    given_back bigint;
     shown bigint;
     frozen text;
     searched text;
@@ -78,7 +88,7 @@ BEGIN
         END IF;
     END IF;
     IF p_pending_id IS NOT NULL THEN
-        SELECT amount INTO released FROM transfers WHERE id = p_pending_id;
+        SELECT amount, created_at INTO released, held_at FROM transfers WHERE id = p_pending_id;
     END IF;
 
     debit_debits_posted := d.debits_posted;    debit_credits_posted := d.credits_posted;
@@ -120,6 +130,51 @@ BEGIN
         RAISE EXCEPTION 'balance_limit_exceeded' USING DETAIL = json_build_object('max_balance', p_credit_cap);
     END IF;
 
+    -- The tier limits (p_limits: ledger_post's call; limits.sql says what they are), checked after
+    -- the balance rules and before anything is written. The wallet's day and month counters are
+    -- columns of its own row, locked above: they are written back by the one UPDATE below.
+    day_total := d.day_used;  month_total := d.month_used;  day_from := d.day_start;  month_from := d.month_start;
+    IF p_limits AND p_kind IN ('posted', 'pending') AND d.kind = 'user' AND c.kind <> 'system' THEN
+        SELECT tiers.max_payment, tiers.daily_out, tiers.monthly_out INTO t
+          FROM users u JOIN tiers ON tiers.name = u.tier WHERE u.id = d.user_id;
+        IF FOUND THEN
+            IF p_amount > t.max_payment THEN
+                PERFORM limits_refuse('max_payment', t.max_payment, t.max_payment, d.currency, NULL);
+            END IF;
+            -- a counter whose period is past counts from 0 (the period rolls forward)
+            day_from := limits_period_start('day', p_now);
+            month_from := limits_period_start('month', p_now);
+            day_total := CASE WHEN d.day_start = day_from THEN d.day_used ELSE 0 END + p_amount;
+            month_total := CASE WHEN d.month_start = month_from THEN d.month_used ELSE 0 END + p_amount;
+            IF day_total > t.daily_out THEN
+                PERFORM limits_refuse('daily_out', t.daily_out, t.daily_out - (day_total - p_amount), d.currency,
+                                      day_from + interval '1 day');
+            ELSIF month_total > t.monthly_out THEN
+                PERFORM limits_refuse('monthly_out', t.monthly_out, t.monthly_out - (month_total - p_amount),
+                                      d.currency, month_from + interval '1 month');
+            END IF;
+        END IF;
+    ELSIF p_limits AND p_kind IN ('post_pending', 'void_pending') THEN
+        -- a hold resolved for less than it took gives the rest back to the totals of the period
+        -- it was counted in, if that is still the current one
+        given_back := released - CASE WHEN p_kind = 'post_pending' THEN p_amount ELSE 0 END;
+        IF given_back > 0 AND d.day_start = limits_period_start('day', held_at) THEN
+            day_total := greatest(d.day_used - given_back, 0);
+        END IF;
+        IF given_back > 0 AND d.month_start = limits_period_start('month', held_at) THEN
+            month_total := greatest(d.month_used - given_back, 0);
+        END IF;
+    END IF;
+    IF p_limits AND p_credit_cap IS NOT NULL AND p_kind IN ('posted', 'pending') AND c.kind = 'user' THEN
+        -- the receiving wallet's balance against its owner's tier
+        SELECT tiers.max_balance INTO t FROM users u JOIN tiers ON tiers.name = u.tier WHERE u.id = c.user_id;
+        IF FOUND AND credit_credits_posted - credit_debits_posted > t.max_balance THEN
+            PERFORM limits_refuse('max_balance', t.max_balance,
+                                  t.max_balance - (credit_credits_posted - credit_debits_posted - p_amount), c.currency,
+                                  NULL);
+        END IF;
+    END IF;
+
     hash := encode(sha256(convert_to(concat_ws('|', p_transfer_id, p_transaction_id, p_kind, p_debit_id,
         p_credit_id, p_amount::text, p_currency, coalesce(p_pending_id, ''),
         to_char(p_now AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), d.last_hash, c.last_hash), 'UTF8')), 'hex');
@@ -139,10 +194,15 @@ BEGIN
 
     UPDATE accounts AS a SET debits_posted = v.debits_posted, credits_posted = v.credits_posted,
                              debits_pending = v.debits_pending, credits_pending = v.credits_pending,
-                             entry_count = a.entry_count + 1, last_hash = hash
-      FROM (VALUES (d.id, debit_debits_posted, debit_credits_posted, debit_debits_pending, debit_credits_pending),
-                   (c.id, credit_debits_posted, credit_credits_posted, credit_debits_pending, credit_credits_pending))
-           AS v (id, debits_posted, credits_posted, debits_pending, credits_pending)
+                             entry_count = a.entry_count + 1, last_hash = hash,
+                             day_start = v.day_start, day_used = v.day_used,
+                             month_start = v.month_start, month_used = v.month_used
+      FROM (VALUES (d.id, debit_debits_posted, debit_credits_posted, debit_debits_pending, debit_credits_pending,
+                    day_from, day_total, month_from, month_total),
+                   (c.id, credit_debits_posted, credit_credits_posted, credit_debits_pending, credit_credits_pending,
+                    c.day_start, c.day_used, c.month_start, c.month_used))
+           AS v (id, debits_posted, credits_posted, debits_pending, credits_pending,
+                 day_start, day_used, month_start, month_used)
      WHERE a.id = v.id;
 END;
 $$;
@@ -186,12 +246,12 @@ DECLARE
     bucket accounts%ROWTYPE;
     sweep_txn text;
     moved record;
-    held record;
+    credit_kind text;  -- read only when the credit may be spread over buckets
     collected bigint;
 BEGIN
     credit_id := p_credit_id;
     IF p_kind = 'posted' AND p_credit_cap IS NULL THEN
-        SELECT credit_buckets INTO buckets FROM accounts WHERE id = p_credit_id;
+        SELECT credit_buckets, kind INTO buckets, credit_kind FROM accounts WHERE id = p_credit_id;
         IF buckets > 0 THEN
             credit_id := p_credit_id || '.' || ((hashtext(p_transfer_id) & 2147483647) % buckets);
         END IF;
@@ -221,20 +281,12 @@ BEGIN
     -- one-row answer: PL/pgSQL evaluates an assignment as a simple expression, while the SELECT
     -- starts the executor and a tuplestore for the one row (about 25,000 instructions a call,
     -- bench.db_instructions; migration 0037).
+    -- With the tier limits (app/wallet/sql/limits.sql), which ledger_move checks under the
+    -- accounts' locks. A payment to a system account is not counted: ledger_move sees the account
+    -- credited, so when that is a bucket, the parent's kind is told here.
     moved := ledger_move(p_transfer_id, p_transaction_id, p_kind, p_debit_id, credit_id,
-                                         p_amount, p_currency, p_pending_id, p_expires_at, p_credit_cap, p_now);
-    -- The tier limits (app/wallet/sql/limits.sql), after ledger_move has locked both accounts:
-    -- the wallet's lock serializes its counters, and a refusal raised here undoes the move too.
-    IF p_kind IN ('posted', 'pending') THEN
-        PERFORM limits_debit(p_debit_id, p_credit_id, p_amount, p_now);
-        IF p_credit_cap IS NOT NULL THEN
-            PERFORM limits_balance(credit_id, moved.credit_credits_posted - moved.credit_debits_posted, p_amount);
-        END IF;
-    ELSE  -- a hold resolved for less than it took gives the rest back to the totals it was counted in
-        SELECT amount, created_at INTO held FROM transfers WHERE id = p_pending_id;
-        PERFORM limits_release(p_debit_id, held.amount - CASE WHEN p_kind = 'post_pending' THEN p_amount ELSE 0 END,
-                               held.created_at);
-    END IF;
+                         p_amount, p_currency, p_pending_id, p_expires_at, p_credit_cap, p_now,
+                         credit_kind IS DISTINCT FROM 'system');
     -- A wallet's debt (app/wallet/sql/debts.sql) is paid from money that came in (a posted credit:
     -- a top-up, a transfer, a refund, a reversal, an adjustment) or was freed (a hold released),
     -- in this same call, under the wallet's lock ledger_move holds. The OUT balances below are as
