@@ -31,12 +31,11 @@ SECURITY_SCHEMES = {
 }
 TERMINAL_SECURITY = [{name: [] for name in SECURITY_SCHEMES}]
 _TERMINAL_COLUMNS = tuple(Terminal.__table__.columns.keys())
-_TERMINAL = text(f"SELECT {', '.join('t.' + name for name in _TERMINAL_COLUMNS)} FROM terminals AS t "
-                 "WHERE t.id = :terminal_id")
+_SELECT_TERMINAL = "SELECT " + ", ".join(f"terminals.{name}" for name in _TERMINAL_COLUMNS)
+_TERMINAL = text(f"{_SELECT_TERMINAL} FROM terminals WHERE terminals.id = :terminal_id")
 _TERMINAL_AND_DEVICE = text(
-    f"SELECT {', '.join('t.' + name for name in _TERMINAL_COLUMNS)}, d.id AS device_id, d.user_id AS device_user_id, "
-    "d.secret AS device_secret FROM terminals AS t LEFT JOIN devices AS d ON d.handle = :handle "
-    "WHERE t.id = :terminal_id")
+    f"{_SELECT_TERMINAL}, devices.id AS device_id, devices.user_id AS device_user_id, devices.secret AS device_secret "
+    "FROM terminals LEFT JOIN devices ON devices.handle = :handle WHERE terminals.id = :terminal_id")
 # Endpoints whose JSON body's payment_code is checked next (a till's charge, a vending hold): the
 # code's device is read in the terminal's own statement, so the payment is two round trips (this
 # read, then the one call) and not three when the process has not seen the device before
