@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.qr.payment_codes import LENGTH, describe, make_code, parse_code
+from app.qr.payment_codes import LENGTH, describe, make_code, otp_at_step, otps_at_steps, parse_code
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 # RFC 6238 appendix B, SHA1, 8 digits, 30 s steps.
@@ -100,3 +100,20 @@ def test_the_format_description_names_the_prefix_and_the_period():
     text = describe("28", 30)
 
     assert "'28'" in text and "30 s" in text and "SHA1" in text and "18 digits" in text
+
+
+def test_the_codes_of_many_steps_at_once_are_the_rfc_6238_codes():
+    steps = range(0, 2 ** 32, 2 ** 28)
+    rfc = otps_at_steps(RFC_SECRET, range(59 // 30, 59 // 30 + 1))
+
+    assert rfc == ["94287082"]
+    assert otps_at_steps(RFC_SECRET, steps) == [otp_at_step(RFC_SECRET, step, 30) for step in steps]
+
+
+@relaxed
+@given(st.binary(min_size=14, max_size=40), st.integers(0, 2 ** 35))
+def test_the_codes_of_many_steps_at_once_are_pyotps(seed, first):
+    secret = base64.b32encode(seed).decode().rstrip("=")  # unpadded, as pyotp.random_base32 makes them
+    steps = range(first, first + 11)
+
+    assert otps_at_steps(secret, steps) == [pyotp.TOTP(secret, digits=8, interval=5).at(step * 5) for step in steps]

@@ -8,7 +8,7 @@ from app.pos.auth import current_terminal, terminal_blueprint
 from app.pos.charges.schemas import (ChargeBody, ChargeOut, ChargePath, RefundBody, RefundOut)
 from app.pos.terminals.schemas import WaitQuery
 
-charges_api = terminal_blueprint("pos_charges", __name__)
+charges_api = terminal_blueprint("pos_charges", __name__, code_in_body=("create_charge",))
 
 
 @charges_api.post("/charges", responses={201: ChargeOut, 402: ErrorEnvelope})

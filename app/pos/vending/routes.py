@@ -8,7 +8,7 @@ from app.pos.vending.schemas import AuthorizationOut, AuthorizationPath, Authori
 
 REFUSALS = {402: ErrorEnvelope, 409: ErrorEnvelope, 410: ErrorEnvelope, 422: ErrorEnvelope}
 
-vending_api = terminal_blueprint("pos_vending", __name__)
+vending_api = terminal_blueprint("pos_vending", __name__, code_in_body=("authorize",))
 
 
 @vending_api.post("/authorizations", responses={201: AuthorizationOut, 402: ErrorEnvelope, 422: ErrorEnvelope})

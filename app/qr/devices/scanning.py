@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select, text
 
 from app.auth import crypto
@@ -92,19 +92,40 @@ def _matching_step(secret: str, otp: str, now: float, period: int) -> tuple[int 
     (the current or the previous one). Every candidate is compared, in constant time, so the
     time taken says nothing about which one (if any) matched."""
     current = payment_codes.step_of(now, period)
+    steps = range(current - EXPIRED_LOOKBACK_PERIODS, current + 1)
     found = None
-    for step in range(current - EXPIRED_LOOKBACK_PERIODS, current + 1):
-        if crypto.same(payment_codes.otp_at_step(secret, step, period), otp):
+    for step, candidate in zip(steps, payment_codes.otps_at_steps(secret, steps)):
+        if crypto.same(candidate, otp):
             found = step
     return found, found is not None and found >= current - 1
+
+
+# What a charge reads of a device it has not cached (app.pos.auth reads the same along with the terminal).
+DEVICE_COLUMNS = (Device.id, Device.user_id, Device.secret)
+
+
+def handle_to_read(code: object) -> str | None:
+    """The handle of a well-formed code whose device is not cached, else None: for a caller that
+    reads the database anyway before the code is checked (a terminal's own row, app.pos.auth), so
+    that the device comes in the same round trip instead of one of its own (read_along)."""
+    parsed = payment_codes.parse_code(code, current_app.config["PAYMENT_CODE_PREFIX"])
+    return None if parsed is None or parsed[0] in _DEVICES else parsed[0]
+
+
+def read_along(handle: str, row: tuple[str, str, str] | None) -> None:
+    """What a caller read for `handle` (DEVICE_COLUMNS, None: no such device), kept for this request."""
+    g.setdefault("devices_read", {})[handle] = row
 
 
 def _device(handle: str) -> tuple[str, str, str] | None:
     known = _DEVICES.get(handle)
     if known is None:
-        with single_statement() as connection:  # autocommit: one round trip, no BEGIN/ROLLBACK
-            row = connection.execute(select(Device.id, Device.user_id, Device.secret)
-                                     .where(Device.handle == handle)).one_or_none()
+        read = g.get("devices_read") or {}
+        if handle in read:  # read along with the terminal: no round trip here
+            row = read[handle]
+        else:
+            with single_statement() as connection:  # autocommit: one round trip, no BEGIN/ROLLBACK
+                row = connection.execute(select(*DEVICE_COLUMNS).where(Device.handle == handle)).one_or_none()
         if row is None:
             return None  # not cached: the handle may be registered a moment later
         if len(_DEVICES) >= _DEVICES_MAX:
