@@ -1,7 +1,7 @@
 """Instructions per payment: the app's CPU cost as a count that a busy shared machine does not distort.
 
     .venv/bin/python -m bench.instructions prepare [--workload p2p|qr|charge] [--dir /tmp/wallet-instr]
-    .venv/bin/python -m bench.instructions measure [--workload p2p] [--requests 200] [--dir ...]
+    .venv/bin/python -m bench.instructions measure [--workload p2p|qr|charge|history] [--requests 200] [--dir ...]
     .venv/bin/python -m bench.instructions profile [--workload p2p] [--requests 2000] [--dir ...]
 
 `prepare` recreates the database (--database), seeds it with bench.seed and writes the seed and the
@@ -103,7 +103,7 @@ def _instructions(args, requests: int, offset: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.instructions")
     parser.add_argument("action", choices=("prepare", "measure", "profile", "run"))
-    parser.add_argument("--workload", choices=("p2p", "qr", "charge"), default="p2p")
+    parser.add_argument("--workload", choices=("p2p", "qr", "charge", "history"), default="p2p")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--offset", type=int, default=0, help="first payment-code device (charges)")
     parser.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "wallet-instructions"))

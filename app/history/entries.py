@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from app.core import clock
-from app.core.pagination import decode_cursor, encode_cursor, pack, position, unpack
+from app.core.pagination import pack, position, unpack
 from app.extensions import db
 from app.history.filters import HistoryFilters, apply_filters
 from app.history.sale_times import sold_at_of
@@ -28,7 +28,6 @@ from app.history.presenters import (
     other_account_id,
     without_wallet_ids,
 )
-from app.wallet.services import signed_in_wallet
 
 # What a history row carries: the entry (this account's side) and its transaction. Plain
 # columns, not ORM objects: nothing to track, and cheaper per row for long exports.
@@ -41,6 +40,17 @@ Positions = dict[str, int | None]  # account id -> "entries before this seq" (No
 
 
 def rows_before(account_id: str, filters: HistoryFilters, before: int | None, limit: int) -> list:
+    if filters.q:
+        return search_rows(_filtered(account_id, filters, before), filters, account_id, before, limit)
+    return db.session.execute(page_statement(account_id, filters, before, limit)).all()
+
+
+def page_statement(account_id: str, filters: HistoryFilters, before: int | None, limit: int) -> Select:
+    """The newest `limit` rows (ROW) before `before` that pass `filters` (but `q`: search_rows)."""
+    return _filtered(account_id, filters, before).order_by(Entry.seq.desc()).limit(limit)
+
+
+def _filtered(account_id: str, filters: HistoryFilters, before: int | None) -> Select:
     # A merchant's bucket sweeps (ledger_post.sql) move its own money between its own accounts.
     stmt = (select(*ROW).join(Transaction, Transaction.id == Entry.transaction_id)
             .where(Entry.account_id == account_id, Transaction.type != "bucket_sweep"))
@@ -50,10 +60,7 @@ def rows_before(account_id: str, filters: HistoryFilters, before: int | None, li
         # Not with `q`: it has its window and its indexes, and the bounds would cost a scan of
         # the range's index entries for each of its statements (2.6 s for 30 days with INV-500).
         stmt = stmt.where(Entry.seq.between(*_dated_positions(account_id, filters)))
-    stmt = apply_filters(stmt, filters)
-    if filters.q:
-        return search_rows(stmt, filters, account_id, before, limit)
-    return db.session.execute(stmt.order_by(Entry.seq.desc()).limit(limit)).all()
+    return apply_filters(stmt, filters)
 
 
 def _dated_positions(account_id: str, filters: HistoryFilters):
@@ -121,14 +128,6 @@ def describe(rows: list, *, hide_wallet_ids: bool = False, shown_as: dict[str, s
         for item in items:
             item["wallet_id"], item["balance_after"] = shown_as.get(item["wallet_id"], item["wallet_id"]), None
     return items
-
-
-def wallet_transactions(user_id: str, wallet_id: str, *, filters: HistoryFilters, limit: int,
-                        cursor: str | None) -> dict:
-    wallet = signed_in_wallet(user_id, wallet_id)
-    rows, has_more, moved = next_rows({wallet.id: decode_cursor(cursor)}, filters, limit)
-    return {"data": describe(rows), "has_more": has_more,
-            "next_cursor": encode_cursor(moved[wallet.id]) if has_more else None}
 
 
 # --- positions over several accounts, as one opaque cursor -----------------------------------

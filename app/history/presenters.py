@@ -8,7 +8,6 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.core import clock
 from app.extensions import db
-from app.wallet.presenters import user_counterparty
 from app.merchant.models import Merchant
 from app.wallet.models import Account
 
@@ -27,18 +26,20 @@ def counterparties(account_ids: set[str]) -> dict[str, dict]:
     rows = db.session.execute(select(Account, User, Merchant).outerjoin(User, User.id == Account.user_id)
                               .outerjoin(Merchant, Merchant.id == Account.merchant_id)
                               .where(Account.id.in_(account_ids))).all()
-    described = {}
-    for account, user, merchant in rows:
-        if account.kind == "user":
-            described[account.id] = user_counterparty(account, user)
-        elif account.kind == "merchant":
-            described[account.id] = {"type": "merchant", "name": merchant.name if merchant else None,
-                                     "merchant_id": account.merchant_id}
-        else:
-            # The purse escrow is spread over 'offline_purse.0' ...: one label for them all.
-            label = SYSTEM_LABELS.get(account.code.split(".")[0], account.code)
-            described[account.id] = {"type": "system", "name": label}
-    return described
+    return {account.id: account_party(account.id, account.kind, account.code, account.merchant_id,
+                                      user.name if user else None, merchant.name if merchant else None)
+            for account, user, merchant in rows}
+
+
+def account_party(account_id: str, kind: str, code: str | None, merchant_id: str | None,
+                  user_name: str | None, merchant_name: str | None) -> dict:
+    """One account as the other side sees it (the user's or merchant's name, or a system label)."""
+    if kind == "user":
+        return {"type": "user", "name": user_name, "wallet_id": account_id}  # as wallet.presenters.user_counterparty
+    if kind == "merchant":
+        return {"type": "merchant", "name": merchant_name, "merchant_id": merchant_id}
+    # The purse escrow is spread over 'offline_purse.0' ...: one label for them all.
+    return {"type": "system", "name": SYSTEM_LABELS.get(code.split(".")[0], code)}
 
 
 def other_account_id(debit_account_id: str, credit_account_id: str, viewer_id: str) -> str:

@@ -3,7 +3,7 @@ its owner), and a merchant's sales (for its staff). Thin: schema, one query, the
 from flask import Response, stream_with_context
 
 from app.auth.current import current_user, current_user_id, user_blueprint
-from app.history import entries, exports, merchant_sales, merchant_statements, receipts, statements
+from app.history import exports, merchant_sales, merchant_statements, receipts, statements, wallet_page
 from app.history.schemas import (
     HistoryFilterQuery,
     HistoryQuery,
@@ -28,9 +28,9 @@ merchant_history_api = user_blueprint("merchant_history", __name__, "merchants")
 @history_api.get("/wallets/<wallet_id>/transactions", responses={200: TransactionPage})
 def wallet_transactions(path: WalletPath, query: HistoryQuery):
     """The wallet's history, newest first, filtered, with cursor pagination."""
-    # The user's status is checked with the wallet, in one statement (wallet.services.signed_in_wallet).
-    return entries.wallet_transactions(current_user_id(), path.wallet_id, filters=query.filters(), limit=query.limit,
-                                       cursor=query.cursor)
+    # The user's status is checked with the wallet and the page read, in one statement (app.history.wallet_page).
+    return wallet_page.wallet_transactions(current_user_id(), path.wallet_id, filters=query.filters(),
+                                           limit=query.limit, cursor=query.cursor)
 
 
 @history_api.get("/wallets/<wallet_id>/transactions.csv", responses={200: None})
