@@ -50,7 +50,7 @@ class PurseToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"), nullable=False, index=True)
     merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False)
-    # Indexed: history finds a payment's time of sale by it (app.history.wallet_page, migration 0041).
+    # Indexed: history finds a payment's time of sale by it (app.history.wallet_page, migration 0040).
     transaction_id: Mapped[str] = mapped_column(ForeignKey("transactions.id"), nullable=False, index=True)
     # The transfer that captured the purse's hold for it (None: nothing came from the hold): the
     # wallet's history shows that part as a row of the hold, and finds the time of sale by it.

@@ -4,14 +4,14 @@ scan of every purse token ever paid, a cost that grew with the table on every pa
 (the former sale_times.sold_at_of scanned it once a page for the same reason). Building it blocks
 writes to purse_tokens (token uploads) for the length of the build.
 
-Revision ID: 0041
-Revises: 0038
+Revision ID: 0040
+Revises: 0039
 Create Date: 2026-12-01 13:10:00
 """
 from alembic import op
 
-revision = '0041'
-down_revision = '0038'
+revision = '0040'
+down_revision = '0039'
 branch_labels = None
 depends_on = None
 
