@@ -15,13 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import after_this_request, current_app, has_request_context, request
+from flask import after_this_request, current_app, has_request_context
 
 log = logging.getLogger(__name__)
-# Set in the WSGI environ of a request that left work for after its answer: app.core.rsgi_bridge
-# then calls the response's close() only once the answer is handed to granian (for the others it
-# closes at once, in the same thread).
-DEFERRED_WORK = "wallet.after_response"
 
 
 def after_response(fn: Callable[..., object], /, *args, **kwargs) -> None:
@@ -36,8 +32,6 @@ def after_response(fn: Callable[..., object], /, *args, **kwargs) -> None:
                 fn(*args, **kwargs)
             except Exception:
                 log.exception("work after the response failed: %s", getattr(fn, "__qualname__", fn))
-
-    request.environ[DEFERRED_WORK] = True  # the server bridge closes the response after sending it
 
     @after_this_request
     def attach(response):

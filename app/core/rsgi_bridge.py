@@ -33,7 +33,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from app.core import observability
-from app.core.after_response import DEFERRED_WORK
 from app.core.errors import Code, envelope
 from app.core.request_ids import SAFE_REQUEST_ID
 
@@ -98,10 +97,7 @@ class RSGIBridge:
         refusal = _header_refusal(scope)
         if refusal is None:
             try:
-                # asyncio.timeout, not wait_for: wait_for wrapped the read in a task of its own
-                # on every request (3.11), which the event loop then had to schedule.
-                async with asyncio.timeout(self.body_timeout):
-                    body = await self._read_body(scope, protocol)
+                body = await asyncio.wait_for(self._read_body(scope, protocol), self.body_timeout)
             except _TooLarge:
                 refusal = _refusal(Code.PAYLOAD_TOO_LARGE, f"the body is larger than {self.max_body} bytes")
             except TimeoutError:
@@ -195,14 +191,7 @@ class RSGIBridge:
             log.exception("the WSGI app failed")
             status, headers, content, _ = _refusal(Code.INTERNAL, "internal error")
             return status, headers, content, None
-        close = getattr(iterable, "close", None)
-        if close is not None and not environ.get(DEFERRED_WORK):
-            # Nothing was left for after the answer (most requests): close here, in this thread,
-            # rather than in a second trip through the pool after the answer is sent (a thread
-            # hand-off and an event-loop wake-up per request).
-            _close_quietly(close)
-            close = None
-        return started[0], started[1], content, close
+        return started[0], started[1], content, getattr(iterable, "close", None)
 
 
 def _close_quietly(close) -> None:

@@ -120,9 +120,9 @@ def test_the_openapi_document_names_the_servers_own_refusals(client):
     assert {"414", "431"} <= set(balance) and "408" not in balance
 
 
-def test_work_left_for_after_the_answer_runs_after_it_and_other_responses_close_at_once():
-    """app.core.after_response's work runs once the answer is handed over; a response with no such
-    work is closed in the same pool trip, before the answer (no second trip through the pool)."""
+def test_work_left_for_after_the_answer_runs_after_it_and_every_response_is_closed():
+    """app.core.after_response's work runs once the answer is handed over, and a response's
+    close() runs too (after the answer: see README, the request path's third pass)."""
     from app.core.after_response import after_response
     flask_app = Flask(__name__)
     events: list[str] = []
@@ -151,7 +151,7 @@ def test_work_left_for_after_the_answer_runs_after_it_and_other_responses_close_
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, run("/plain")).result()
-        assert events == ["closed", "answered"]
+        assert events == ["answered", "closed"]
         events.clear()
         pool.submit(asyncio.run, run("/deferred")).result()
         assert events == ["answered", "deferred work"]
